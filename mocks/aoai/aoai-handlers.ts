@@ -1,0 +1,406 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { http, type RequestHandler } from 'msw';
+import type { Clock } from '../shared/clock.ts';
+import { abortableSleep } from '../shared/abortable-sleep.ts';
+import type { Rng } from '../shared/rng.ts';
+import { azureErrors, errorResponse, type AzureError } from './azure-errors.ts';
+import { completionTokens } from './completion-text.ts';
+import { resolveCompletionLength, sampleCompletionLength } from './completion-length.ts';
+import type { DeploymentRuntime } from './deployment-runtime.ts';
+import { embeddingVector, encodeEmbedding, resolveEmbeddingDimensions } from './embedding-vectors.ts';
+import type { FaultRule, FaultRules } from './fault-rules.ts';
+import { planLatency } from './latency-model.ts';
+import type { Ledger, LedgerReason, RequestRecord } from './ledger.ts';
+import type { Operation } from './model-catalog.ts';
+import { ptuAdmissionCost, type PtuTicket } from './ptu-limiter.ts';
+import { parseJsonBody, validateChatRequest, validateCompletionRequest, validateEmbeddingRequest } from './request-validation.ts';
+import { chatCompletionBody, completionId, embeddingsBody, textCompletionBody, usage, type AnswerMeta } from './response-bodies.ts';
+import { addSuccessHeaders, baseResponseHeaders } from './response-headers.ts';
+import {
+  chatFinishFrame,
+  chatRoleFrame,
+  chatTokenFrame,
+  chatUsageFrame,
+  promptFilterFrame,
+  textFinishFrame,
+  textTokenFrame,
+  textUsageFrame,
+} from './sse-frames.ts';
+import { timedSseStream } from './sse-stream.ts';
+import { countChatPromptTokens, countEmbeddingInputTokens, countTextTokens, estimatePromptTokensByCharacters } from './tokens.ts';
+import type { ResourceConfig } from './topology.ts';
+
+/**
+ * The msw handlers of one Azure OpenAI resource. Order of checks, as the service applies
+ * them: injected faults (a broken backend answers nothing else), api-version, auth,
+ * deployment, content type, body, operation, context length, then capacity. A request
+ * rejected before admission costs no capacity. Every request ends in exactly one ledger record.
+ */
+export interface ResourceRuntime {
+  resource: ResourceConfig;
+  deployments: ReadonlyMap<string, DeploymentRuntime>;
+  faults: FaultRules;
+  ledger: Ledger;
+  clock: Clock;
+  rng: Rng;
+  latencyScale: number;
+  seed: number;
+}
+
+/** Test-only header: forces the completion length of one request. */
+export const forcedCompletionTokensHeader = 'x-fleet-completion-tokens';
+
+const operationNames: Record<Operation, { api: string; display: string }> = {
+  chat: { api: 'ChatCompletions_Create', display: 'chatCompletion' },
+  completions: { api: 'Completions_Create', display: 'completion' },
+  embeddings: { api: 'Embeddings_Create', display: 'embeddings' },
+};
+
+const apiVersionPattern = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
+
+export function aoaiHandlers(runtime: ResourceRuntime): RequestHandler[] {
+  const route = (operation: Operation) => ({ request, params }: { request: Request; params: Record<string, string | readonly string[] | undefined> }) =>
+    handleModelRequest(runtime, operation, request, String(params.deployment ?? ''));
+  return [
+    http.post('/openai/deployments/:deployment/chat/completions', route('chat')),
+    http.post('/openai/deployments/:deployment/completions', route('completions')),
+    http.post('/openai/deployments/:deployment/embeddings', route('embeddings')),
+  ];
+}
+
+/** What the ledger needs to know about a request as it goes. */
+interface Tracking {
+  start: number;
+  requestId: string;
+  deployment: string;
+  operation: RequestRecord['operation'];
+  stream: boolean;
+  promptTokens: number;
+  admissionCost: number;
+  request: Request;
+  apiVersion: string | null;
+}
+
+function record(runtime: ResourceRuntime, t: Tracking, outcome: { status: number; reason: LedgerReason; completionTokens?: number; firstByte?: number | null }): void {
+  const headers = t.request.headers;
+  const key = headers.get('ocp-apim-subscription-key');
+  const auth = headers.get('api-key') ? 'api-key' : /^bearer\s/i.test(headers.get('authorization') ?? '') ? 'bearer' : 'none';
+  const end = runtime.clock.now();
+  runtime.ledger.append({
+    type: 'request',
+    start: t.start,
+    firstByte: outcome.firstByte === undefined ? end : outcome.firstByte,
+    end,
+    backend: runtime.resource.name,
+    region: runtime.resource.region,
+    kind: runtime.resource.kind,
+    deployment: t.deployment,
+    operation: t.operation,
+    stream: t.stream,
+    status: outcome.status,
+    reason: outcome.reason,
+    promptTokens: t.promptTokens,
+    completionTokens: outcome.completionTokens ?? 0,
+    admissionCost: t.admissionCost,
+    priority: headers.get('x-priority'),
+    subscription: headers.get('x-subscription-id') ?? headers.get('x-apim-subscription-id'),
+    subscriptionKeyFingerprint: key ? createHash('sha256').update(key).digest('hex').slice(0, 12) : null,
+    auth,
+    correlationId: headers.get('x-correlation-id') ?? headers.get('x-ms-correlation-request-id') ?? headers.get('x-ms-client-request-id'),
+    requestId: t.requestId,
+    apiVersion: t.apiVersion,
+  });
+}
+
+async function handleModelRequest(runtime: ResourceRuntime, operation: Operation, request: Request, deploymentName: string): Promise<Response> {
+  const { resource, clock } = runtime;
+  const url = new URL(request.url);
+  const apiVersion = url.searchParams.get('api-version');
+  const t: Tracking = {
+    start: clock.now(),
+    requestId: randomUUID(),
+    deployment: deploymentName,
+    operation,
+    stream: false,
+    promptTokens: 0,
+    admissionCost: 0,
+    request,
+    apiVersion,
+  };
+  const headers = baseResponseHeaders({ backend: resource.name, region: resource.region, requestId: t.requestId, clientRequestId: request.headers.get('x-ms-client-request-id') });
+  headers.set('x-ms-deployment-name', deploymentName);
+  const fail = (error: AzureError, reason: LedgerReason): Response => {
+    record(runtime, t, { status: error.status, reason });
+    return errorResponse(error, headers);
+  };
+
+  try {
+    const fired = runtime.faults.firing({ backend: resource.name, region: resource.region, deployment: deploymentName }, runtime.rng);
+    const faultEffect = await applyRequestFaults(fired, request.signal);
+    if (faultEffect.kind === 'reset') {
+      record(runtime, t, { status: 0, reason: 'fault:reset', firstByte: null });
+      return Response.error();
+    }
+    if (faultEffect.kind === 'status') {
+      return fail(azureErrors.injectedStatus(faultEffect.rule.status ?? 500, faultEffect.rule.retryAfterSeconds), 'fault:status');
+    }
+
+    if (!apiVersion) return fail(azureErrors.missingApiVersion(), 'not-found');
+    if (!apiVersionPattern.test(apiVersion)) return fail(azureErrors.unsupportedApiVersion(), 'not-found');
+    if (!isAuthorized(request.headers, resource.apiKeys)) return fail(azureErrors.unauthorized(), 'unauthorized');
+    const deployment = runtime.deployments.get(deploymentName);
+    if (!deployment) return fail(azureErrors.deploymentNotFound(), 'not-found');
+    const contentType = request.headers.get('content-type');
+    if (!contentType || !/^application\/json\b/i.test(contentType)) return fail(azureErrors.unsupportedMediaType(contentType), 'bad-request');
+    const body = parseJsonBody(await request.text());
+    if (!body.ok) return fail(body.error, 'bad-request');
+    if (!deployment.model.operations.includes(operation)) return fail(azureErrors.operationNotSupported(operationNames[operation].display, deployment.config.model), 'bad-request');
+
+    const answer: AnswerContext = { runtime, deployment, t, headers, fail, faults: faultEffect, apiVersion };
+    if (operation === 'embeddings') return await answerEmbeddings(answer, body.value);
+    return await answerCompletion(answer, operation, body.value);
+  } catch (error) {
+    if (request.signal.aborted) {
+      // The client gave up (or a hang fault held it) before an answer went out.
+      record(runtime, t, { status: 499, reason: t.admissionCost === 0 && isHangError(error) ? 'fault:hang' : 'client-closed', firstByte: null });
+      return Response.error();
+    }
+    throw error;
+  }
+}
+
+class HangAborted extends Error {}
+function isHangError(error: unknown): boolean {
+  return error instanceof HangAborted;
+}
+
+type FaultEffect =
+  | { kind: 'reset' }
+  | { kind: 'status'; rule: FaultRule }
+  | { kind: 'proceed'; extraPerTokenMs: number; cutAfterTokens: number | null; cutMode: 'reset' | 'close' };
+
+/** Applies the fired faults that act before the backend does any work. */
+async function applyRequestFaults(fired: readonly FaultRule[], signal: AbortSignal): Promise<FaultEffect> {
+  let extraPerTokenMs = 0;
+  let cutAfterTokens: number | null = null;
+  let cutMode: 'reset' | 'close' = 'reset';
+  let latencyMs = 0;
+  for (const rule of fired) {
+    if (rule.kind === 'latency') latencyMs += rule.latencyMs ?? 0;
+    if (rule.kind === 'slow-stream') extraPerTokenMs += rule.perTokenDelayMs ?? 0;
+    if (rule.kind === 'truncate-stream') {
+      cutAfterTokens = Math.min(cutAfterTokens ?? Number.POSITIVE_INFINITY, rule.afterTokens ?? 0);
+      cutMode = rule.truncateMode ?? 'reset';
+    }
+  }
+  if (latencyMs > 0) await abortableSleep(latencyMs, signal);
+  if (fired.some((rule) => rule.kind === 'hang')) {
+    await abortableSleep(Number.POSITIVE_INFINITY, signal).catch(() => {
+      throw new HangAborted('hang fault released by client abort');
+    });
+  }
+  if (fired.some((rule) => rule.kind === 'reset')) return { kind: 'reset' };
+  const status = fired.find((rule) => rule.kind === 'status');
+  if (status) return { kind: 'status', rule: status };
+  return { kind: 'proceed', extraPerTokenMs, cutAfterTokens, cutMode };
+}
+
+function isAuthorized(headers: Headers, apiKeys: readonly string[] | undefined): boolean {
+  const key = headers.get('api-key');
+  const bearer = /^bearer\s+(\S+)/i.exec(headers.get('authorization') ?? '')?.[1];
+  const presented = key ?? bearer;
+  if (!presented) return false;
+  return apiKeys === undefined || apiKeys.includes(presented);
+}
+
+interface AnswerContext {
+  runtime: ResourceRuntime;
+  deployment: DeploymentRuntime;
+  t: Tracking;
+  headers: Headers;
+  fail: (error: AzureError, reason: LedgerReason) => Response;
+  faults: Extract<FaultEffect, { kind: 'proceed' }>;
+  apiVersion: string;
+}
+
+type Admission = { ok: true; ptuTicket: PtuTicket | null } | { ok: false; response: Response };
+
+/**
+ * Charges capacity. PTU: prompt + max_tokens into the leaky bucket, corrected on completion.
+ * PAYG: the character-based prompt estimate + max_tokens against the per-minute quota, and
+ * the request against its 10-second window; never corrected.
+ */
+function admit(a: AnswerContext, promptTokens: number, promptCharacters: number, maxTokens: number | undefined, operation: Operation): Admission {
+  const { deployment, headers, runtime } = a;
+  const names = operationNames[operation];
+  if (deployment.limiter.kind === 'ptu') {
+    const cost = ptuAdmissionCost(promptTokens, maxTokens ?? deployment.defaultMaxTokensEstimate, 0);
+    const decision = deployment.limiter.ptu.tryAdmit(cost);
+    if (deployment.utilizationHeader) headers.set('azure-openai-deployment-utilization', `${decision.utilizationPercent.toFixed(1)}%`);
+    if (!decision.admitted) return { ok: false, response: a.fail(azureErrors.ptuOverUtilized(decision.retryAfterMs, names.api, a.apiVersion), 'utilization') };
+    a.t.admissionCost = cost;
+    return { ok: true, ptuTicket: decision.ticket };
+  }
+  if (deployment.capacity429Rate > 0 && deployment.rng.next() < deployment.capacity429Rate) {
+    return { ok: false, response: a.fail(azureErrors.highDemand(6), 'capacity') };
+  }
+  const estimate = estimatePromptTokensByCharacters(promptCharacters) + (maxTokens ?? deployment.defaultMaxTokensEstimate);
+  const decision = deployment.limiter.payg.tryAdmit(estimate);
+  headers.set('x-ratelimit-limit-tokens', String(decision.limitTokens));
+  headers.set('x-ratelimit-remaining-tokens', String(decision.remainingTokens));
+  headers.set('x-ratelimit-limit-requests', String(decision.limitRequests));
+  headers.set('x-ratelimit-remaining-requests', String(decision.remainingRequests));
+  if (!decision.admitted) {
+    const error = azureErrors.paygRateLimited({
+      reason: decision.reason,
+      retryAfterSeconds: decision.retryAfterSeconds,
+      resetTokensSeconds: decision.resetTokensSeconds,
+      resetRequestsSeconds: decision.resetRequestsSeconds,
+      operationName: names.api,
+      apiVersion: a.apiVersion,
+      model: deployment.config.model,
+      deployment: deployment.config.name,
+      region: runtime.resource.region,
+    });
+    return { ok: false, response: a.fail(error, decision.reason) };
+  }
+  a.t.admissionCost = estimate;
+  return { ok: true, ptuTicket: null };
+}
+
+function promptCharacterCount(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + promptCharacterCount(item), 0);
+  if (value && typeof value === 'object') return Object.values(value).reduce((sum: number, item) => sum + promptCharacterCount(item), 0);
+  return 0;
+}
+
+async function answerCompletion(a: AnswerContext, operation: 'chat' | 'completions', body: Record<string, unknown>): Promise<Response> {
+  const { runtime, deployment, t, headers } = a;
+  const model = deployment.config.model;
+  let promptTokens: number;
+  let maxTokens: number | undefined;
+  let stream: boolean;
+  let includeUsage: boolean;
+  if (operation === 'chat') {
+    const parsed = validateChatRequest(body);
+    if (!parsed.ok) return a.fail(parsed.error, 'bad-request');
+    promptTokens = countChatPromptTokens(parsed.value.messages, model, { tools: parsed.value.tools, functions: parsed.value.functions });
+    ({ maxTokens, stream, includeUsage } = parsed.value);
+  } else {
+    const parsed = validateCompletionRequest(body);
+    if (!parsed.ok) return a.fail(parsed.error, 'bad-request');
+    promptTokens = countTextTokens(parsed.value.prompts[0] ?? '', model);
+    ({ maxTokens, stream, includeUsage } = parsed.value);
+  }
+  t.stream = stream;
+  t.promptTokens = promptTokens;
+
+  const limit = deployment.model.contextWindow;
+  const requested = promptTokens + (maxTokens ?? 0);
+  if (requested > limit) return a.fail(azureErrors.contextLengthExceeded(limit, requested, promptTokens, maxTokens ?? 0), 'context-length');
+
+  const admission = admit(a, promptTokens, promptCharacterCount(operation === 'chat' ? body.messages : body.prompt), maxTokens, operation);
+  if (!admission.ok) return admission.response;
+  const settle = (completion: number): void => {
+    if (admission.ptuTicket && deployment.limiter.kind === 'ptu') deployment.limiter.ptu.settle(admission.ptuTicket, promptTokens + completion);
+  };
+
+  const forced = Number(t.request.headers.get(forcedCompletionTokensHeader) ?? Number.NaN);
+  const room = Math.max(0, limit - promptTokens);
+  const length = resolveCompletionLength({
+    sampled: sampleCompletionLength(deployment.completionLength, deployment.rng),
+    maxTokens: Math.min(maxTokens ?? room, room, deployment.model.maxOutputTokens),
+    ...(Number.isInteger(forced) && forced >= 0 ? { forced } : {}),
+  });
+  const plan = planLatency(deployment.latency, length.tokens, deployment.rng, runtime.latencyScale);
+  const seed = runtime.seed ^ hashString(t.requestId);
+  const pieces = completionTokens(length.tokens, model, seed);
+  const meta: AnswerMeta = { id: completionId(operation === 'chat' ? 'chatcmpl' : 'cmpl'), created: Math.floor(runtime.clock.now() / 1000), model };
+  const use = usage(promptTokens, length.tokens);
+  // Injected delays are real time: latencyScale shapes the model, not the faults.
+  const extraPerTokenMs = a.faults.extraPerTokenMs;
+
+  try {
+    await abortableSleep(plan.timeToFirstTokenMs, t.request.signal);
+  } catch (error) {
+    settle(0);
+    throw error;
+  }
+
+  if (!stream) {
+    // A non-streamed answer takes the same total time as the stream would.
+    const rest = plan.totalMs - plan.timeToFirstTokenMs + extraPerTokenMs * length.tokens;
+    try {
+      await abortableSleep(rest, t.request.signal);
+    } catch (error) {
+      settle(0);
+      throw error;
+    }
+    settle(length.tokens);
+    addSuccessHeaders(headers, { upstreamMs: runtime.clock.now() - t.start, stream: false });
+    headers.set('content-type', 'application/json');
+    record(runtime, t, { status: 200, reason: 'ok', completionTokens: length.tokens });
+    const text = pieces.join('');
+    const answer = operation === 'chat' ? chatCompletionBody(meta, text, length.finishReason, use) : textCompletionBody(meta, text, length.finishReason, use);
+    return new Response(JSON.stringify(answer), { status: 200, headers });
+  }
+
+  const chunk = { meta, includeUsage };
+  addSuccessHeaders(headers, { upstreamMs: runtime.clock.now() - t.start, stream: true });
+  headers.set('content-type', 'text/event-stream; charset=utf-8');
+  const firstByte = runtime.clock.now();
+  const body$ = timedSseStream({
+    opening: operation === 'chat' ? [promptFilterFrame(), chatRoleFrame(chunk)] : [promptFilterFrame()],
+    tokens: pieces.map((piece) => (operation === 'chat' ? chatTokenFrame(chunk, piece) : textTokenFrame(chunk, piece))),
+    gapsMs: plan.interTokenMs,
+    extraPerTokenMs,
+    closing:
+      operation === 'chat'
+        ? [chatFinishFrame(chunk, length.finishReason), ...(includeUsage ? [chatUsageFrame(chunk, use)] : [])]
+        : [textFinishFrame(chunk, length.finishReason), ...(includeUsage ? [textUsageFrame(chunk, use)] : [])],
+    cutAfterTokens: a.faults.cutAfterTokens,
+    cutMode: a.faults.cutMode,
+    signal: t.request.signal,
+    onEnd: ({ tokensSent, outcome }) => {
+      settle(tokensSent);
+      const reason: LedgerReason = outcome === 'complete' ? 'ok' : outcome === 'cut' ? 'fault:truncate-stream' : 'client-closed';
+      record(runtime, t, { status: 200, reason, completionTokens: tokensSent, firstByte });
+    },
+  });
+  return new Response(body$, { status: 200, headers });
+}
+
+async function answerEmbeddings(a: AnswerContext, body: Record<string, unknown>): Promise<Response> {
+  const { runtime, deployment, t, headers } = a;
+  const parsed = validateEmbeddingRequest(body);
+  if (!parsed.ok) return a.fail(parsed.error, 'bad-request');
+  const model = deployment.config.model;
+  const dimensions = resolveEmbeddingDimensions(model, parsed.value.dimensions);
+  if (!dimensions.ok) return a.fail(azureErrors.invalidField(dimensions.message, 'dimensions'), 'bad-request');
+  const inputs = parsed.value.inputs;
+  const promptTokens = inputs.reduce((sum, input) => sum + countEmbeddingInputTokens(input, model), 0);
+  t.promptTokens = promptTokens;
+  if (inputs.some((input) => countEmbeddingInputTokens(input, model) > deployment.model.contextWindow)) {
+    return a.fail(azureErrors.invalidField(`This model's maximum context length is ${deployment.model.contextWindow} tokens, however you requested more tokens in an input. Please reduce your prompt; or completion length.`, 'input'), 'context-length');
+  }
+  const admission = admit(a, promptTokens, promptCharacterCount(inputs.filter((input) => typeof input === 'string')), 0, 'embeddings');
+  if (!admission.ok) return admission.response;
+  const plan = planLatency(deployment.latency, 0, deployment.rng, runtime.latencyScale);
+  try {
+    await abortableSleep(plan.totalMs, t.request.signal);
+  } finally {
+    if (admission.ptuTicket && deployment.limiter.kind === 'ptu') deployment.limiter.ptu.settle(admission.ptuTicket, t.request.signal.aborted ? 0 : promptTokens);
+  }
+  const vectors = inputs.map((input) => encodeEmbedding(embeddingVector(input, dimensions.dimensions), parsed.value.encodingFormat));
+  addSuccessHeaders(headers, { upstreamMs: runtime.clock.now() - t.start, stream: false });
+  headers.set('content-type', 'application/json');
+  record(runtime, t, { status: 200, reason: 'ok' });
+  return new Response(JSON.stringify(embeddingsBody(model, vectors, promptTokens)), { status: 200, headers });
+}
+
+function hashString(text: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+  return hash >>> 0;
+}

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Clock } from '../shared/clock.ts';
+import type { Rng } from '../shared/rng.ts';
+
+/**
+ * Faults a test can inject into the fleet, per backend, per region or per deployment:
+ * - status: answer with a fixed status (500, 503, or 429 with a chosen Retry-After);
+ * - latency: add time before the backend starts working;
+ * - hang: accept the request and never answer (until the client gives up);
+ * - reset: drop the connection with a TCP reset;
+ * - refuse: take the listener down, so connections are refused;
+ * - slow-stream: add time between streamed tokens (and to a non-streamed answer);
+ * - truncate-stream: cut a stream off after a number of tokens.
+ */
+export const faultKinds = ['status', 'latency', 'hang', 'reset', 'refuse', 'slow-stream', 'truncate-stream'] as const;
+export type FaultKind = (typeof faultKinds)[number];
+
+const targetSchema = z
+  .strictObject({
+    backend: z.string().min(1).optional(),
+    region: z.string().min(1).optional(),
+    deployment: z.string().min(1).optional(),
+  })
+  .refine((t) => t.backend !== undefined || t.region !== undefined, { message: 'name a backend or a region' });
+
+export const faultRequestSchema = z
+  .strictObject({
+    kind: z.enum(faultKinds),
+    target: targetSchema,
+    /** Share of matching requests affected, 0 to 1. */
+    rate: z.number().min(0).max(1).default(1),
+    status: z.int().min(400).max(599).optional(),
+    retryAfterSeconds: z.int().min(0).max(86_400).optional(),
+    latencyMs: z.int().min(0).max(600_000).optional(),
+    perTokenDelayMs: z.int().min(0).max(60_000).optional(),
+    afterTokens: z.int().min(0).optional(),
+    /** How the truncated stream ends: a reset, or a clean close without the final frames. */
+    truncateMode: z.enum(['reset', 'close']).optional(),
+    durationMs: z.int().positive().optional(),
+    /** Free text that shows in the ledger, e.g. the timeline step that injected it. */
+    label: z.string().max(200).optional(),
+  })
+  .superRefine((rule, ctx) => {
+    const need = (field: keyof typeof rule, when: FaultKind): void => {
+      if (rule.kind === when && rule[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `required for kind "${when}"` });
+    };
+    need('status', 'status');
+    need('latencyMs', 'latency');
+    need('perTokenDelayMs', 'slow-stream');
+    need('afterTokens', 'truncate-stream');
+    if (rule.kind === 'refuse' && rule.rate !== 1) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'a refused listener refuses every connection: rate must be 1' });
+    if (rule.kind === 'refuse' && (rule.target.deployment !== undefined)) ctx.addIssue({ code: 'custom', path: ['target', 'deployment'], message: 'refuse takes a whole listener down; it cannot target one deployment' });
+    if (rule.retryAfterSeconds !== undefined && rule.kind !== 'status') ctx.addIssue({ code: 'custom', path: ['retryAfterSeconds'], message: 'only for kind "status"' });
+  });
+
+export type FaultRequest = z.input<typeof faultRequestSchema>;
+export type FaultRule = z.output<typeof faultRequestSchema> & { id: string; createdAt: number; expiresAt: number | null };
+
+export interface FaultTarget {
+  backend: string;
+  region: string;
+  deployment: string | null;
+}
+
+export type FaultChange = { action: 'inject' | 'clear' | 'expire'; rule: FaultRule };
+
+/** The set of active fault rules. Every change is reported, so it can be timestamped in the ledger. */
+export class FaultRules {
+  #rules = new Map<string, FaultRule>();
+  readonly #clock: Clock;
+  readonly #onChange: (change: FaultChange) => void;
+
+  constructor(clock: Clock, onChange: (change: FaultChange) => void) {
+    this.#clock = clock;
+    this.#onChange = onChange;
+  }
+
+  /** Validates and adds a rule; throws a ZodError naming the bad field. */
+  inject(request: unknown): FaultRule {
+    const parsed = faultRequestSchema.parse(request);
+    const now = this.#clock.now();
+    const rule: FaultRule = { ...parsed, id: randomUUID(), createdAt: now, expiresAt: parsed.durationMs ? now + parsed.durationMs : null };
+    this.#rules.set(rule.id, rule);
+    this.#onChange({ action: 'inject', rule });
+    return rule;
+  }
+
+  clear(id: string): boolean {
+    const rule = this.#rules.get(id);
+    if (!rule) return false;
+    this.#rules.delete(id);
+    this.#onChange({ action: 'clear', rule });
+    return true;
+  }
+
+  /** Clears every rule, or only those aimed at a backend or region. Returns how many. */
+  clearAll(filter: { backend?: string; region?: string } = {}): number {
+    let cleared = 0;
+    for (const rule of [...this.#rules.values()]) {
+      if (filter.backend !== undefined && rule.target.backend !== filter.backend) continue;
+      if (filter.region !== undefined && rule.target.region !== filter.region) continue;
+      this.clear(rule.id);
+      cleared++;
+    }
+    return cleared;
+  }
+
+  list(): FaultRule[] {
+    this.expire();
+    return [...this.#rules.values()];
+  }
+
+  /** Removes rules whose duration has passed, reporting each. */
+  expire(): void {
+    const now = this.#clock.now();
+    for (const rule of [...this.#rules.values()]) {
+      if (rule.expiresAt !== null && rule.expiresAt <= now) {
+        this.#rules.delete(rule.id);
+        this.#onChange({ action: 'expire', rule });
+      }
+    }
+  }
+
+  /**
+   * The rules that fire for one request: each matching rule rolls its own rate. `refuse`
+   * is applied to listeners, not requests, so it never fires here.
+   */
+  firing(target: FaultTarget, rng: Rng): FaultRule[] {
+    if (this.#rules.size === 0) return [];
+    this.expire();
+    const fired: FaultRule[] = [];
+    for (const rule of this.#rules.values()) {
+      if (rule.kind === 'refuse' || !matches(rule, target)) continue;
+      if (rule.rate >= 1 || rng.next() < rule.rate) fired.push(rule);
+    }
+    return fired;
+  }
+
+  /** Backends whose listener should be down now. */
+  refusedBackends(backends: readonly { name: string; region: string }[]): Set<string> {
+    this.expire();
+    const refused = new Set<string>();
+    for (const rule of this.#rules.values()) {
+      if (rule.kind !== 'refuse') continue;
+      for (const backend of backends) {
+        if (matches(rule, { backend: backend.name, region: backend.region, deployment: null })) refused.add(backend.name);
+      }
+    }
+    return refused;
+  }
+}
+
+function matches(rule: FaultRule, target: FaultTarget): boolean {
+  const t = rule.target;
+  if (t.backend !== undefined && t.backend !== target.backend) return false;
+  if (t.region !== undefined && t.region.toLowerCase() !== target.region.toLowerCase()) return false;
+  if (t.deployment !== undefined && t.deployment !== target.deployment) return false;
+  return true;
+}

@@ -1,0 +1,138 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ResourceKind } from './topology.ts';
+import type { FaultRule } from './fault-rules.ts';
+
+/**
+ * Why a backend answered as it did. `fault:<kind>` marks an injected fault, so a verifier
+ * can tell a real throttle from one the harness caused.
+ */
+export type LedgerReason =
+  | 'ok'
+  | 'tpm'
+  | 'rpm'
+  | 'utilization'
+  | 'capacity'
+  | 'bad-request'
+  | 'unauthorized'
+  | 'not-found'
+  | 'context-length'
+  | 'client-closed'
+  | `fault:${string}`;
+
+/** One request as the backend saw and answered it: the ground truth that checks rely on. */
+export interface RequestRecord {
+  type: 'request';
+  seq: number;
+  /** Epoch milliseconds: arrival, response headers sent, last byte sent. */
+  start: number;
+  firstByte: number | null;
+  end: number;
+  backend: string;
+  region: string;
+  kind: ResourceKind;
+  deployment: string;
+  operation: 'chat' | 'completions' | 'embeddings' | 'unknown';
+  stream: boolean;
+  status: number;
+  reason: LedgerReason;
+  promptTokens: number;
+  completionTokens: number;
+  /** The token cost the limiter charged at admission (PTU estimate or PAYG estimate). */
+  admissionCost: number;
+  /** The X-Priority header as received, if any. */
+  priority: string | null;
+  /** A non-secret subscription identifier header, if the gateway sent one. */
+  subscription: string | null;
+  /** sha256 prefix of an Ocp-Apim-Subscription-Key that reached the backend: the key itself is a secret. */
+  subscriptionKeyFingerprint: string | null;
+  auth: 'api-key' | 'bearer' | 'none';
+  correlationId: string | null;
+  requestId: string;
+  apiVersion: string | null;
+}
+
+/** A change to the injected faults, so the timeline of a run can be rebuilt from the ledger. */
+export interface FaultChangeRecord {
+  type: 'fault';
+  seq: number;
+  at: number;
+  action: 'inject' | 'clear' | 'expire';
+  rule: FaultRule;
+}
+
+export type LedgerRecord = RequestRecord | FaultChangeRecord;
+type WithoutSeq<T> = T extends LedgerRecord ? Omit<T, 'seq'> : never;
+export type LedgerEntry = WithoutSeq<LedgerRecord>;
+
+export interface LedgerPage {
+  records: LedgerRecord[];
+  /** Pass as `after` to read on. */
+  next: number;
+  /** True when records after the requested point have already left the window (read the file). */
+  truncated: boolean;
+}
+
+/**
+ * Streams every record to a JSONL file and keeps only the newest `windowSize` in memory, in
+ * a fixed ring, so memory stays flat however long the run.
+ */
+export class Ledger {
+  readonly path: string | null;
+  readonly windowSize: number;
+  #ring: (LedgerRecord | undefined)[];
+  #seq = 0;
+  #file: WriteStream | null;
+  #listeners = new Set<(record: LedgerRecord) => void>();
+
+  constructor(options: { path?: string | null; windowSize?: number } = {}) {
+    this.path = options.path ?? null;
+    this.windowSize = options.windowSize ?? 10_000;
+    this.#ring = new Array<LedgerRecord | undefined>(this.windowSize);
+    if (this.path) {
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.#file = createWriteStream(this.path, { flags: 'a' });
+    } else {
+      this.#file = null;
+    }
+  }
+
+  get lastSeq(): number {
+    return this.#seq;
+  }
+
+  append(entry: LedgerEntry): LedgerRecord {
+    this.#seq += 1;
+    const record = { ...entry, seq: this.#seq } as LedgerRecord;
+    this.#ring[this.#seq % this.windowSize] = record;
+    this.#file?.write(`${JSON.stringify(record)}\n`);
+    for (const listener of this.#listeners) listener(record);
+    return record;
+  }
+
+  /** Records with seq greater than `after`, oldest first, at most `limit`. */
+  read(after = 0, limit = 1000): LedgerPage {
+    const oldest = Math.max(1, this.#seq - this.windowSize + 1);
+    const from = Math.max(after + 1, oldest);
+    const to = Math.min(this.#seq, from + limit - 1);
+    const records: LedgerRecord[] = [];
+    for (let seq = from; seq <= to; seq++) {
+      const record = this.#ring[seq % this.windowSize];
+      if (record) records.push(record);
+    }
+    return { records, next: to >= from ? to : after, truncated: after + 1 < oldest };
+  }
+
+  subscribe(listener: (record: LedgerRecord) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Flushes the file; the ledger accepts no more records afterwards. */
+  async close(): Promise<void> {
+    const file = this.#file;
+    this.#file = null;
+    if (!file) return;
+    await new Promise<void>((resolve, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  }
+}
