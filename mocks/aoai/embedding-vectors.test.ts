@@ -128,7 +128,7 @@ describe('encodeEmbedding', () => {
     });
     expect(Math.abs(norm(parsed) - 1)).toBeLessThan(1e-6);
     // float32(0.1) = 0.100000001490116…; 2^-20 = 0.00000095367431640625.
-    expect(encodeEmbedding(new Float32Array([0.25, -0.5, 0.1, 2 ** -20]), 'float')).toEqual([0.25, -0.5, 0.1, 0.000000954]);
+    expect(encodeEmbedding(new Float32Array([0.25, -0.5, 0.1, 2 ** -20]), 'float')).toEqual([0.25, -0.5, 0.100000001, 0.000000954]);
   });
 
   it('base64: the little-endian float32 bytes', () => {

@@ -187,7 +187,8 @@ function formatPath(path: readonly PropertyKey[]): string {
 function jsonErrorWithLine(text: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const position = /position (\d+)/.exec(message);
-  if (!position) return message;
+  // Newer engines already say "(line 3 column 20)"; older ones only give the position.
+  if (!position || /\bline \d+/.test(message)) return message;
   const offset = Number(position[1]);
   const before = text.slice(0, offset);
   const line = before.split('\n').length;

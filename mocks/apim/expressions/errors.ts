@@ -40,9 +40,13 @@ export class ExpressionError extends Error {
   readonly line: number;
   readonly column: number;
 
-  constructor(reason: string, text: string, offset: number) {
+  /**
+   * @param found what stood at the offset instead, for "expected" errors; it goes after the
+   *   position so the message still reads "expected ')' at 1:17".
+   */
+  constructor(reason: string, text: string, offset: number, found?: string) {
     const { line, column } = lineColumnAt(text, offset);
-    super(`${reason} at ${line}:${column}`);
+    super(`${reason} at ${line}:${column}${found === undefined ? '' : `, found ${found}`}`);
     this.reason = reason;
     this.text = text;
     this.offset = offset;

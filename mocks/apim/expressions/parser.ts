@@ -72,7 +72,7 @@ export function parsePolicyExpression(text: string): ParsedPolicyExpression {
   const parser = new Parser(text, tokenize(text, lead + 2));
   if (text[lead + 1] === '(') {
     const expr = parser.parseExpression();
-    parser.expectPunct(')', "expected ')' to close '@('");
+    parser.expectPunct(')');
     parser.expectEnd();
     return { kind: 'expression', expr, text };
   }
@@ -129,7 +129,7 @@ class Parser {
   /** Message names what was expected and, to help, what was found instead. */
   #expected(what: string, at: Token = this.#peek()): never {
     const found = at.kind === 'eof' ? 'end of expression' : `'${at.text}'`;
-    throw new ExpressionError(`${what}, found ${found}`, this.#text, at.start);
+    throw new ExpressionError(what, this.#text, at.start, found);
   }
 
   expectPunct(symbol: string, message = `expected '${symbol}'`): Token {
@@ -159,7 +159,7 @@ class Parser {
   parseBlockBody(openAt: number): Block {
     const statements: Statement[] = [];
     while (!this.#isPunct('}')) {
-      if (this.#peek().kind === 'eof') this.#expected("expected '}' to close the block");
+      if (this.#peek().kind === 'eof') this.#expected("expected '}'");
       statements.push(this.#parseStatement());
     }
     const close = this.#next();
@@ -181,7 +181,7 @@ class Parser {
       if (t.text === 'return') {
         this.#next();
         const value = this.#isPunct(';') ? undefined : this.parseExpression();
-        const semi = this.expectPunct(';', "expected ';' after the return statement");
+        const semi = this.expectPunct(';');
         return { kind: 'Return', value, start: t.start, end: semi.end };
       }
       if (t.text === 'else') this.#fail("'else' without a matching 'if'", t);
@@ -190,15 +190,15 @@ class Parser {
     const declaration = this.#tryParseDeclaration();
     if (declaration !== undefined) return declaration;
     const expr = this.parseExpression();
-    const semi = this.expectPunct(';', "expected ';' after the statement");
+    const semi = this.expectPunct(';');
     return { kind: 'ExpressionStatement', expr, start: t.start, end: semi.end };
   }
 
   #parseIf(): Statement {
     const start = this.#next().start;
-    this.expectPunct('(', "expected '(' after 'if'");
+    this.expectPunct('(');
     const test = this.parseExpression();
-    this.expectPunct(')', "expected ')' after the if condition");
+    this.expectPunct(')');
     const then = this.#parseEmbedded();
     let otherwise: Statement | undefined;
     if (this.#isKeyword('else')) {
@@ -212,7 +212,7 @@ class Parser {
   #parseEmbedded(): Statement {
     const statement = this.#parseStatement();
     if (statement.kind === 'LocalDeclaration') {
-      this.#fail('a declaration is not allowed here: wrap it in { }', this.#tokens.find((t) => t.start === statement.start) ?? this.#peek());
+      throw new ExpressionError('a declaration is not allowed here: wrap it in { }', this.#text, statement.start);
     }
     return statement;
   }
@@ -244,7 +244,7 @@ class Parser {
       if (this.#acceptPunct('=')) init = this.parseExpression();
       declarators.push({ name: name.text, init, start: name.start, end: init?.end ?? name.end });
     } while (this.#acceptPunct(','));
-    const semi = this.expectPunct(';', "expected ';' after the declaration");
+    const semi = this.expectPunct(';');
     return { kind: 'LocalDeclaration', type, declarators, start: first.start, end: semi.end };
   }
 
@@ -283,7 +283,7 @@ class Parser {
       this.#next();
       do typeArgs.push(this.#parseType());
       while (this.#acceptPunct(','));
-      this.expectPunct('>', "expected '>' to close the type arguments");
+      this.expectPunct('>');
     }
     let end = this.#tokens[this.#pos - 1]?.end ?? first.end;
     let nullable = false;
@@ -324,7 +324,7 @@ class Parser {
     if (!this.#isPunct('?')) return test;
     this.#next();
     const whenTrue = this.#parseAssignment();
-    this.expectPunct(':', "expected ':' in the conditional expression");
+    this.expectPunct(':');
     const whenFalse = this.#parseAssignment();
     return { kind: 'Conditional', test, whenTrue, whenFalse, start: test.start, end: whenFalse.end };
   }
@@ -450,7 +450,7 @@ class Parser {
         if (t.text === '(') {
           this.#next();
           const inner = this.parseExpression();
-          this.expectPunct(')', "expected ')'");
+          this.expectPunct(')');
           return inner;
         }
         return this.#expected('expected an expression', t);
@@ -599,7 +599,7 @@ class Parser {
         args.push({ name, value, out: undefined, start: start.start, end: value.end });
       }
       if (this.#acceptPunct(',')) continue;
-      if (!this.#isPunct(close)) this.#expected(`expected ',' or '${close}'`);
+      if (!this.#isPunct(close)) this.#expected(`expected '${close}'`);
       return args;
     }
   }

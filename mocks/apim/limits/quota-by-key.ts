@@ -130,20 +130,20 @@ export class QuotaByKey {
   /** Counts `count` calls unconditionally (end-of-outbound increment). */
   increment(key: string, count = 1): void {
     assertCount(count);
-    this.#state(key, true).calls += count;
+    this.#state(key).calls += count;
     this.#maybeSweep();
   }
 
   /** Charges request plus response bytes after the response. */
   addBandwidth(key: string, bytes: number): void {
     if (!Number.isFinite(bytes) || bytes < 0) throw new RangeError(`bytes must be a finite non-negative number, got ${bytes}`);
-    this.#state(key, true).bytes += bytes;
+    this.#state(key).bytes += bytes;
     this.#maybeSweep();
   }
 
   /** Calls and bytes counted in the current window. */
   usage(key: string): { calls: number; bytes: number } {
-    const state = this.#state(key, false);
+    const state = this.#current(key);
     return { calls: state?.calls ?? 0, bytes: state?.bytes ?? 0 };
   }
 
@@ -176,16 +176,20 @@ export class QuotaByKey {
     return { allowed: false, reason, retryAfterSeconds };
   }
 
-  /** The key's counters for the current window; a state from an earlier window is replaced. */
-  #state(key: string, create: true): WindowState;
-  #state(key: string, create: false): WindowState | undefined;
-  #state(key: string, create: boolean): WindowState | undefined {
+  /** The key's counters for the current window, or undefined; a state from an earlier window is dropped. */
+  #current(key: string): WindowState | undefined {
     const { start } = this.currentWindow();
     const state = this.#windows.get(key);
     if (state && state.windowStart === start) return state;
     if (state) this.#windows.delete(key);
-    if (!create) return undefined;
-    const fresh = { windowStart: start, calls: 0, bytes: 0 };
+    return undefined;
+  }
+
+  /** The key's counters for the current window, created empty when missing. */
+  #state(key: string): WindowState {
+    const existing = this.#current(key);
+    if (existing) return existing;
+    const fresh = { windowStart: this.currentWindow().start, calls: 0, bytes: 0 };
     this.#windows.set(key, fresh);
     return fresh;
   }

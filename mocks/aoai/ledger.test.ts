@@ -1,0 +1,54 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Ledger, type LedgerEntry } from './ledger.ts';
+
+function entry(i: number): LedgerEntry {
+  return {
+    type: 'request', start: i, firstByte: i, end: i, backend: 'b', region: 'r', kind: 'ptu', deployment: 'd', operation: 'chat', stream: false,
+    status: 200, reason: 'ok', promptTokens: i, completionTokens: 0, admissionCost: 0, priority: null, subscription: null,
+    subscriptionKeyFingerprint: null, auth: 'api-key', correlationId: null, requestId: `r${i}`, apiVersion: null,
+  };
+}
+
+describe('Ledger', () => {
+  it('numbers records and pages through them with after/limit', () => {
+    const ledger = new Ledger({ windowSize: 100 });
+    for (let i = 1; i <= 10; i++) ledger.append(entry(i));
+    const first = ledger.read(0, 4);
+    expect(first.records.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    expect(first.next).toBe(4);
+    expect(ledger.read(first.next, 100).records.map((r) => r.seq)).toEqual([5, 6, 7, 8, 9, 10]);
+    expect(ledger.read(10, 100)).toEqual({ records: [], next: 10, truncated: false });
+  });
+
+  it('keeps only the newest window in memory and says when older records were dropped', () => {
+    const ledger = new Ledger({ windowSize: 5 });
+    for (let i = 1; i <= 12; i++) ledger.append(entry(i));
+    const page = ledger.read(0, 100);
+    expect(page.records.map((r) => r.seq)).toEqual([8, 9, 10, 11, 12]);
+    expect(page.truncated).toBe(true);
+    expect(ledger.read(7, 100).truncated).toBe(false);
+  });
+
+  it('streams every record to the JSONL file, including those that left the window', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ledger-')), 'nested', 'ledger.jsonl');
+    const ledger = new Ledger({ path, windowSize: 3 });
+    for (let i = 1; i <= 20; i++) ledger.append(entry(i));
+    await ledger.close();
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { seq: number; promptTokens: number });
+    expect(lines.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(lines[19]!.promptTokens).toBe(20);
+  });
+
+  it('tells subscribers about each record as it is appended', () => {
+    const ledger = new Ledger();
+    const seen: number[] = [];
+    const unsubscribe = ledger.subscribe((record) => seen.push(record.seq));
+    ledger.append(entry(1));
+    unsubscribe();
+    ledger.append(entry(2));
+    expect(seen).toEqual([1]);
+  });
+});
