@@ -201,20 +201,29 @@ async function writeResponse(response: Response, res: ServerResponse): Promise<v
   res.on('close', () => {
     if (!res.writableFinished) void reader.cancel().catch(() => undefined);
   });
+  // Settles once the latest write has been handed to the socket.
+  let flushed: Promise<void> = Promise.resolve();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       if (res.destroyed) return;
-      res.write(value);
+      flushed = new Promise<void>((resolve) => res.write(value, () => resolve()));
     }
     res.end();
   } catch (error) {
     // The body stream failed mid-way (a truncate-stream fault, or a handler error): the
     // client must see a broken connection, not a clean end.
     const mode = error instanceof StreamCutError ? error.mode : 'reset';
-    if (mode === 'close') res.end();
-    else res.socket?.resetAndDestroy();
+    if (mode === 'close') {
+      res.end();
+      return;
+    }
+    // The response's writes are corked until the next tick and a reset discards whatever
+    // is still buffered: without waiting, the client would see no headers and none of the
+    // frames sent before the cut.
+    if (!res.destroyed) await Promise.race([flushed, new Promise<void>((resolve) => res.once('close', () => resolve()))]);
+    res.socket?.resetAndDestroy();
   }
 }
 

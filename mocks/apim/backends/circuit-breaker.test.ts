@@ -179,6 +179,18 @@ describe('CircuitBreaker: count rule (seed configuration)', () => {
     expect(events).toHaveLength(3);
   });
 
+  it('clears the failure window on reset even when the trip was shorter than the interval', () => {
+    const { clock, breaker } = setup();
+    breaker.recordResponse(500);
+    breaker.recordResponse(500);
+    breaker.recordResponse(429, '2'); // a 2 s trip; the interval is 10 s
+    clock.advance(2_000);
+    expect(breaker.isOpen()).toBe(false);
+    breaker.recordResponse(500); // would be the 4th failure within 10 s without the reset
+    expect(breaker.isOpen()).toBe(false);
+    expect(breaker.windowCounts().failures).toBe(1);
+  });
+
   it('emits Closed from poll() without traffic, exactly once', () => {
     const { clock, breaker, events } = setup();
     for (let i = 0; i < 3; i++) breaker.recordResponse(500);

@@ -19,6 +19,11 @@ export interface TypeDef {
   readonly isEnum: boolean;
   /** Numeric types, by promotion rank. */
   readonly numeric: 'int' | 'long' | 'double' | undefined;
+  /**
+   * Run-time type test for types whose values are not covered by the core representation
+   * (the context interfaces): used by casts from object, `is` and `as`.
+   */
+  readonly isInstance: ((value: unknown) => boolean) | undefined;
 }
 
 export type ClrType =
@@ -37,6 +42,7 @@ interface TypeDefInit {
   base?: TypeDef;
   isEnum?: boolean;
   numeric?: 'int' | 'long' | 'double';
+  isInstance?: (value: unknown) => boolean;
 }
 
 export function defineType(init: TypeDefInit): TypeDef {
@@ -47,6 +53,7 @@ export function defineType(init: TypeDefInit): TypeDef {
     base: init.base,
     isEnum: init.isEnum ?? false,
     numeric: init.numeric,
+    isInstance: init.isInstance,
   };
 }
 

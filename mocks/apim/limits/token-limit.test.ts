@@ -77,7 +77,8 @@ describe('TokenLimit: estimate-prompt-tokens=false', () => {
     limit.record('k', 999);
     expect(limit.admit('k', 900)).toMatchObject({ ok: true, remainingTokens: 1 });
     limit.record('k', 1);
-    expect(limit.admit('k', 0)).toMatchObject({ ok: false, rejected: 'tokens-per-minute' });
+    // Exactly at the limit: rejected until everything leaves the window (both charges at t=0).
+    expect(limit.admit('k', 0)).toEqual({ ok: false, rejected: 'tokens-per-minute', status: 429, retryAfterSeconds: 60 });
   });
 
   it('charges the estimate at admission for streaming requests (prompt always estimated)', () => {
