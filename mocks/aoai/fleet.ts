@@ -70,8 +70,15 @@ export async function startFleet(options: FleetOptions): Promise<RunningFleet> {
       if (closed) return;
       const refused = faults.refusedBackends(topology.resources);
       for (const [name, server] of servers) {
-        if (refused.has(name) && server.listening) await server.stopListening();
-        else if (!refused.has(name) && !server.listening) await server.resumeListening();
+        // A listener that cannot come back (its port was taken while it was down) stays
+        // down until the next change retries it; it must not stop the others, nor leave
+        // the chain rejected (later changes would be skipped) or the rejection unhandled.
+        try {
+          if (refused.has(name) && server.listening) await server.stopListening();
+          else if (!refused.has(name) && !server.listening) await server.resumeListening();
+        } catch (error) {
+          process.stderr.write(`fleet: ${name}: could not ${refused.has(name) ? 'stop' : 'resume'} listening on port ${server.port}: ${error instanceof Error ? error.message : String(error)}\n`);
+        }
       }
     });
   };

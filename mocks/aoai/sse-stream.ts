@@ -27,49 +27,59 @@ const encoder = new TextEncoder();
 export function timedSseStream(plan: TimedStreamPlan): ReadableStream<Uint8Array> {
   let ended = false;
   let tokensSent = 0;
-  const end = (outcome: 'complete' | 'cut' | 'client-closed'): void => {
-    if (ended) return;
-    ended = true;
-    plan.onEnd({ tokensSent, outcome });
-  };
+  let openingSent = false;
   const stop = new AbortController();
   const onClientGone = (): void => stop.abort();
   plan.signal.addEventListener('abort', onClientGone, { once: true });
+  const end = (outcome: 'complete' | 'cut' | 'client-closed'): void => {
+    if (ended) return;
+    ended = true;
+    plan.signal.removeEventListener('abort', onClientGone);
+    plan.onEnd({ tokensSent, outcome });
+  };
 
-  return new ReadableStream<Uint8Array>({
-    async start(controller) {
-      try {
-        controller.enqueue(encoder.encode(plan.opening.map((frame) => sseFrame(frame)).join('')));
-        for (let i = 0; i < plan.tokens.length; i++) {
-          if (plan.cutAfterTokens !== null && tokensSent >= plan.cutAfterTokens) {
+  // Pull-based with a high-water mark of 0: a frame is produced only when the consumer asks
+  // for one, so nothing is ever left queued. That matters for a cut: erroring a stream
+  // discards its queued chunks, and an eagerly filled queue would lose the very frames the
+  // cut is meant to let through (at latencyScale 0, all of them).
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          if (!openingSent) {
+            openingSent = true;
+            controller.enqueue(encoder.encode(plan.opening.map((frame) => sseFrame(frame)).join('')));
+            return;
+          }
+          const cutReached = plan.cutAfterTokens !== null && tokensSent >= plan.cutAfterTokens;
+          if (tokensSent < plan.tokens.length && !cutReached) {
+            const i = tokensSent;
+            const wait = (i === 0 ? 0 : (plan.gapsMs[i - 1] ?? 0)) + plan.extraPerTokenMs;
+            if (wait > 0) await abortableSleep(wait, stop.signal);
+            controller.enqueue(encoder.encode(sseFrame(plan.tokens[i]!)));
+            tokensSent++;
+            return;
+          }
+          // A truncate fault always truncates: an answer shorter than the cut point loses its
+          // closing frames, so the client never sees finish_reason or [DONE].
+          if (plan.cutAfterTokens !== null) {
             end('cut');
             controller.error(new StreamCutError(plan.cutMode));
             return;
           }
-          const wait = (i === 0 ? 0 : (plan.gapsMs[i - 1] ?? 0)) + plan.extraPerTokenMs;
-          if (wait > 0) await abortableSleep(wait, stop.signal);
-          controller.enqueue(encoder.encode(sseFrame(plan.tokens[i]!)));
-          tokensSent++;
+          controller.enqueue(encoder.encode(plan.closing.map((frame) => sseFrame(frame)).join('') + sseFrame('[DONE]')));
+          controller.close();
+          end('complete');
+        } catch (error) {
+          end('client-closed');
+          controller.error(error);
         }
-        // A truncate fault always truncates: an answer shorter than the cut point loses its
-        // closing frames, so the client never sees finish_reason or [DONE].
-        if (plan.cutAfterTokens !== null) {
-          end('cut');
-          controller.error(new StreamCutError(plan.cutMode));
-          return;
-        }
-        controller.enqueue(encoder.encode(plan.closing.map((frame) => sseFrame(frame)).join('') + sseFrame('[DONE]')));
-        controller.close();
-        end('complete');
-      } catch {
+      },
+      cancel() {
+        stop.abort();
         end('client-closed');
-      } finally {
-        plan.signal.removeEventListener('abort', onClientGone);
-      }
+      },
     },
-    cancel() {
-      stop.abort();
-      end('client-closed');
-    },
-  });
+    { highWaterMark: 0 },
+  );
 }

@@ -1,0 +1,164 @@
+/**
+ * Fleet throughput benchmark (not a test): real k6 drives non-streaming chat completions at
+ * zero modeled latency against
+ *   A) one resource of the mock fleet (msw handlers over node:http, tokenizer, limiter, ledger)
+ *   B) a bare node:http server answering the same bytes,
+ * alternating A, B, A, B in the same run so that machine noise hits both alike. It reports
+ * requests per second and p99 for each and the ratio A/B (target: at least 0.5), and the
+ * cost of one PTU admission decision (target: under 20 µs).
+ *
+ *   npm run bench:fleet [-- --seconds 8 --vus 32 --rounds 2]
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { startFleet } from '../mocks/aoai/fleet.ts';
+import { PtuLimiter } from '../mocks/aoai/ptu-limiter.ts';
+import { parseTopology } from '../mocks/aoai/topology.ts';
+import { ManualClock } from '../mocks/shared/clock.ts';
+import { resolveK6 } from './k6-binary.ts';
+
+const run = promisify(execFile);
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '8' },
+    vus: { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '2' },
+  },
+});
+const seconds = Number(values.seconds);
+const vus = Number(values.vus);
+const rounds = Number(values.rounds);
+
+const requestBody = JSON.stringify({ messages: [{ role: 'user', content: 'Say hello to the benchmark, briefly.' }], max_tokens: 40 });
+const k6Script = `
+import http from 'k6/http';
+export const options = {
+  vus: Number(__ENV.VUS), duration: __ENV.DURATION,
+  discardResponseBodies: true, summaryTrendStats: ['avg', 'p(50)', 'p(99)'],
+};
+const params = { headers: { 'content-type': 'application/json', 'api-key': 'bench', 'x-fleet-completion-tokens': '20' } };
+export default function () {
+  const response = http.post(__ENV.URL, ${JSON.stringify(requestBody)}, params);
+  if (response.status !== 200) throw new Error('status ' + response.status);
+}
+`;
+
+interface Phase {
+  target: 'fleet' | 'bare';
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  failed: number;
+}
+
+async function driveWithK6(k6: string, url: string, target: Phase['target'], work: string): Promise<Phase> {
+  const script = join(work, 'bench.js');
+  const summary = join(work, `summary-${target}-${Date.now()}.json`);
+  writeFileSync(script, k6Script);
+  await run(k6, ['run', '--quiet', '--no-color', '--summary-export', summary, script], {
+    env: { ...process.env, URL: url, VUS: String(vus), DURATION: `${seconds}s`, K6_NO_USAGE_REPORT: 'true' },
+    maxBuffer: 64 * 1024 * 1024,
+  }).catch((error: { stderr?: string; code?: number }) => {
+    // k6 exits non-zero when an iteration throws; the summary still says how many failed.
+    if (error.code !== 107 && error.code !== 99) throw new Error(`k6 failed (${error.code}): ${error.stderr ?? ''}`);
+  });
+  const metrics = (JSON.parse(readFileSync(summary, 'utf8')) as { metrics: Record<string, Record<string, number>> }).metrics;
+  return {
+    target,
+    rps: metrics.http_reqs?.rate ?? 0,
+    requests: metrics.http_reqs?.count ?? 0,
+    p50: metrics.http_req_duration?.['p(50)'] ?? Number.NaN,
+    p99: metrics.http_req_duration?.['p(99)'] ?? Number.NaN,
+    failed: metrics.http_req_failed?.passes ?? 0,
+  };
+}
+
+function admissionCostNs(): { nsPerDecision: number; decisions: number } {
+  const clock = new ManualClock();
+  const limiter = new PtuLimiter({ capacityTpm: 600_000, bucketSeconds: 10 }, clock);
+  const decisions = 2_000_000;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < decisions; i++) {
+    clock.advance(1);
+    const decision = limiter.tryAdmit(300);
+    if (decision.admitted) limiter.settle(decision.ticket, 280);
+  }
+  return { nsPerDecision: Number(process.hrtime.bigint() - started) / decisions, decisions };
+}
+
+async function main(): Promise<void> {
+  const k6 = await resolveK6();
+  const work = mkdtempSync(join(tmpdir(), 'spillway-bench-'));
+  const topology = parseTopology(
+    JSON.stringify({
+      seed: 1,
+      latencyScale: 0,
+      resources: [{ name: 'aoai-bench', region: 'East US', kind: 'ptu', deployments: [{ name: 'gpt-4o', model: 'gpt-4o', capacityTpm: 1_000_000_000 }] }],
+    }),
+    'bench',
+  );
+  const fleet = await startFleet({ topology, ledgerPath: join(work, 'ledger.jsonl') });
+  const fleetUrl = `${fleet.describe().backends[0]!.endpoint}/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21`;
+
+  // The reference answers with the very bytes and headers the fleet sends.
+  const sample = await fetch(fleetUrl, { method: 'POST', body: requestBody, headers: { 'content-type': 'application/json', 'api-key': 'bench', 'x-fleet-completion-tokens': '20' } });
+  const sampleBody = Buffer.from(await sample.arrayBuffer());
+  const sampleHeaders: Record<string, string> = {};
+  sample.headers.forEach((value, name) => {
+    if (name !== 'date' && name !== 'connection' && name !== 'keep-alive') sampleHeaders[name] = value;
+  });
+  const bare = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, sampleHeaders).end(sampleBody));
+  });
+  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+  const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21`;
+
+  const phases: Phase[] = [];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      phases.push(await driveWithK6(k6, fleetUrl, 'fleet', work));
+      phases.push(await driveWithK6(k6, bareUrl, 'bare', work));
+    }
+  } finally {
+    await fleet.close();
+    await new Promise<void>((resolve) => bare.close(() => resolve()));
+  }
+
+  const mean = (target: Phase['target'], key: 'rps' | 'p50' | 'p99'): number => {
+    const own = phases.filter((p) => p.target === target);
+    return own.reduce((sum, p) => sum + p[key], 0) / own.length;
+  };
+  const admission = admissionCostNs();
+  const result = {
+    when: new Date().toISOString(),
+    k6,
+    settings: { seconds, vus, rounds, completionTokens: 20 },
+    phases,
+    fleet: { rps: mean('fleet', 'rps'), p50Ms: mean('fleet', 'p50'), p99Ms: mean('fleet', 'p99') },
+    bare: { rps: mean('bare', 'rps'), p50Ms: mean('bare', 'p50'), p99Ms: mean('bare', 'p99') },
+    throughputRatio: mean('fleet', 'rps') / mean('bare', 'rps'),
+    ptuAdmission: admission,
+    targets: { throughputRatio: 0.5, ptuAdmissionMicroseconds: 20 },
+  };
+  const outDir = join(import.meta.dirname, 'out');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'fleet-throughput.json'), `${JSON.stringify(result, null, 2)}\n`);
+
+  const line = (name: string, v: { rps: number; p50Ms: number; p99Ms: number }): string => `  ${name.padEnd(26)} ${v.rps.toFixed(0).padStart(7)} req/s   p50 ${v.p50Ms.toFixed(2).padStart(7)} ms   p99 ${v.p99Ms.toFixed(2).padStart(7)} ms`;
+  process.stdout.write(`fleet throughput, ${rounds} rounds of ${seconds}s each with ${vus} VUs (real k6 on loopback, zero modeled latency)\n`);
+  process.stdout.write(`${line('mock fleet', result.fleet)}\n${line('bare node:http, same bytes', result.bare)}\n`);
+  process.stdout.write(`  ratio fleet/bare           ${result.throughputRatio.toFixed(2)}  (target >= 0.5)  ${result.throughputRatio >= 0.5 ? 'met' : 'NOT met'}\n`);
+  process.stdout.write(`  PTU admission decision     ${(admission.nsPerDecision / 1000).toFixed(3)} µs  (target < 20 µs)  ${admission.nsPerDecision < 20_000 ? 'met' : 'NOT met'}\n`);
+  const failures = phases.reduce((sum, p) => sum + p.failed, 0);
+  if (failures > 0) process.stdout.write(`  warning: ${failures} requests failed during the run\n`);
+  process.stdout.write(`  written to bench/out/fleet-throughput.json\n`);
+}
+
+await main();
