@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { registerDoctorCommand } from './doctor-command.ts';
 import { registerFleetCommand } from './fleet-command.ts';
+import { registerToolsCommand } from './tools-command.ts';
 
 /**
  * Each command lives in its own module and exports a register function; this list is the
@@ -7,4 +9,6 @@ import { registerFleetCommand } from './fleet-command.ts';
  */
 export function registerCommands(program: Command): void {
   registerFleetCommand(program);
+  registerDoctorCommand(program);
+  registerToolsCommand(program);
 }
