@@ -5,7 +5,7 @@
  */
 import { JArray, JObject, JToken, JValue, indexToken, parseJArray, parseJObject, parseJsonText, tokenValueAs, wrapJson } from './jtoken.ts';
 import type { TokenTarget } from './jtoken.ts';
-import { argumentNull } from './errors.ts';
+import { argumentError, argumentNull } from './errors.ts';
 import { constant, method, param, prop, sig } from './members.ts';
 import type { GenericOverload, MemberDef, Signature, TypeMembers } from './members.ts';
 import {
@@ -73,7 +73,13 @@ const valueOfSelf: GenericOverload = {
     const t = typeArgs[0] as ClrType;
     const spec = valueTarget(t);
     if (spec === undefined) return `${VALUE_T_MESSAGE}, not '${typeName(t)}'`;
-    return sig([], t, (token) => tokenValueAs(token as JToken, spec.target, spec.nullable));
+    return {
+      ...sig([], t, (token) => {
+        if (token === null) throw argumentError('Source value must be a JToken.');
+        return tokenValueAs(token as JToken, spec.target, spec.nullable);
+      }),
+      extension: true,
+    };
   },
 };
 

@@ -39,7 +39,7 @@ export class ClrGuid {
 /**
  * double.ToString() as .NET Core 3.0+ does it: the shortest round-trippable digits (same as
  * JS), but in exponent form with an upper-case 'E' and at least two exponent digits when the
- * decimal exponent is below -5 or at least 15 (1E+15, 1E-05), and invariant NaN/Infinity.
+ * decimal exponent is below -4 or at least 15 (1E+15, 1E-05), and invariant NaN/Infinity.
  */
 export function formatDouble(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
@@ -48,7 +48,7 @@ export function formatDouble(value: number): string {
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
   const [mantissa = '', exponentText = '0'] = value.toExponential().split('e');
   const exponent = Number(exponentText);
-  if (exponent >= -5 && exponent < 15) return String(value);
+  if (exponent >= -4 && exponent < 15) return String(value);
   const sign = exponent < 0 ? '-' : '+';
   return `${mantissa}E${sign}${String(Math.abs(exponent)).padStart(2, '0')}`;
 }

@@ -109,7 +109,9 @@ export class JValue extends JToken {
     if (value === null) this.type = 'Null';
     else if (typeof value === 'string') this.type = 'String';
     else if (typeof value === 'boolean') this.type = 'Boolean';
-    else this.type = type ?? (Number.isInteger(value) ? 'Integer' : 'Float');
+    // JSON.parse cannot say whether "2" or "2.0" was written; integral values in the safe
+    // range read as Integer, anything larger (1e21) as Float, as Newtonsoft reads exponents.
+    else this.type = type ?? (Number.isSafeInteger(value) ? 'Integer' : 'Float');
   }
 
   override toString(): string {

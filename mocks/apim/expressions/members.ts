@@ -37,6 +37,11 @@ export interface Signature {
   params: ParamDef[];
   returns: ClrType;
   invoke: Invoke;
+  /**
+   * An extension method (static in .NET, called like an instance method): a null receiver is
+   * passed to `invoke` instead of raising NullReferenceException at the call site.
+   */
+  extension?: boolean;
 }
 
 export interface GenericOverload {

@@ -85,12 +85,15 @@ export function lookupIndexers(t: ClrType): readonly Signature[] {
   return [];
 }
 
-/** A close spelling ("Reqest" → "Request") for did-you-mean hints; case differences count as close. */
+/** A close spelling ("Reqest" → "Request") for did-you-mean hints. */
 export function closest(name: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
-    const d = c.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, c);
+    const a = c.toLowerCase();
+    const b = name.toLowerCase();
+    // Same word in another case, or one a prefix of the other (Maximum → Max), count as close.
+    const d = a === b ? 0 : Math.min(a.length, b.length) >= 3 && (a.startsWith(b) || b.startsWith(a)) ? 1 : editDistance(name, c);
     if (d < bestDistance) {
       best = c;
       bestDistance = d;
