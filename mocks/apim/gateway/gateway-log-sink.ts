@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { JsonlWriter } from '../../shared/jsonl-writer.ts';
+import type { CircuitBreakerEvent } from '../backends/circuit-breaker.ts';
+import { toEventGridEvent } from '../backends/circuit-breaker.ts';
+import type { GatewayLogRow, LlmLogRow } from './gateway-log-schema.ts';
+
+/**
+ * Where the emulator writes what a real APIM would send to Azure Monitor, one JSONL file per
+ * table, named after the table: ApiManagementGatewayLogs, ApiManagementGatewayLlmLog, the
+ * circuit breaker's Event Grid events, and the token metrics (customMetrics-shaped rows).
+ */
+export interface GatewayLogSink {
+  readonly dir: string | null;
+  gateway(row: GatewayLogRow): void;
+  llm(row: LlmLogRow): void;
+  breakerEvent(event: CircuitBreakerEvent, region: string): void;
+  metric(row: { timestamp: string; name: string; value: number; namespace: string; customDimensions: Record<string, string> }): void;
+  /** Rows kept in memory for tests and the run's evidence (bounded). */
+  readonly recent: { gateway: GatewayLogRow[]; llm: LlmLogRow[]; events: object[]; metrics: object[] };
+  close(): Promise<void>;
+}
+
+const keep = 10_000;
+
+function pushBounded<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > keep) list.splice(0, list.length - keep);
+}
+
+export function createGatewayLogSink(dir: string | null): GatewayLogSink {
+  const files = dir
+    ? {
+        gateway: new JsonlWriter(join(dir, 'ApiManagementGatewayLogs.jsonl')),
+        llm: new JsonlWriter(join(dir, 'ApiManagementGatewayLlmLog.jsonl')),
+        events: new JsonlWriter(join(dir, 'circuit-breaker-events.jsonl')),
+        metrics: new JsonlWriter(join(dir, 'token-metrics.jsonl')),
+      }
+    : null;
+  const recent = { gateway: [] as GatewayLogRow[], llm: [] as LlmLogRow[], events: [] as object[], metrics: [] as object[] };
+  return {
+    dir,
+    recent,
+    gateway(row) {
+      pushBounded(recent.gateway, row);
+      files?.gateway.write(row);
+    },
+    llm(row) {
+      pushBounded(recent.llm, row);
+      files?.llm.write(row);
+    },
+    breakerEvent(event, region) {
+      const shaped = { ...toEventGridEvent(event), region };
+      pushBounded(recent.events, shaped);
+      files?.events.write(shaped);
+    },
+    metric(row) {
+      pushBounded(recent.metrics, row);
+      files?.metrics.write(row);
+    },
+    async close() {
+      if (files) await Promise.all(Object.values(files).map((file) => file.close()));
+    },
+  };
+}
