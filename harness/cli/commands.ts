@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerDoctorCommand } from './doctor-command.ts';
 import { registerFleetCommand } from './fleet-command.ts';
+import { registerGatewayCommand } from './gateway-command.ts';
 import { registerToolsCommand } from './tools-command.ts';
 
 /**
@@ -9,6 +10,7 @@ import { registerToolsCommand } from './tools-command.ts';
  */
 export function registerCommands(program: Command): void {
   registerFleetCommand(program);
+  registerGatewayCommand(program);
   registerDoctorCommand(program);
   registerToolsCommand(program);
 }

@@ -237,6 +237,7 @@ export class RequestState {
         headers: this.requestHeaders.view(),
         body: this.#bodyView(),
         ipAddress: facts.callerIp,
+        matchedParameters: this.templateParameters,
       },
       response: response
         ? {

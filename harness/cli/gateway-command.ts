@@ -1,0 +1,187 @@
+import { readFileSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { startFleet, type FleetDescription, type RunningFleet } from '../../mocks/aoai/fleet.ts';
+import { defaultTopologyPath, loadTopologyFile } from '../../mocks/aoai/topology.ts';
+import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
+import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
+import { compileGateway, GatewayCompileError } from '../../mocks/apim/gateway/compiled-gateway.ts';
+import { startGateway } from '../../mocks/apim/gateway/gateway.ts';
+import { parseNumberOption } from './option-parsers.ts';
+import { UserFacingError } from './user-facing-error.ts';
+
+/** The sample configuration shipped with Spillway; only its (obviously local) keys are ever printed. */
+export const sampleConfigDir = fileURLToPath(new URL('../../deploy/apim', import.meta.url));
+
+function isShippedSample(dir: string): boolean {
+  try {
+    return realpathSync(dir) === realpathSync(sampleConfigDir);
+  } catch {
+    return false;
+  }
+}
+
+export function registerGatewayCommand(program: Command): void {
+  const gateway = program.command('gateway').description('the local API Management gateway emulator');
+
+  gateway
+    .command('up')
+    .description('start the regional gateways and the front door in front of a fleet (the default fleet unless --fleet is given)')
+    .option('--config <dir>', 'APIOps artifact folder with emulator.json', sampleConfigDir)
+    .option('--fleet <file>', 'attach to a running fleet: a file holding the line `spillway fleet up --json` printed')
+    .option('--topology <file>', 'topology of the fleet to start (when --fleet is not given)')
+    .option('--logs <dir>', 'where the gateway log tables are written (default: results/gateway-<time>)')
+    .option('--latency-scale <factor>', "multiply the started fleet's modeled latency", parseNumberOption('--latency-scale', { min: 0 }))
+    .option('--seed <n>', 'seed for pool selection and the fleet', parseNumberOption('--seed', { integer: true }))
+    .option('--duration <seconds>', 'stop by itself after this many seconds', parseNumberOption('--duration', { min: 0.1 }))
+    .option('--json', 'print one JSON line describing everything once it is ready')
+    .action(async (options: { config: string; fleet?: string; topology?: string; logs?: string; latencyScale?: number; seed?: number; duration?: number; json?: boolean }) => {
+      const configDir = resolve(options.config);
+      const config = loadGatewayConfig(configDir);
+      compileGateway(config); // refuse a configuration with problems before starting anything
+      const logsDir = resolve(options.logs ?? `results/gateway-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+
+      let fleet: RunningFleet | null = null;
+      let fleetDescription: FleetDescription;
+      if (options.fleet) {
+        fleetDescription = readFleetDescription(options.fleet);
+      } else {
+        const topology = loadTopologyFile(options.topology ? resolve(options.topology) : defaultTopologyPath);
+        if (options.latencyScale !== undefined) topology.latencyScale = options.latencyScale;
+        if (options.seed !== undefined) topology.seed = options.seed;
+        fleet = await startFleet({ topology, ledgerPath: resolve(logsDir, 'fleet-ledger.jsonl') });
+        fleetDescription = fleet.describe();
+      }
+      let running;
+      try {
+        running = await startGateway({
+          config,
+          fleetEndpoints: new Map(fleetDescription.backends.map((b) => [b.name, b.endpoint])),
+          logsDir,
+          ...(options.seed !== undefined ? { seed: options.seed } : {}),
+        });
+      } catch (error) {
+        await fleet?.close();
+        throw new UserFacingError(error instanceof Error ? error.message : String(error));
+      }
+      const showKeys = isShippedSample(configDir);
+      const description = {
+        frontDoor: running.frontDoor?.url ?? null,
+        regions: running.instances.map((instance) => ({ name: instance.region, url: instance.url })),
+        subscriptions: config.subscriptions.map((s) => ({
+          name: s.id,
+          product: s.scope.kind === 'product' ? s.scope.id : s.scope.kind === 'api' ? `api:${s.scope.id}` : 'all',
+          ...(showKeys ? { key: s.primaryKey } : {}),
+        })),
+        fleet: fleetDescription,
+        logs: logsDir,
+      };
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(description)}\n`);
+      } else {
+        process.stdout.write(`API Management emulator (${configDir})\n`);
+        if (description.frontDoor) process.stdout.write(`  front door           ${description.frontDoor}\n`);
+        for (const region of description.regions) process.stdout.write(`  gateway ${region.name.padEnd(12)} ${region.url}\n`);
+        for (const s of description.subscriptions) process.stdout.write(`  subscription ${s.name.padEnd(26)} ${s.product.padEnd(14)} ${'key' in s ? s.key : '(key not shown)'}\n`);
+        process.stdout.write(`  fleet control        ${fleetDescription.control}\n  logs                 ${logsDir}\nCtrl-C stops everything.\n`);
+      }
+      await new Promise<void>((resolveStop) => {
+        const stop = (): void => resolveStop();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        if (options.duration !== undefined) setTimeout(stop, options.duration * 1000).unref();
+      });
+      await running.close();
+      await fleet?.close();
+    });
+
+  gateway
+    .command('check')
+    .description('validate a configuration and list exactly what the emulator does not support in it')
+    .option('--config <dir>', 'APIOps artifact folder with emulator.json', sampleConfigDir)
+    .option('--json', 'print the result as JSON')
+    .action((options: { config: string; json?: boolean }) => {
+      const result = checkGatewayConfig(resolve(options.config));
+      if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else process.stdout.write(formatCheck(result));
+      process.exitCode = result.ok ? 0 : 1;
+    });
+}
+
+export interface CheckResult {
+  ok: boolean;
+  config: string;
+  summary?: { apis: number; operations: number; products: number; backends: number; policies: number; fragments: number; subscriptions: number; regions: string[] };
+  /** Real APIM features the emulator does not run. */
+  unsupported: { file: string; line?: number; column?: number; element?: string; message: string }[];
+  /** Everything else that is wrong (typos, bad values, references to nothing). */
+  problems: { file: string; line?: number; column?: number; element?: string; field?: string; message: string }[];
+}
+
+export function checkGatewayConfig(dir: string): CheckResult {
+  let config: GatewayConfig;
+  try {
+    config = loadGatewayConfig(dir);
+  } catch (error) {
+    if (error instanceof Error && 'problems' in error) {
+      return { ok: false, config: dir, unsupported: [], problems: (error as Error & { problems: CheckResult['problems'] }).problems };
+    }
+    throw error;
+  }
+  const summary = {
+    apis: config.apis.length,
+    operations: config.apis.reduce((sum, api) => sum + api.operations.length, 0),
+    products: config.products.length,
+    backends: config.backends.size,
+    policies: config.policies.length,
+    fragments: config.fragments.size,
+    subscriptions: config.subscriptions.length,
+    regions: config.regions.map((r) => r.name),
+  };
+  try {
+    compileGateway(config);
+    return { ok: true, config: dir, summary, unsupported: [], problems: [] };
+  } catch (error) {
+    if (!(error instanceof GatewayCompileError)) throw error;
+    const shape = (p: (typeof error.problems)[number]) => ({ file: p.file, line: p.line, column: p.column, element: p.element, message: p.message });
+    return {
+      ok: false,
+      config: dir,
+      summary,
+      unsupported: error.problems.filter((p) => p.code === 'unsupported-element' || p.code === 'unsupported-attribute').map(shape),
+      problems: error.problems.filter((p) => !(p.code === 'unsupported-element' || p.code === 'unsupported-attribute')).map(shape),
+    };
+  }
+}
+
+function formatCheck(result: CheckResult): string {
+  const where = (p: { file: string; line?: number; column?: number; element?: string; field?: string }): string =>
+    `${p.file}${p.line ? `:${p.line}${p.column ? `:${p.column}` : ''}` : ''}${p.element ? `: ${p.element}` : ''}${p.field ? `: ${p.field}` : ''}`;
+  const lines: string[] = [];
+  if (result.summary) {
+    const s = result.summary;
+    lines.push(`${result.config}: ${s.apis} APIs (${s.operations} operations), ${s.products} products, ${s.backends} backends, ${s.policies} policy documents, ${s.fragments} fragments, ${s.subscriptions} subscriptions, regions ${s.regions.join(', ')}`);
+  }
+  if (result.ok) lines.push('ok: every policy compiles and every element is supported by the emulator');
+  if (result.unsupported.length > 0) {
+    lines.push(`not supported by the emulator (${result.unsupported.length}):`);
+    for (const p of result.unsupported) lines.push(`  ${where(p)}: ${p.message}`);
+  }
+  if (result.problems.length > 0) {
+    lines.push(`problems (${result.problems.length}):`);
+    for (const p of result.problems) lines.push(`  ${where(p)}: ${p.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function readFleetDescription(file: string): FleetDescription {
+  try {
+    const line = readFileSync(resolve(file), 'utf8').split('\n').find((l) => l.trim().startsWith('{'));
+    const parsed = JSON.parse(line ?? '') as FleetDescription;
+    if (!Array.isArray(parsed.backends)) throw new Error('no "backends" list');
+    return parsed;
+  } catch (error) {
+    throw new UserFacingError(`${file}: not a fleet description as \`spillway fleet up --json\` prints it (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
