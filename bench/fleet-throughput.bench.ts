@@ -9,20 +9,18 @@
  *
  *   npm run bench:fleet [-- --seconds 8 --vus 32 --rounds 2]
  */
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { startFleet } from '../mocks/aoai/fleet.ts';
 import { PtuLimiter } from '../mocks/aoai/ptu-limiter.ts';
 import { parseTopology } from '../mocks/aoai/topology.ts';
 import { ManualClock } from '../mocks/shared/clock.ts';
 import { resolveK6 } from './k6-binary.ts';
-
-const run = promisify(execFile);
+import { driveWithK6, meanOf, type Phase } from './k6-drive.ts';
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '8' },
@@ -35,49 +33,7 @@ const vus = Number(values.vus);
 const rounds = Number(values.rounds);
 
 const requestBody = JSON.stringify({ messages: [{ role: 'user', content: 'Say hello to the benchmark, briefly.' }], max_tokens: 40 });
-const k6Script = `
-import http from 'k6/http';
-export const options = {
-  vus: Number(__ENV.VUS), duration: __ENV.DURATION,
-  discardResponseBodies: true, summaryTrendStats: ['avg', 'p(50)', 'p(99)'],
-};
-const params = { headers: { 'content-type': 'application/json', 'api-key': 'bench', 'x-fleet-completion-tokens': '20' } };
-export default function () {
-  const response = http.post(__ENV.URL, ${JSON.stringify(requestBody)}, params);
-  if (response.status !== 200) throw new Error('status ' + response.status);
-}
-`;
-
-interface Phase {
-  target: 'fleet' | 'bare';
-  rps: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  failed: number;
-}
-
-async function driveWithK6(k6: string, url: string, target: Phase['target'], work: string): Promise<Phase> {
-  const script = join(work, 'bench.js');
-  const summary = join(work, `summary-${target}-${Date.now()}.json`);
-  writeFileSync(script, k6Script);
-  await run(k6, ['run', '--quiet', '--no-color', '--summary-export', summary, script], {
-    env: { ...process.env, URL: url, VUS: String(vus), DURATION: `${seconds}s`, K6_NO_USAGE_REPORT: 'true' },
-    maxBuffer: 64 * 1024 * 1024,
-  }).catch((error: { stderr?: string; code?: number }) => {
-    // k6 exits non-zero when an iteration throws; the summary still says how many failed.
-    if (error.code !== 107 && error.code !== 99) throw new Error(`k6 failed (${error.code}): ${error.stderr ?? ''}`);
-  });
-  const metrics = (JSON.parse(readFileSync(summary, 'utf8')) as { metrics: Record<string, Record<string, number>> }).metrics;
-  return {
-    target,
-    rps: metrics.http_reqs?.rate ?? 0,
-    requests: metrics.http_reqs?.count ?? 0,
-    p50: metrics.http_req_duration?.['p(50)'] ?? Number.NaN,
-    p99: metrics.http_req_duration?.['p(99)'] ?? Number.NaN,
-    failed: metrics.http_req_failed?.passes ?? 0,
-  };
-}
+const requestHeaders = { 'content-type': 'application/json', 'api-key': 'bench', 'x-fleet-completion-tokens': '20' };
 
 function admissionCostNs(): { nsPerDecision: number; decisions: number } {
   const clock = new ManualClock();
@@ -107,7 +63,7 @@ async function main(): Promise<void> {
   const fleetUrl = `${fleet.describe().backends[0]!.endpoint}/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21`;
 
   // The reference answers with the very bytes and headers the fleet sends.
-  const sample = await fetch(fleetUrl, { method: 'POST', body: requestBody, headers: { 'content-type': 'application/json', 'api-key': 'bench', 'x-fleet-completion-tokens': '20' } });
+  const sample = await fetch(fleetUrl, { method: 'POST', body: requestBody, headers: requestHeaders });
   const sampleBody = Buffer.from(await sample.arrayBuffer());
   const sampleHeaders: Record<string, string> = {};
   sample.headers.forEach((value, name) => {
@@ -123,18 +79,15 @@ async function main(): Promise<void> {
   const phases: Phase[] = [];
   try {
     for (let round = 0; round < rounds; round++) {
-      phases.push(await driveWithK6(k6, fleetUrl, 'fleet', work));
-      phases.push(await driveWithK6(k6, bareUrl, 'bare', work));
+      phases.push(await driveWithK6({ k6, target: 'fleet', url: fleetUrl, body: requestBody, headers: requestHeaders, vus, seconds, work }));
+      phases.push(await driveWithK6({ k6, target: 'bare', url: bareUrl, body: requestBody, headers: requestHeaders, vus, seconds, work }));
     }
   } finally {
     await fleet.close();
     await new Promise<void>((resolve) => bare.close(() => resolve()));
   }
 
-  const mean = (target: Phase['target'], key: 'rps' | 'p50' | 'p99'): number => {
-    const own = phases.filter((p) => p.target === target);
-    return own.reduce((sum, p) => sum + p[key], 0) / own.length;
-  };
+  const mean = (target: string, key: 'rps' | 'p50' | 'p99'): number => meanOf(phases, target, key);
   const admission = admissionCostNs();
   const result = {
     when: new Date().toISOString(),

@@ -1,0 +1,175 @@
+/**
+ * Gateway overhead benchmark (not a test): real k6 drives non-streaming chat completions at
+ * zero modeled latency, side by side in one run, against
+ *   direct   one fleet backend, no gateway;
+ *   emulator the East US gateway instance running the sample configuration (deploy/apim):
+ *            region-aware priority routing, the backend pool with its breakers, retry, the
+ *            per-subscription token limit, managed identity and token metrics all active;
+ *   nginx    Debian's nginx as a plain reverse proxy to the same backend (1 worker, keepalive
+ *            upstream), the reference for what any proxy costs on this machine.
+ * Two measures per target, alternated in rounds:
+ *   latency    an open-model phase at a fixed rate well below every target's saturation
+ *              (--rate, default 100 req/s), so added latency is the pipeline's own cost and
+ *              not queueing;
+ *   throughput a closed-loop phase (--vus) that saturates the target.
+ * Targets: added latency p50 (emulator − direct, at the fixed rate) at most 1 ms; throughput
+ * at least a third of nginx's.
+ *
+ * The sample's consumer-class token limits (at most 50,000 TPM) would turn most of a
+ * benchmark's requests into 429s, which measures rejections instead of the pipeline. So the
+ * benchmark runs a copy of the sample whose tokens-per-minute figures are multiplied by
+ * 100,000: the token-limit policy still counts every request, it just never says no.
+ *
+ *   npm run bench:gateway [-- --seconds 8 --vus 32 --rounds 2]
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startFleet } from '../mocks/aoai/fleet.ts';
+import { parseTopology } from '../mocks/aoai/topology.ts';
+import { loadGatewayConfig } from '../mocks/apim/config/index.ts';
+import { startGateway } from '../mocks/apim/gateway/gateway.ts';
+import { driveWithK6, meanOf, type Phase } from './k6-drive.ts';
+import { resolveK6 } from './k6-binary.ts';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, vus: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' }, rate: { type: 'string', default: '100' } } });
+const rate = Number(values.rate);
+const seconds = Number(values.seconds);
+const vus = Number(values.vus);
+const rounds = Number(values.rounds);
+const repo = join(import.meta.dirname, '..');
+
+function findNginx(): string {
+  for (const candidate of ['nginx', '/usr/sbin/nginx', '/usr/local/sbin/nginx']) {
+    if (spawnSync(candidate, ['-v']).status === 0) return candidate;
+  }
+  throw new Error('nginx is needed as the reference proxy: apt-get install nginx-light (Debian) and run again');
+}
+
+/** A copy of the sample configuration whose token limits never reject (see the header comment). */
+function benchConfigDir(work: string): string {
+  const dir = join(work, 'apim');
+  cpSync(join(repo, 'deploy', 'apim'), dir, { recursive: true });
+  const rewrite = (path: string): void => {
+    for (const entry of readdirSync(path)) {
+      const file = join(path, entry);
+      if (statSync(file).isDirectory()) rewrite(file);
+      else if (file.endsWith('.xml')) writeFileSync(file, readFileSync(file, 'utf8').replace(/tokens-per-minute="(\d+)"/g, (_, n: string) => `tokens-per-minute="${Number(n) * 100_000}"`));
+    }
+  };
+  rewrite(dir);
+  return dir;
+}
+
+async function startNginx(work: string, upstreamPort: number): Promise<{ url: string; stop: () => void }> {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const prefix = join(work, 'nginx');
+  mkdirSync(join(prefix, 'logs'), { recursive: true });
+  writeFileSync(
+    join(prefix, 'nginx.conf'),
+    `daemon off; worker_processes 1; pid ${prefix}/nginx.pid; error_log ${prefix}/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fastcgi; uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
+  upstream fleet { server 127.0.0.1:${upstreamPort}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${port};
+    location / { proxy_pass http://fleet; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
+  }
+}
+`,
+  );
+  const child = spawn(findNginx(), ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: 'ignore' });
+  for (let i = 0; i < 50; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/`);
+      break;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+async function main(): Promise<void> {
+  const k6 = await resolveK6();
+  const work = mkdtempSync(join(tmpdir(), 'spillway-bench-gateway-'));
+  // The default topology's resource names (the sample's backend URLs name them), with
+  // capacities no benchmark reaches and no modeled latency.
+  const names = ['aoai-eastus-ptu1', 'aoai-eastus-ptu2', 'aoai-eastus-payg', 'aoai-westus-ptu1', 'aoai-westus-ptu2', 'aoai-westus-payg'];
+  const topology = parseTopology(
+    JSON.stringify({
+      seed: 1,
+      latencyScale: 0,
+      resources: names.map((name) => ({
+        name,
+        region: name.includes('eastus') ? 'East US' : 'West US',
+        kind: name.endsWith('payg') ? 'payg' : 'ptu',
+        deployments: [{ name: 'gpt-4o', model: 'gpt-4o', capacityTpm: name.endsWith('payg') ? 1_000_000_000 : 1_000_000_000, ...(name.endsWith('payg') ? { rpm: 100_000_000 } : {}) }],
+      })),
+    }),
+    'bench',
+  );
+  const fleet = await startFleet({ topology, ledgerPath: join(work, 'ledger.jsonl') });
+  const endpoints = new Map(fleet.describe().backends.map((b) => [b.name, b.endpoint]));
+  const gateway = await startGateway({ config: loadGatewayConfig(benchConfigDir(work)), fleetEndpoints: endpoints, logsDir: join(work, 'logs'), seed: 1 });
+  const direct = endpoints.get('aoai-eastus-ptu1')!;
+  const nginx = await startNginx(work, Number(new URL(direct).port));
+
+  const path = '/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21';
+  const body = JSON.stringify({ messages: [{ role: 'user', content: 'Say hello to the benchmark, briefly.' }], max_tokens: 40 });
+  const headers = { 'content-type': 'application/json', 'x-fleet-completion-tokens': '20' };
+  const targets = [
+    { target: 'direct', url: `${direct}${path}`, headers: { ...headers, 'api-key': 'bench' } },
+    { target: 'emulator', url: `${gateway.instance('East US').url}${path}`, headers: { ...headers, 'api-key': 'local-user-facing-key', 'x-priority': 'medium' } },
+    { target: 'nginx', url: `${nginx.url}${path}`, headers: { ...headers, 'api-key': 'bench' } },
+  ];
+  const phases: Phase[] = [];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const t of targets) {
+        phases.push(await driveWithK6({ k6, target: `${t.target}@rate`, url: t.url, body, headers: t.headers, vus: 16, rate, seconds, work }));
+        phases.push(await driveWithK6({ k6, target: t.target, url: t.url, body, headers: t.headers, vus, seconds, work }));
+      }
+    }
+  } finally {
+    nginx.stop();
+    await gateway.close();
+    await fleet.close();
+  }
+
+  const summary = (target: string) => ({ rps: meanOf(phases, target, 'rps'), p50Ms: meanOf(phases, target, 'p50'), p99Ms: meanOf(phases, target, 'p99') });
+  const atRate = (target: string) => summary(`${target}@rate`);
+  const result = {
+    when: new Date().toISOString(),
+    settings: { seconds, vus, rounds, rate },
+    phases,
+    direct: summary('direct'),
+    emulator: summary('emulator'),
+    nginx: summary('nginx'),
+    latencyAtRate: { direct: atRate('direct'), emulator: atRate('emulator'), nginx: atRate('nginx') },
+    emulatorAddedP50Ms: atRate('emulator').p50Ms - atRate('direct').p50Ms,
+    nginxAddedP50Ms: atRate('nginx').p50Ms - atRate('direct').p50Ms,
+    emulatorAddedP99Ms: atRate('emulator').p99Ms - atRate('direct').p99Ms,
+    throughputVsNginx: summary('emulator').rps / summary('nginx').rps,
+    targets: { addedP50Ms: 1, throughputVsNginx: 1 / 3 },
+  };
+  mkdirSync(join(import.meta.dirname, 'out'), { recursive: true });
+  writeFileSync(join(import.meta.dirname, 'out', 'gateway-overhead.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const line = (name: string, v: { rps: number; p50Ms: number; p99Ms: number }): string => `  ${name.padEnd(34)} ${v.rps.toFixed(0).padStart(6)} req/s   p50 ${v.p50Ms.toFixed(2).padStart(7)} ms   p99 ${v.p99Ms.toFixed(2).padStart(7)} ms`;
+  process.stdout.write(`gateway overhead, ${rounds} rounds of ${seconds}s each with ${vus} VUs (real k6, loopback, zero modeled latency)\n`);
+  process.stdout.write(`latency at ${rate} req/s (open model):\n`);
+  process.stdout.write(`${line('fleet direct', result.latencyAtRate.direct)}\n${line('emulator (sample policies)', result.latencyAtRate.emulator)}\n${line('nginx reverse proxy', result.latencyAtRate.nginx)}\n`);
+  process.stdout.write(`throughput with ${vus} VUs (closed loop):\n`);
+  process.stdout.write(`${line('fleet direct', result.direct)}\n${line('emulator (sample policies)', result.emulator)}\n${line('nginx reverse proxy', result.nginx)}\n`);
+  process.stdout.write(`  emulator added p50 ${result.emulatorAddedP50Ms.toFixed(2)} ms, p99 ${result.emulatorAddedP99Ms.toFixed(2)} ms at ${rate} req/s (target p50 <= 1 ms) ${result.emulatorAddedP50Ms <= 1 ? 'met' : 'NOT met'}; nginx added p50 ${result.nginxAddedP50Ms.toFixed(2)} ms\n`);
+  process.stdout.write(`  emulator throughput / nginx ${result.throughputVsNginx.toFixed(2)} (target >= 0.33) ${result.throughputVsNginx >= 1 / 3 ? 'met' : 'NOT met'}\n`);
+  const failures = phases.reduce((sum, p) => sum + p.failed, 0);
+  if (failures > 0) process.stdout.write(`  warning: ${failures} requests did not answer 200\n`);
+  process.stdout.write('  written to bench/out/gateway-overhead.json\n');
+}
+
+await main();
