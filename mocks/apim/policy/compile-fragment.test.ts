@@ -92,7 +92,7 @@ describe('compileFragmentSet', () => {
         ['b', src('<fragment><include-fragment fragment-id="c" /><set-variable name="b" value="1" /></fragment>', 'b.xml')],
         ['c', src('<fragment><set-variable name="c" value="{{v}}" /></fragment>', 'c.xml')],
       ]),
-      { namedValues: new Map([['v', '42']]) },
+      { namedValues: new Map([['v', '42']]), allowNestedFragments: true },
     );
     expect(result.problems).toEqual([]);
     expect(result.fragments.get('a')?.policies.map((n) => [n.kind, n.fragmentId])).toEqual([
@@ -108,12 +108,25 @@ describe('compileFragmentSet', () => {
         ['b', src('<fragment>\n  <set-variable name="x" value="1" />\n  <include-fragment fragment-id="a" />\n</fragment>', 'b.xml')],
         ['ok', src('<fragment><set-variable name="x" value="1" /></fragment>', 'ok.xml')],
       ]),
-      { namedValues: new Map() },
+      { namedValues: new Map(), allowNestedFragments: true },
     );
     expect(result.problems.map(formatProblem)).toEqual([
       "a.xml:2:3: include-fragment: fragment 'b' did not compile (see its own problems)",
       'b.xml:3:3: include-fragment: fragment include cycle: a → b → a',
     ]);
     expect([...result.fragments.keys()]).toEqual(['ok']);
+  });
+
+  it('refuses a fragment that includes another, as APIM does, at the include', () => {
+    const result = compileFragmentSet(
+      new Map([
+        ['outer', src('<fragment>\n  <set-variable name="x" value="1" />\n  <include-fragment fragment-id="inner" />\n</fragment>', 'outer.xml')],
+        ['inner', src('<fragment><set-variable name="y" value="2" /></fragment>', 'inner.xml')],
+      ]),
+      { namedValues: new Map() },
+    );
+    expect(result.problems.map(formatProblem)).toEqual([
+      'outer.xml:3:3: include-fragment: a policy fragment cannot include another policy fragment in APIM; include both from the policy instead',
+    ]);
   });
 });

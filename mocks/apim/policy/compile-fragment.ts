@@ -82,9 +82,18 @@ export interface FragmentSetResult {
  * reported at the include that closes it, naming the whole chain; fragments on a cycle (or
  * including a broken fragment) are left out of the result.
  */
-export function compileFragmentSet(sources: ReadonlyMap<string, FragmentSource>, options: { namedValues: ReadonlyMap<string, string> }): FragmentSetResult {
+export function compileFragmentSet(
+  sources: ReadonlyMap<string, FragmentSource>,
+  options: { namedValues: ReadonlyMap<string, string>; allowNestedFragments?: boolean },
+): FragmentSetResult {
   const compiled = new Map<string, CompiledFragment>();
   const problems: PolicyProblem[] = [];
+  // APIM: "a policy fragment can't include another policy fragment" (policy-fragments docs,
+  // 2026). A configuration the emulator accepts must deploy, so nesting is refused unless a
+  // caller opts in (the compiler's own tests exercise nesting and cycles that way).
+  if (options.allowNestedFragments !== true) {
+    for (const source of sources.values()) problems.push(...nestedIncludeProblems(source));
+  }
   const state = new Map<string, 'visiting' | 'done'>();
   const broken = new Set<string>();
 
@@ -109,6 +118,25 @@ export function compileFragmentSet(sources: ReadonlyMap<string, FragmentSource>,
   };
   for (const id of sources.keys()) visit(id, []);
   return { fragments: compiled, problems: sortProblems(dedupe(problems)) };
+}
+
+/** One problem per `<include-fragment>` written inside a fragment, at its position in the file. */
+function nestedIncludeProblems(source: FragmentSource): PolicyProblem[] {
+  const found: PolicyProblem[] = [];
+  for (const match of source.xml.matchAll(/<include-fragment\b/g)) {
+    const before = source.xml.slice(0, match.index);
+    const line = before.split('\n').length;
+    const column = match.index - before.lastIndexOf('\n');
+    found.push({
+      code: 'misplaced-element',
+      file: source.file,
+      line,
+      column,
+      element: 'include-fragment',
+      message: 'a policy fragment cannot include another policy fragment in APIM; include both from the policy instead',
+    });
+  }
+  return found;
 }
 
 /** fragment-ids a fragment includes (best effort: unparsable fragments report their own errors). */
