@@ -1,0 +1,40 @@
+/**
+ * What the gateway is supposed to do, as the verifiers need it. Read from the gateway's
+ * configuration when it is known (the emulator's APIOps folder: breaker rules, pool
+ * priorities and weights, front door probe settings) and from k6.config.json's consumer
+ * classes (token budgets); given explicitly for a remote gateway.
+ */
+export interface BackendExpectation {
+  name: string;
+  region: string;
+  kind: 'ptu' | 'payg';
+  /** Tokens per minute of the deployment the scenario calls (PTU: throughput; PAYG: quota). */
+  capacityTpm: number;
+}
+
+export interface BreakerExpectation {
+  count: number;
+  intervalMs: number;
+  tripDurationMs: number;
+  acceptRetryAfter: boolean;
+}
+
+export interface Expectations {
+  backends: BackendExpectation[];
+  /** Breaker rule per backend name (absent: no breaker). */
+  breakers: Record<string, BreakerExpectation>;
+  /** Gateway regions; the first is the primary (front door priority 1). */
+  regions: string[];
+  frontDoor: { probeIntervalSeconds: number; sampleSize: number; successfulSamplesRequired: number } | null;
+  /** Token budget per consumer class, tokens per minute, counted per gateway instance. */
+  consumers: Record<string, { tokensPerMinute: number; priority: 'high' | 'medium' | 'low' }>;
+  /** Tolerances the verifiers apply (documented in docs/verifiers.md). */
+  tolerances: {
+    /** Breaker trip length, ms either side. */
+    tripDurationMs: number;
+    /** Relative error allowed for token admission against the limit. */
+    tokenLimitRelative: number;
+    /** Absolute error allowed for the PTU share of tokens. */
+    spilloverShare: number;
+  };
+}
