@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { TimelineStep } from './scenario-plan.ts';
+import { startTimeline, type FaultInjectors } from './fault-timeline.ts';
+
+function recorder() {
+  const calls: string[] = [];
+  const injectors: FaultInjectors = {
+    fleet: async (step) => {
+      calls.push(`inject ${step.id}`);
+      return async () => {
+        calls.push(`clear ${step.id}`);
+      };
+    },
+    regionDown: async (step) => {
+      calls.push(`down ${step.regionDown?.region}`);
+      return async () => {
+        calls.push(`up ${step.regionDown?.region}`);
+      };
+    },
+  };
+  return { calls, injectors };
+}
+
+const until = async (condition: () => boolean): Promise<void> => {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+};
+
+describe('fault timeline', () => {
+  it('applies and clears steps in offset order, recording real times', async () => {
+    const { calls, injectors } = recorder();
+    const steps: TimelineStep[] = [
+      { id: 'late', at: 0.06, regionDown: { region: 'East US' }, for: 0.03 },
+      { id: 'early', at: 0.01, for: 0.02, fleet: { kind: 'status', status: 500, target: { backend: 'b1' } } },
+    ];
+    const start = Date.now();
+    const timeline = startTimeline(steps, start, injectors);
+    await until(() => calls.length === 4);
+    expect(calls).toEqual(['inject early', 'clear early', 'down East US', 'up East US']);
+    const [late, early] = timeline.applied;
+    expect(early!.appliedAt).toBeGreaterThanOrEqual(start + 10);
+    expect(early!.clearedAt).toBeGreaterThanOrEqual(early!.appliedAt! + 20);
+    expect(late!.appliedAt).toBeGreaterThanOrEqual(start + 60);
+    expect(late).toMatchObject({ id: 'late', action: 'region-down', target: 'East US' });
+    expect(early).toMatchObject({ action: 'fleet:status 500', target: 'b1' });
+    await timeline.stop();
+  });
+
+  it('clears what is still applied when stopped, and never applies what was not yet due', async () => {
+    const { calls, injectors } = recorder();
+    const steps: TimelineStep[] = [
+      { id: 'open-ended', at: 0, fleet: { kind: 'latency', latencyMs: 5, target: { region: 'East US' } } },
+      { id: 'never', at: 30, fleet: { kind: 'hang', target: { backend: 'b2' } } },
+    ];
+    const timeline = startTimeline(steps, Date.now(), injectors);
+    await until(() => calls.length === 1);
+    await timeline.stop();
+    expect(calls).toEqual(['inject open-ended', 'clear open-ended']);
+    expect(timeline.applied[0]!.clearedAt).not.toBeNull();
+    expect(timeline.applied[1]).toMatchObject({ appliedAt: null, clearedAt: null });
+  });
+
+  it('records a step that could not be applied', async () => {
+    const injectors: FaultInjectors = {
+      fleet: async () => {
+        throw new Error('control API refused: 400');
+      },
+      regionDown: async () => async () => undefined,
+    };
+    const timeline = startTimeline([{ id: 'bad', at: 0, fleet: { kind: 'status', target: { backend: 'x' } } }], Date.now(), injectors);
+    await until(() => timeline.applied[0]!.error !== undefined);
+    expect(timeline.applied[0]).toMatchObject({ appliedAt: null, error: 'control API refused: 400' });
+    await timeline.stop();
+  });
+});

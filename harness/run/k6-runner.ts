@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+/**
+ * Runs the real k6 binary as a child process, keeping its whole output in the run folder and
+ * passing progress lines to the caller. An abort (Ctrl-C, a harness failure) stops k6 with
+ * SIGINT, as a person would, and with SIGKILL if it does not stop in time.
+ */
+export interface K6Run {
+  readonly startedAt: number;
+  /** Resolves when k6 has exited. */
+  readonly done: Promise<K6Exit>;
+  stop(): void;
+}
+
+export interface K6Exit {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** k6's own exit codes (errext/exitcodes): 99 = thresholds failed; the others are run failures. */
+export const k6ExitMeanings: Record<number, string> = {
+  0: 'ok',
+  97: 'cloud test run failed',
+  98: 'cloud run failed to start',
+  99: 'thresholds have failed',
+  100: 'setup timeout',
+  101: 'teardown timeout',
+  103: 'generic timeout',
+  104: 'invalid configuration',
+  105: 'externally aborted',
+  107: 'script exception',
+  108: 'script aborted',
+  110: 'test marked as failed',
+};
+
+export function startK6(args: { k6: string; argv: string[]; env: Record<string, string>; logFile: string; onLine?: (line: string) => void; killAfterMs?: number }): K6Run {
+  const log = createWriteStream(args.logFile, { flags: 'a' });
+  const startedAt = Date.now();
+  const child = spawn(args.k6, args.argv, { env: { ...process.env, K6_NO_USAGE_REPORT: 'true', ...args.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.pipe(log, { end: false });
+    createInterface({ input: stream }).on('line', (line) => args.onLine?.(line));
+  }
+  let killTimer: NodeJS.Timeout | undefined;
+  const done = new Promise<K6Exit>((resolve) => {
+    const finish = (exitCode: number | null, signal: NodeJS.Signals | null): void => {
+      if (killTimer) clearTimeout(killTimer);
+      log.end();
+      resolve({ exitCode, signal, startedAt, endedAt: Date.now() });
+    };
+    child.on('error', (error) => {
+      log.write(`spillway: could not start k6: ${error.message}\n`);
+      finish(null, null);
+    });
+    child.on('close', (code, signal) => finish(code, signal));
+  });
+  return {
+    startedAt,
+    done,
+    stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGINT');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), args.killAfterMs ?? 10_000);
+    },
+  };
+}
