@@ -62,7 +62,7 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
   const capacity = options.capacity.enabled ? new GatewayCapacity({ units: region.units, ...options.capacity }, clock) : null;
   const executor = new PolicyExecutor({
     instance,
-    forward: (state, node, section) => forward(state, node, section),
+    forward: (state, node, section, scope) => forward(state, node, section, scope),
     emitTokenMetric: ({ namespace, dimensions, usage }) => {
       const timestamp = new Date(clock.now()).toISOString();
       for (const [name, value] of [
@@ -78,8 +78,9 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
   const breakerPoll = setInterval(() => instance.pollBreakers(), 250);
   breakerPoll.unref();
 
-  async function forward(state: RequestState, node: ForwardRequestPolicy | null, section: SectionName): Promise<void> {
-    const scope = 'backend';
+  // `scope` is the policy scope (global, product, api, operation) whose forward-request runs:
+  // context.LastError.Scope names one of those, never a section.
+  async function forward(state: RequestState, node: ForwardRequestPolicy | null, section: SectionName, scope: string): Promise<void> {
     if (state.response?.body.kind === 'stream') state.response.body.outcome.stream.destroy();
     const timeoutMs = node ? timeoutOf(node, state) : 300_000;
     let base: string | undefined;
@@ -159,6 +160,9 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
       res.writeHead(200, { 'content-length': '0' }).end();
       return;
     }
+    // TotalTime (and context.Elapsed) run from the first byte the gateway received to the
+    // last byte sent, so time spent waiting in the capacity queue counts.
+    const received = clock.now();
     const abort = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
@@ -180,7 +184,7 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
     const early = (error: ReturnType<typeof gatewayErrors.noApi>, facts: { apiId?: string; operationId?: string; subscriptionId?: string; productId?: string }): void => {
       const response = gatewayResponse(error);
       writeBuffered(res, response, new HeaderBag());
-      logs.gateway(gatewayLogRow({ requestId, now: clock.now(), started: clock.now(), region: region.name, method: req.method ?? 'GET', url, callerIp, status: response.status, requestSize: body.length, responseSize: bodySize(response), ...facts }));
+      logs.gateway(gatewayLogRow({ requestId, now: clock.now(), started: received, region: region.name, method: req.method ?? 'GET', url, callerIp, status: response.status, requestSize: body.length, responseSize: bodySize(response), ...facts }));
     };
     if (!apiMatch) return early(gatewayErrors.noApi(), {});
     const { api } = apiMatch;
@@ -201,6 +205,7 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
     const state = new RequestState({
       requestId,
       clock,
+      started: received,
       facts: { region: region.name, serviceName: options.serviceName, api, operation: operationMatch.operation, product, subscription: subscription ?? null, presentedKey, callerIp },
       method: req.method ?? 'GET',
       url,
@@ -223,11 +228,19 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
       const backend = await executor.runSection('backend', chain, state);
       // APIM's service policy forwards by default; a chain with no forward-request at all
       // behaves as that default (documented choice).
-      if (!backend.forwarded && !state.response) await forward(state, null, 'backend');
+      if (!backend.forwarded && !state.response) await forward(state, null, 'backend', 'global');
+      // tokens-consumed-variable-name is "updated with the reported count in outbound" [DOC LTL]:
+      // a buffered answer's usage is known before outbound runs (a stream's only after).
+      if (state.usageVariables.length > 0 && state.response?.body.kind === 'buffer' && state.response.status >= 200 && state.response.status < 300) {
+        const reported = usageFromJsonAnswer(state.response.body.bytes);
+        if (reported) for (const name of state.usageVariables) state.variables.set(name, reported.promptTokens + reported.completionTokens);
+      }
       await executor.runSection('outbound', chain, state);
     } catch (error) {
       if (error instanceof PipelineStop) {
         state.response = error.response;
+        // Expressions evaluated after the pipeline (increment-condition) must see this answer.
+        state.invalidate();
         return;
       }
       const failure =
@@ -251,26 +264,31 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
       } catch (inner) {
         if (inner instanceof PipelineStop) {
           state.response = inner.response;
+          state.invalidate();
           return;
         }
         // A failure inside on-error ends with the default answer.
       }
-      if (!state.response) state.response = before && failure.reason === 'BackendErrorStatusCode' ? before : gatewayResponse(failure.defaultError);
+      if (!state.response) {
+        state.response = before && failure.reason === 'BackendErrorStatusCode' ? before : gatewayResponse(failure.defaultError);
+        state.invalidate();
+      }
     }
   }
 
   async function send(res: ServerResponse, state: RequestState, response: GatewayResponse): Promise<void> {
     let usage: LlmUsage | null = null;
+    let responseSize = bodySize(response);
     if (response.body.kind === 'buffer') {
       if (response.status >= 200 && response.status < 300) usage = usageFromJsonAnswer(response.body.bytes);
       for (const name of state.usageHeaders) if (usage) state.responseHeaderAdditions.set(name, [String(usage.promptTokens + usage.completionTokens)]);
       writeBuffered(res, response, state.responseHeaderAdditions);
     } else {
-      usage = await pipeStream(res, state, response);
+      ({ usage, bytes: responseSize } = await pipeStream(res, state, response));
     }
     for (const name of state.usageVariables) if (usage) state.variables.set(name, usage.promptTokens + usage.completionTokens);
     for (const after of state.afterResponse) after(usage);
-    for (const after of state.afterResponseBytes) after(state.requestBody.length + bodySize(response));
+    for (const after of state.afterResponseBytes) after(state.receivedBytes + responseSize);
     const now = clock.now();
     logs.gateway(
       gatewayLogRow({
@@ -282,8 +300,8 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
         url: state.originalUrl,
         callerIp: state.facts.callerIp,
         status: res.destroyed && !res.writableFinished ? 0 : response.status,
-        requestSize: state.requestBody.length,
-        responseSize: bodySize(response),
+        requestSize: state.receivedBytes,
+        responseSize,
         apiId: state.facts.api.id,
         operationId: state.facts.operation.id,
         ...(state.facts.product ? { productId: state.facts.product.id } : {}),
@@ -314,7 +332,7 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
   }
 
   /** Passes an event stream through as it arrives, watching it for token usage. */
-  async function pipeStream(res: ServerResponse, state: RequestState, response: GatewayResponse): Promise<LlmUsage> {
+  async function pipeStream(res: ServerResponse, state: RequestState, response: GatewayResponse): Promise<{ usage: LlmUsage; bytes: number }> {
     const outcome = (response.body as Extract<GatewayResponse['body'], { kind: 'stream' }>).outcome;
     let requestBody: unknown = null;
     try {
@@ -327,10 +345,12 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
     const headers = mergeHeaders(response.headers, state.responseHeaderAdditions);
     res.writeHead(response.status, response.reason, headers);
     res.flushHeaders();
+    let bytes = 0;
     await new Promise<void>((resolve) => {
       const stream = outcome.stream;
       stream.on('data', (chunk: Buffer) => {
         tap.push(chunk);
+        bytes += chunk.length;
         res.write(chunk);
       });
       stream.on('end', () => {
@@ -349,7 +369,7 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
         resolve();
       });
     });
-    return tap.result();
+    return { usage: tap.result(), bytes };
   }
 
   const sockets = new Set<Socket>();

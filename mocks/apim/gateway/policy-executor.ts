@@ -65,7 +65,7 @@ export class PolicyFailure extends Error {
 export interface ExecutorDeps {
   instance: InstanceState;
   /** Sends the request to the selected backend, as forward-request does; sets state.response. */
-  forward: (state: RequestState, node: ForwardRequestPolicy | null, section: SectionName) => Promise<void>;
+  forward: (state: RequestState, node: ForwardRequestPolicy | null, section: SectionName, scope: string) => Promise<void>;
   /** Records token metrics once usage is known. */
   emitTokenMetric: (metric: { namespace: string; dimensions: Record<string, string>; usage: LlmUsage }) => void;
 }
@@ -142,7 +142,7 @@ export class PolicyExecutor {
           return;
         case 'forward-request':
           at.run.forwarded = true;
-          await this.#deps.forward(state, node, at.section);
+          await this.#deps.forward(state, node, at.section, at.chain[at.level]!.scope);
           return;
         case 'retry':
           await this.#retry(node, at);
@@ -465,13 +465,19 @@ export class PolicyExecutor {
   #recordMetric(node: EmitTokenMetricPolicy, at: Position): void {
     const { state } = at;
     const dimensions: Record<string, string> = {};
+    const defaults: string[] = [];
     for (const dimension of node.dimensions) {
       const name = this.#string(dimension.name, at);
       dimensions[name] = dimension.value ? this.#string(dimension.value, at) : defaultDimension(name, state);
+      if (!dimension.value) defaults.push(name);
     }
     const namespace = node.namespace;
     state.afterResponse.push((usage) => {
-      if (usage) this.#deps.emitTokenMetric({ namespace, dimensions, usage });
+      if (!usage) return;
+      // The metric is emitted once the answer is in: built-in dimensions such as Backend ID
+      // (unknown in inbound, where the policy sits) take their values from that moment.
+      for (const name of defaults) dimensions[name] = defaultDimension(name, state);
+      this.#deps.emitTokenMetric({ namespace, dimensions, usage });
     });
   }
 }

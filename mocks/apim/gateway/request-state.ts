@@ -138,12 +138,14 @@ export class RequestState {
   /** Token metric dimensions recorded in inbound, emitted once usage is known. */
   readonly metricRequests: { namespace: string; dimensions: Record<string, string> }[] = [];
   readonly signal: AbortSignal;
+  /** Bytes of body the client sent (RequestSize): set-body and reading the body do not change it. */
+  readonly receivedBytes: number;
   readonly #clock: Clock;
 
-  constructor(args: { requestId: string; clock: Clock; facts: RequestFacts; method: string; url: URL; backendPath: string; headers: HeaderBag; body: Buffer; signal: AbortSignal }) {
+  constructor(args: { requestId: string; clock: Clock; started?: number; facts: RequestFacts; method: string; url: URL; backendPath: string; headers: HeaderBag; body: Buffer; signal: AbortSignal }) {
     this.requestId = args.requestId;
     this.#clock = args.clock;
-    this.started = args.clock.now();
+    this.started = args.started ?? args.clock.now();
     this.facts = args.facts;
     this.method = args.method;
     this.originalUrl = args.url;
@@ -151,6 +153,7 @@ export class RequestState {
     this.backendQuery = new URLSearchParams(args.url.search);
     this.requestHeaders = args.headers;
     this.requestBody = args.body;
+    this.receivedBytes = args.body.length;
     this.signal = args.signal;
   }
 
