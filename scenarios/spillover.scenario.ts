@@ -1,0 +1,12 @@
+/**
+ * The spillover scenario: the traffic of the resolved plan in SPILLWAY_PLAN (what it drives and why:
+ * k6.config.json → scenarios.spillover). The harness applies the fault timeline and the verifiers
+ * judge the evidence. Bundled to dist/scenarios/spillover.js by `npm run build:scenarios`.
+ */
+import { defineScenario } from './lib/scenario.ts';
+
+const script = defineScenario('spillover', __ENV);
+
+export const options = script.options;
+export const traffic = script.traffic;
+export const handleSummary = script.handleSummary;
