@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerDoctorCommand } from './doctor-command.ts';
 import { registerFleetCommand } from './fleet-command.ts';
 import { registerGatewayCommand } from './gateway-command.ts';
+import { registerRunCommand } from './run-command.ts';
 import { registerToolsCommand } from './tools-command.ts';
 
 /**
@@ -9,6 +10,7 @@ import { registerToolsCommand } from './tools-command.ts';
  * only place that knows them all.
  */
 export function registerCommands(program: Command): void {
+  registerRunCommand(program);
   registerFleetCommand(program);
   registerGatewayCommand(program);
   registerDoctorCommand(program);

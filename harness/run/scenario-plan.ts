@@ -60,6 +60,8 @@ export type VerifierName = (typeof verifierNames)[number];
 export const scenarioPlanSchema = z.strictObject({
   $comment: z.string().optional(),
   description: z.string().min(1),
+  /** Which scenarios/<script>.scenario.ts runs this plan; default: the plan's own name. */
+  script: z.string().regex(/^[a-z][a-z0-9-]*$/).optional(),
   durationSeconds: z.number().positive().max(3600),
   /** Through the front door (the default) or straight to one regional gateway. */
   entry: z.enum(['front-door', 'primary-region']).default('front-door'),

@@ -17,7 +17,15 @@ export interface BreakerExpectation {
   intervalMs: number;
   tripDurationMs: number;
   acceptRetryAfter: boolean;
+  /**
+   * Status codes that count as failures (inclusive ranges, the rule's statusCodeRanges).
+   * Absent: 429 and 500-599, the sample's rule. A request that got no response (status 0)
+   * always counts, as the emulator's breaker counts connection failures.
+   */
+  failureStatusRanges?: { min: number; max: number }[];
 }
+
+export type TokenQuotaPeriod = 'Hourly' | 'Daily' | 'Weekly' | 'Monthly' | 'Yearly';
 
 export interface Expectations {
   backends: BackendExpectation[];
@@ -27,7 +35,7 @@ export interface Expectations {
   regions: string[];
   frontDoor: { probeIntervalSeconds: number; sampleSize: number; successfulSamplesRequired: number } | null;
   /** Token budget per consumer class, tokens per minute, counted per gateway instance. */
-  consumers: Record<string, { tokensPerMinute: number; priority: 'high' | 'medium' | 'low' }>;
+  consumers: Record<string, { tokensPerMinute: number; priority: 'high' | 'medium' | 'low'; tokenQuota?: { tokens: number; period: TokenQuotaPeriod } }>;
   /** Tolerances the verifiers apply (documented in docs/verifiers.md). */
   tolerances: {
     /** Breaker trip length, ms either side. */

@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { renderVerdictTable } from '../run/verdict-table.ts';
+import { checkRunInput, runScenario } from '../run/run-scenario.ts';
+import { parseNumberOption } from './option-parsers.ts';
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .argument('<scenario>', 'a scenario of k6.config.json: smoke, spillover, circuit-breaker, priority, failover, token-limit')
+    .description('run a verification scenario: bring the topology up, drive it with k6, break it on the timeline, judge the evidence')
+    .option('--units <n>', 'gateway units: request rates are per unit', parseNumberOption('--units', { integer: true, min: 1, max: 30 }), 1)
+    .option('--k6-config <file>', 'scenario plans and consumer classes (default: k6.config.json)')
+    .option('--config <dir>', 'APIOps folder of the emulated gateway (default: deploy/apim)')
+    .option('--gateway-url <url>', 'drive a gateway (or front door) at this URL instead of the embedded default; keys from the environment')
+    .option('--results <dir>', 'where run folders go', 'results')
+    .option('--seed <n>', 'seed for the fleet and the gateways', parseNumberOption('--seed', { integer: true }))
+    .option('--json', 'print one JSON line with the result at the end')
+    .addHelpText('after', '\nExit code: 0 every verdict passed; 1 the gateway deviated; 2 the harness could not complete the run.')
+    .action(async (scenario: string, options: { units: number; k6Config?: string; config?: string; gatewayUrl?: string; results: string; seed?: number; json?: boolean }) => {
+      const runOptions = {
+        scenario,
+        units: options.units,
+        resultsDir: options.results,
+        ...(options.k6Config ? { k6ConfigFile: options.k6Config } : {}),
+        ...(options.config ? { gatewayConfigDir: options.config } : {}),
+        ...(options.gatewayUrl ? { gatewayUrl: options.gatewayUrl } : {}),
+        ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      };
+      checkRunInput(runOptions);
+      const abort = new AbortController();
+      const interrupt = (): void => {
+        process.stderr.write('\nspillway: stopping the run (k6, the fault timeline and the topology)...\n');
+        abort.abort();
+      };
+      process.once('SIGINT', interrupt);
+      process.once('SIGTERM', interrupt);
+      const started = Date.now();
+      const progress = options.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => process.stdout.write(`${line}\n`);
+      const result = await runScenario({ ...runOptions, signal: abort.signal, progress });
+      process.off('SIGINT', interrupt);
+      process.off('SIGTERM', interrupt);
+      const { journal } = result;
+      if (options.json) {
+        process.stdout.write(
+          `${JSON.stringify({
+            runId: result.runId,
+            journal: result.journalFile,
+            exitCode: journal.exitCode,
+            verdicts: journal.verdicts.map((v) => ({ check: v.check, status: v.status, expected: v.expected, measured: v.measured, explanation: v.explanation })),
+          })}\n`,
+        );
+      } else {
+        process.stdout.write(`\n${renderVerdictTable(journal.verdicts, { color: process.stdout.isTTY })}`);
+        if (journal.problem) process.stdout.write(`\nthe run did not complete: ${journal.problem}\n`);
+        process.stdout.write(`\n${journal.status} in ${((Date.now() - started) / 1000).toFixed(1)} s; results in ${result.runDir} (journal.json)\n`);
+      }
+      process.exitCode = journal.exitCode;
+    });
+}

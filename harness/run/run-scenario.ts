@@ -1,0 +1,296 @@
+import { mkdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FleetDescription } from '../../mocks/aoai/fleet.ts';
+import { collectEvidence, evidencePaths } from '../evidence/collect-evidence.ts';
+import { bundleScenarios } from '../k6/bundle-scenarios.ts';
+import { resolveTool } from '../tools/resolve-tool.ts';
+import { k6Spec } from '../tools/tool-specs.ts';
+import { expectationsFromConfig } from '../verify/expectations-from-config.ts';
+import { runVerifiers } from '../verify/index.ts';
+import type { Verdict } from '../verify/verdict.ts';
+import { startEmbeddedTopology, type EmbeddedTopology } from './embedded-topology.ts';
+import { startTimeline, type RunningTimeline } from './fault-timeline.ts';
+import { exitCodeFor, writeJournal, type Journal, type RunStatus } from './journal.ts';
+import { k6ExitMeanings, startK6, type K6Exit, type K6Run } from './k6-runner.ts';
+import { loadK6Config, scenarioPlan, ScenarioPlanError, type K6Config, type ScenarioPlan } from './scenario-plan.ts';
+import { thresholdVerdicts } from './threshold-verdicts.ts';
+
+/**
+ * One verification run, step by step: check the input, resolve k6, bundle the scenario,
+ * bring the topology up (the embedded default), preflight, start k6 and the fault timeline,
+ * wait, tear down, collect the evidence, judge it, write the journal. Whatever happens, the
+ * topology is closed, k6 is stopped and a journal is written.
+ */
+export interface RunOptions {
+  scenario: string;
+  units: number;
+  k6ConfigFile?: string;
+  /** APIOps folder of the emulated gateway. */
+  gatewayConfigDir?: string;
+  /**
+   * A gateway (or front door) at a URL instead of the embedded default. Keys then come from
+   * the environment variables k6.config.json names; fleet faults and a region going down need
+   * the embedded topology, so a scenario with a timeline is refused before anything starts.
+   */
+  gatewayUrl?: string;
+  resultsDir?: string;
+  seed?: number;
+  /** Progress for people (the terminal). */
+  progress?: (line: string) => void;
+  /** Aborts the run (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Called as the load phase starts and ends (the benchmark measures the harness's CPU in between). */
+  onLoadPhase?: (edge: 'start' | 'end') => void;
+}
+
+export interface RunResult {
+  runId: string;
+  runDir: string;
+  journalFile: string;
+  journal: Journal;
+}
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+export const defaultK6ConfigFile = join(repo, 'k6.config.json');
+export const defaultGatewayConfigDir = join(repo, 'deploy', 'apim');
+
+export class RunInputError extends Error {
+  override name = 'UserFacingError';
+}
+
+/** Checks what a person typed before anything starts (all errors name the option). */
+export function checkRunInput(options: RunOptions): { config: K6Config; plan: ScenarioPlan; configFile: string } {
+  if (!Number.isInteger(options.units) || options.units < 1 || options.units > 30) {
+    throw new RunInputError(`--units must be a whole number from 1 to 30 (APIM's largest unit count per region), got ${String(options.units)}`);
+  }
+  const configFile = resolve(options.k6ConfigFile ?? defaultK6ConfigFile);
+  const config = loadK6Config(configFile);
+  const plan = scenarioPlan(config, options.scenario, configFile);
+  if (options.gatewayUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(options.gatewayUrl);
+    } catch {
+      throw new RunInputError(`--gateway-url "${options.gatewayUrl}" is not a URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RunInputError(`--gateway-url must be http or https, got ${url.protocol}`);
+    if (plan.timeline.length > 0) {
+      throw new RunInputError(`scenario "${plan.name}" has a fault timeline (${plan.timeline.map((s) => s.id).join(', ')}), which needs the embedded topology; run it without --gateway-url`);
+    }
+    const missing = [...new Set(plan.traffic.map((t) => config.consumers[t.consumer]!.keyEnv))].filter((name) => !process.env[name]);
+    if (missing.length > 0) throw new RunInputError(`a remote gateway needs subscription keys in the environment: set ${missing.join(', ')}`);
+  }
+  return { config, plan, configFile };
+}
+
+export async function runScenario(options: RunOptions): Promise<RunResult> {
+  const say = options.progress ?? (() => undefined);
+  const { config, plan } = checkRunInput(options);
+  const k6 = await resolveTool(k6Spec, { install: false });
+
+  const startedAt = new Date();
+  const runId = `${startedAt.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')}-${plan.name}`;
+  const runDir = resolve(options.resultsDir ?? 'results', runId);
+  const paths = evidencePaths(runDir);
+  mkdirSync(paths.logsDir, { recursive: true });
+  const journalFile = join(runDir, 'journal.json');
+  const phases: Record<string, number> = {};
+  const mark = (phase: string, since: number): void => {
+    phases[phase] = Date.now() - since;
+  };
+
+  const journal: Journal = {
+    runId,
+    scenario: plan.name,
+    status: 'incomplete',
+    exitCode: 2,
+    startedAt: startedAt.toISOString(),
+    endedAt: startedAt.toISOString(),
+    plan: { ...plan, units: options.units },
+    target: { kind: 'embedded', entryUrl: '' },
+    tools: [{ name: k6.name, version: k6.version, path: k6.path, source: k6.source }],
+    timeline: [],
+    k6: { exitCode: null, signal: null, meaning: 'not started', startedAt: null, endedAt: null, bundle: null },
+    evidence: {},
+    verdicts: [],
+    phases,
+  };
+
+  let topology: EmbeddedTopology | null = null;
+  let timeline: RunningTimeline | null = null;
+  let k6Run: K6Run | null = null;
+  let status = 'incomplete' as RunStatus;
+  let verdicts: Verdict[] = [];
+  const onAbort = (): void => {
+    status = 'interrupted';
+    k6Run?.stop();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    const setupStarted = Date.now();
+    const script = plan.script ?? plan.name;
+    say(`bundling scenarios/${script}.scenario.ts with esbuild`);
+    const [bundle] = await bundleScenarios({ names: [script] });
+    if (!bundle) throw new Error(`no bundle was produced for ${script}`);
+    journal.k6.bundle = relative(repo, bundle.file);
+    if (options.signal?.aborted) throw new Error('interrupted before the topology started');
+
+    let entryUrl: string;
+    if (options.gatewayUrl !== undefined) {
+      entryUrl = options.gatewayUrl.replace(/\/+$/, '');
+      journal.target = { kind: 'remote', entryUrl };
+      say(`checking the gateway at ${entryUrl}`);
+    } else {
+      say('starting the mock fleet, the regional gateways and the front door');
+      topology = await startEmbeddedTopology({
+        plan,
+        configDir: resolve(options.gatewayConfigDir ?? defaultGatewayConfigDir),
+        ledgerPath: paths.ledger,
+        logsDir: paths.logsDir,
+        ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      });
+      entryUrl = topology.entryUrl;
+      journal.target = { kind: 'embedded', entryUrl, topology: topology.describe() };
+    }
+    await preflight(entryUrl);
+    mark('setup', setupStarted);
+    if (options.signal?.aborted) throw new Error('interrupted before k6 started');
+
+    const loadStarted = Date.now();
+    options.onLoadPhase?.('start');
+    const k6Plan = {
+      name: plan.name,
+      durationSeconds: plan.durationSeconds,
+      units: options.units,
+      baseUrl: entryUrl,
+      apiVersion: '2024-10-21',
+      deployment: 'gpt-4o',
+      embeddingDeployment: 'text-embedding-3-small',
+      traffic: plan.traffic.map((t) => {
+        const consumer = config.consumers[t.consumer]!;
+        // The key travels to k6 in its environment only; the journal keeps the plan without keys.
+        const key = options.gatewayUrl !== undefined ? (process.env[consumer.keyEnv] ?? '') : consumer.localKey;
+        return { ...t, key, priority: t.priority ?? consumer.priority, rate: t.ratePerUnit * options.units };
+      }),
+      thresholds: plan.thresholds,
+      summaryTrendStats: config.k6.summaryTrendStats ?? [],
+      summaryPath: paths.k6Summary,
+    };
+    say(`running k6 ${k6.version}: ${plan.name}, ${plan.durationSeconds} s, ${options.units} unit${options.units === 1 ? '' : 's'}`);
+    k6Run = startK6({
+      k6: k6.path,
+      argv: ['run', '--quiet', '--no-color', '--out', `json=${paths.client}`, '--summary-export', paths.k6SummaryExport, bundle.file],
+      env: { SPILLWAY_PLAN: JSON.stringify(k6Plan) },
+      logFile: join(runDir, 'k6-output.log'),
+      onLine: (line) => {
+        if (/level=(error|warning)/.test(line)) say(`k6: ${line}`);
+      },
+    });
+    const running = topology;
+    timeline = startTimeline(plan.timeline, k6Run.startedAt, {
+      fleet: async (step) => {
+        if (!running) throw new Error('fleet faults need the embedded topology');
+        const rule = running.fleet.faults.inject({ ...step.fleet, label: step.id });
+        return async () => {
+          running.fleet.faults.clear(rule.id);
+        };
+      },
+      regionDown: async (step) => {
+        if (!running) throw new Error('a region going down needs the embedded topology');
+        const instance = running.gateway.instance(step.regionDown!.region);
+        await instance.stopListening();
+        return async () => instance.resumeListening();
+      },
+    }, Date.now, (fault, what) => say(`${((Date.now() - (k6Run?.startedAt ?? Date.now())) / 1000).toFixed(1).padStart(6)} s  ${what} ${fault.id} (${fault.action} ${fault.target})${fault.error ? `: ${fault.error}` : ''}`));
+    const ticker = setInterval(() => {
+      const elapsed = `${((Date.now() - k6Run!.startedAt) / 1000).toFixed(0).padStart(6)} s`;
+      say(running ? `${elapsed}  ${running.fleet.ledger.lastSeq} backend requests so far` : `${elapsed}  running`);
+    }, 15_000);
+    const exit: K6Exit = await k6Run.done;
+    options.onLoadPhase?.('end');
+    clearInterval(ticker);
+    await timeline.stop();
+    journal.timeline = timeline.applied;
+    journal.k6 = {
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      meaning: exit.exitCode === null ? `stopped by ${exit.signal ?? 'an error'}` : (k6ExitMeanings[exit.exitCode] ?? 'unknown exit code'),
+      startedAt: new Date(exit.startedAt).toISOString(),
+      endedAt: new Date(exit.endedAt).toISOString(),
+      bundle: journal.k6.bundle,
+    };
+    mark('load', loadStarted);
+
+    const analysisStarted = Date.now();
+    const fleetDescription: FleetDescription | null = topology?.fleet.describe() ?? null;
+    const gatewayConfig = topology?.config ?? null;
+    await topology?.close();
+    topology = null;
+    if (status === 'interrupted') throw new Error('interrupted');
+    if (exit.exitCode !== 0 && exit.exitCode !== 99) {
+      throw new Error(`k6 did not complete the run: ${journal.k6.meaning} (exit ${exit.exitCode ?? exit.signal}); see k6-output.log`);
+    }
+
+    say('collecting evidence and running the verifiers');
+    const evidence = await collectEvidence(runDir, { start: exit.startedAt, end: exit.endedAt }, timeline.applied);
+    journal.evidence = { ...evidence.files, k6SummaryExport: relative(runDir, paths.k6SummaryExport), k6Output: 'k6-output.log', journal: 'journal.json' };
+    const thresholds = thresholdVerdicts(paths.k6SummaryExport, relative(runDir, paths.k6SummaryExport));
+    if (gatewayConfig && fleetDescription) {
+      const expectations = expectationsFromConfig({ gatewayConfig, fleet: fleetDescription, k6Config: config, deployment: 'gpt-4o' });
+      verdicts = [...thresholds, ...runVerifiers(plan.verifiers, evidence, expectations)];
+    } else {
+      // Against a remote gateway there is no fleet ledger or gateway log here yet (Log
+      // Analytics is the source for that): only the client-side checks can be judged.
+      verdicts = [
+        ...thresholds,
+        ...plan.verifiers.map((name): Verdict => ({
+          check: name,
+          status: 'inconclusive',
+          expected: 'evidence from the fleet ledger and the gateway logs',
+          measured: 'a remote gateway: no ledger or gateway logs in this run',
+          tolerance: 'n/a',
+          explanation: `The ${name} verifier judges the backend ledger and the gateway's logs, which a remote gateway run does not collect yet.`,
+          evidence: [],
+        })),
+      ];
+    }
+    status = 'completed';
+    mark('analysis', analysisStarted);
+  } catch (error) {
+    journal.problem = error instanceof Error ? error.message : String(error);
+    if (status !== 'interrupted') status = 'incomplete';
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    k6Run?.stop();
+    if (k6Run) await k6Run.done;
+    await timeline?.stop();
+    if (timeline) journal.timeline = timeline.applied;
+    await topology?.close();
+  }
+
+  journal.status = status;
+  journal.verdicts = verdicts;
+  journal.exitCode = exitCodeFor(status, verdicts);
+  journal.endedAt = new Date().toISOString();
+  writeJournal(journalFile, journal);
+  return { runId, runDir, journalFile, journal };
+}
+
+/** Every endpoint must answer before any load starts: the gateway's health path through the entry. */
+async function preflight(entryUrl: string): Promise<void> {
+  const url = `${entryUrl}/status-0123456789abcdef`;
+  let lastError = '';
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (response.status === 200) return;
+      lastError = `status ${response.status}`;
+    } catch (error) {
+      lastError = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+  }
+  throw new ScenarioPlanError(`the gateway at ${entryUrl} does not answer its health endpoint (${lastError}); nothing was sent`);
+}

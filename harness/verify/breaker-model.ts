@@ -1,0 +1,76 @@
+/**
+ * The reference circuit breaker, replayed over the ledger: which backend answers count as
+ * failures, and when a rule of `count` failures within `interval` must have opened. The
+ * verifiers decide from the ledger (the oracle) so that the same checks hold against a real
+ * APIM, whose breaker state cannot be read [research §1].
+ */
+import type { FaultRule } from '../../mocks/aoai/fault-rules.ts';
+import type { RequestRecord } from '../../mocks/aoai/ledger.ts';
+import type { BreakerExpectation } from './expectations.ts';
+
+export const DEFAULT_FAILURE_RANGES: readonly { min: number; max: number }[] = [
+  { min: 429, max: 429 },
+  { min: 500, max: 599 },
+];
+
+/**
+ * Whether a backend answer counts toward a breaker: a status in the rule's ranges, or no
+ * response at all (status 0: reset, refused), which the emulator's breaker counts. A client
+ * that gave up (499, client-closed) is not the backend failing.
+ */
+export function isBreakerFailure(record: Pick<RequestRecord, 'status' | 'reason'>, breaker?: BreakerExpectation): boolean {
+  if (record.reason === 'client-closed') return false;
+  if (record.status === 0) return true;
+  const ranges = breaker?.failureStatusRanges ?? DEFAULT_FAILURE_RANGES;
+  return ranges.some((r) => record.status >= r.min && record.status <= r.max);
+}
+
+export interface ModelTrip {
+  /** When the breaker must open: the end of the failure that completed the count. */
+  at: number;
+  completing: RequestRecord;
+  /** The `count` failures within the interval that made it trip, oldest first. */
+  counted: RequestRecord[];
+}
+
+/**
+ * The first moment at or after `from` when `count` failures (by the time their answer
+ * ended, at or after `from`) fall within `interval`: the breaker must open then. Failures
+ * that ended before `from` do not count: the breaker was open (their answers are ignored) or
+ * had just closed ("the circuit resets"). `records` are one instance's requests to one backend.
+ */
+export function nextTrip(records: readonly RequestRecord[], breaker: BreakerExpectation, from: number): ModelTrip | null {
+  const failures = records.filter((r) => r.end >= from && isBreakerFailure(r, breaker)).sort((a, b) => a.end - b.end || a.seq - b.seq);
+  const window: RequestRecord[] = [];
+  for (const failure of failures) {
+    window.push(failure);
+    while (window.length > 0 && (window[0] as RequestRecord).end <= failure.end - breaker.intervalMs) window.shift();
+    if (window.length >= breaker.count) return { at: failure.end, completing: failure, counted: window.slice(-breaker.count) };
+  }
+  return null;
+}
+
+export type RetryAfterMode = 'replace' | 'max';
+
+/**
+ * How long a trip should last: the rule's tripDuration, or with acceptRetryAfter the
+ * Retry-After of the answer that tripped it. The ledger does not keep response headers, so
+ * the Retry-After is known only for injected status faults: the rule's retryAfterSeconds, and
+ * for an injected 429 without one the fleet's default of 1 s. A real 429 (PTU utilization,
+ * PAYG quota) carries a Retry-After the ledger did not record: null (unknown). `mode` is how a
+ * Retry-After shorter than tripDuration is taken: 'replace' (the emulator's choice) or 'max'.
+ */
+export function expectedTripMs(breaker: BreakerExpectation, completing: RequestRecord, fault: FaultRule | null, mode: RetryAfterMode = 'replace'): { ms: number | null; source: string } {
+  const tripDuration = { ms: breaker.tripDurationMs, source: `tripDuration ${breaker.tripDurationMs / 1000} s` };
+  if (!breaker.acceptRetryAfter) return tripDuration;
+  let retryAfterSeconds: number | undefined;
+  if (completing.reason === 'fault:status' && fault && fault.kind === 'status') {
+    retryAfterSeconds = fault.retryAfterSeconds ?? (fault.status === 429 ? 1 : undefined);
+  } else if (completing.status === 429) {
+    return { ms: null, source: `the backend's Retry-After (acceptRetryAfter), which the ledger does not record` };
+  }
+  if (retryAfterSeconds === undefined || retryAfterSeconds <= 0) return tripDuration;
+  const retryMs = retryAfterSeconds * 1000;
+  if (mode === 'max' && breaker.tripDurationMs > retryMs) return tripDuration;
+  return { ms: retryMs, source: `Retry-After ${retryAfterSeconds} s (acceptRetryAfter)` };
+}

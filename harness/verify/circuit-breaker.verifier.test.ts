@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { verifyCircuitBreaker } from './circuit-breaker.verifier.ts';
+import { EvidenceBuilder, sampleExpectations, type AttemptSpec } from './test-evidence.ts';
+import type { Verdict } from './verdict.ts';
+
+interface SimOptions {
+  /** Breaker count the simulated gateway uses; Infinity: no breaker. */
+  count?: number;
+  /** Trip length the simulated gateway uses. */
+  tripMs?: number;
+  faultStatus?: number;
+  retryAfterSeconds?: number;
+  faultAt?: number;
+  faultUntil?: number;
+  /** Gateway traffic stops at this offset (the region went quiet). */
+  trafficUntil?: number;
+  /** ms between gateway requests. */
+  every?: number;
+  logged?: boolean;
+  events?: boolean;
+  applied?: boolean;
+  /** The simulated gateway retries on the same backend (a pool re-selecting the same member). */
+  sameBackendRetries?: boolean;
+  /** More traffic added to the same evidence. */
+  extra?: (b: EvidenceBuilder) => void;
+}
+
+/**
+ * A gateway in East US sending one request every `every` ms, alternating between the two PTU
+ * backends, retrying failures (up to 2 retries) on the other member, with its own breaker on
+ * ptu1 (count within 10 s, then open for tripMs). ptu1 answers faultStatus during the fault.
+ */
+function simulate(options: SimOptions = {}): ReturnType<EvidenceBuilder['build']> {
+  const count = options.count ?? 3;
+  const tripMs = options.tripMs ?? 30_000;
+  const faultAt = options.faultAt ?? 20_000;
+  const faultUntil = options.faultUntil ?? 35_000;
+  const every = options.every ?? 500;
+  const status = options.faultStatus ?? 500;
+  const b = new EvidenceBuilder({ durationMs: 90_000 });
+  b.fleetFault({ id: 'ptu1-fails', at: faultAt, until: faultUntil, status, ...(options.retryAfterSeconds !== undefined ? { retryAfterSeconds: options.retryAfterSeconds } : {}), target: { backend: 'aoai-eastus-ptu1' }, ...(options.applied === false ? { applied: false } : {}) });
+  if (options.applied === false) return b.build();
+  let failures: number[] = [];
+  let openUntil = Number.NEGATIVE_INFINITY;
+  let toggle = 0;
+  for (let t = 0; t < (options.trafficUntil ?? 90_000); t += every) {
+    const attempts: AttemptSpec[] = [];
+    let offset = 2;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = t + offset;
+      const open = now < openUntil;
+      const pick = options.sameBackendRetries && attempt > 0 ? (attempts[attempt - 1]!.backend === 'aoai-eastus-ptu1' ? 0 : 1) : toggle++ % 2;
+      const backend = pick === 0 && !open ? 'aoai-eastus-ptu1' : 'aoai-eastus-ptu2';
+      const failing = backend === 'aoai-eastus-ptu1' && now >= faultAt && now < faultUntil;
+      const durationMs = failing ? 5 : 200;
+      attempts.push({ backend, status: failing ? status : 200, ...(failing ? { reason: 'fault:status' as const } : {}), offset, durationMs });
+      const end = now + durationMs;
+      if (failing && end >= openUntil) {
+        failures = failures.filter((f) => f > end - 10_000);
+        failures.push(end);
+        if (failures.length >= count) {
+          const trip = status === 429 && options.retryAfterSeconds !== undefined ? options.retryAfterSeconds * 1000 : tripMs;
+          openUntil = end + trip;
+          failures = [];
+          if (options.events) {
+            b.breakerEvent({ type: 'Opened', backend: 'aoai-eastus-ptu1', region: 'East US', at: end });
+            b.breakerEvent({ type: 'Closed', backend: 'aoai-eastus-ptu1', region: 'East US', at: end + trip });
+          }
+        }
+      }
+      offset += durationMs + 1;
+      if (!failing) break;
+    }
+    b.gatewayRequest({ at: t, attempts, ...(options.logged === false ? { logged: false } : {}) });
+  }
+  options.extra?.(b);
+  return b.build();
+}
+
+const byCheck = (verdicts: Verdict[], prefix: string): Verdict => {
+  const found = verdicts.find((v) => v.check.startsWith(prefix));
+  if (!found) throw new Error(`no verdict ${prefix} in ${verdicts.map((v) => v.check).join(', ')}`);
+  return found;
+};
+
+describe('verifyCircuitBreaker', () => {
+  it('passes a gateway that trips after 3 failures, stays open 30 s and resumes', () => {
+    const verdicts = verifyCircuitBreaker(simulate(), sampleExpectations());
+    expect(verdicts.map((v) => [v.check, v.status])).toEqual([
+      ['circuit-breaker.opens-after-count (step ptu1-fails, aoai-eastus-ptu1, gateway East US)', 'pass'],
+      ['circuit-breaker.stays-open (step ptu1-fails, aoai-eastus-ptu1, gateway East US)', 'pass'],
+      ['circuit-breaker.resumes (step ptu1-fails, aoai-eastus-ptu1, gateway East US)', 'pass'],
+    ]);
+    expect(byCheck(verdicts, 'circuit-breaker.stays-open').measured).toMatch(/= 30\.\d s/);
+  });
+
+  it('passes back-to-back retries on the failing backend that complete the count within milliseconds', () => {
+    const verdicts = verifyCircuitBreaker(simulate({ sameBackendRetries: true }), sampleExpectations());
+    expect(verdicts.map((v) => v.status)).toEqual(['pass', 'pass', 'pass']);
+    expect(byCheck(verdicts, 'circuit-breaker.opens-after-count').measured).toMatch(/^trip 1 .*: 3 failures \(3 counted \+ 0 in flight\), allowed 3$/);
+  });
+
+  it('fails a gateway without a breaker: the backend keeps getting failures', () => {
+    const verdicts = verifyCircuitBreaker(simulate({ count: Number.POSITIVE_INFINITY }), sampleExpectations());
+    const count = byCheck(verdicts, 'circuit-breaker.opens-after-count');
+    expect(count.status).toBe('fail');
+    expect(count.explanation).toMatch(/aoai-eastus-ptu1 received \d+ failed requests from gateway East US/);
+    expect(count.evidence[0]!.examples!.length).toBeGreaterThan(0);
+    expect(byCheck(verdicts, 'circuit-breaker.stays-open').status).toBe('fail');
+  });
+
+  it('fails a breaker whose count is higher than the rule', () => {
+    const verdicts = verifyCircuitBreaker(simulate({ count: 8 }), sampleExpectations());
+    expect(byCheck(verdicts, 'circuit-breaker.opens-after-count').status).toBe('fail');
+    expect(byCheck(verdicts, 'circuit-breaker.opens-after-count').measured).toMatch(/sent after the count/);
+  });
+
+  it('fails a breaker that opens on fewer failures than the rule', () => {
+    const verdicts = verifyCircuitBreaker(simulate({ count: 1 }), sampleExpectations());
+    expect(verdicts).toHaveLength(1);
+    expect(verdicts[0]!.status).toBe('fail');
+    expect(verdicts[0]!.explanation).toMatch(/stopped sending to aoai-eastus-ptu1 after only 1 failure\(s\) within 10\.0 s .* although its rule needs 3/);
+    const two = verifyCircuitBreaker(simulate({ count: 2 }), sampleExpectations());
+    expect(byCheck(two, 'circuit-breaker.opens-after-count').status).toBe('fail');
+  });
+
+  it('fails a trip shorter than configured and reports the measured length', () => {
+    const verdicts = verifyCircuitBreaker(simulate({ tripMs: 10_000 }), sampleExpectations());
+    const open = byCheck(verdicts, 'circuit-breaker.stays-open');
+    expect(open.status).toBe('fail');
+    expect(open.measured).toMatch(/= 10\.\d s/);
+    expect(open.explanation).toMatch(/during what should have been a 30\.0 s trip/);
+    expect(byCheck(verdicts, 'circuit-breaker.opens-after-count').status).toBe('pass');
+  });
+
+  it('fails a trip much longer than configured while the gateway kept sending elsewhere', () => {
+    const verdicts = verifyCircuitBreaker(simulate({ tripMs: 50_000 }), sampleExpectations());
+    const resume = byCheck(verdicts, 'circuit-breaker.resumes');
+    expect(resume.status).toBe('fail');
+    expect(resume.explanation).toMatch(/got nothing from gateway East US/);
+    expect(byCheck(verdicts, 'circuit-breaker.stays-open').status).toBe('pass');
+  });
+
+  it('accepts a trip within the tolerance of the configured length', () => {
+    expect(byCheck(verifyCircuitBreaker(simulate({ tripMs: 29_500 }), sampleExpectations()), 'circuit-breaker.stays-open').status).toBe('pass');
+    expect(byCheck(verifyCircuitBreaker(simulate({ tripMs: 28_000 }), sampleExpectations()), 'circuit-breaker.stays-open').status).toBe('fail');
+  });
+
+  it('uses the Retry-After of an injected 429 with acceptRetryAfter', () => {
+    const ok = verifyCircuitBreaker(simulate({ faultStatus: 429, retryAfterSeconds: 5, faultUntil: 25_000 }), sampleExpectations());
+    expect(ok.map((v) => v.status)).toEqual(['pass', 'pass', 'pass']);
+    expect(byCheck(ok, 'circuit-breaker.stays-open').expected).toMatch(/5\.0 s \(Retry-After 5 s/);
+    // A gateway ignoring Retry-After stays open for tripDuration instead.
+    const broken = simulate({ faultStatus: 429, faultUntil: 25_000, tripMs: 30_000 });
+    const faultRule = broken.faultChanges[0]!.rule;
+    faultRule.retryAfterSeconds = 5;
+    expect(byCheck(verifyCircuitBreaker(broken, sampleExpectations()), 'circuit-breaker.resumes').status).toBe('fail');
+  });
+
+  it('cross-checks breaker events without letting them decide', () => {
+    const verdicts = verifyCircuitBreaker(simulate({ events: true }), sampleExpectations());
+    expect(byCheck(verdicts, 'circuit-breaker.stays-open').measured).toMatch(/breaker events agree/);
+    const broken = simulate({ events: true, tripMs: 10_000 });
+    expect(byCheck(verifyCircuitBreaker(broken, sampleExpectations()), 'circuit-breaker.stays-open').status).toBe('fail');
+  });
+
+  it('falls back to the backend region when the gateway logs are missing, and says so', () => {
+    const verdicts = verifyCircuitBreaker(simulate({ logged: false }), sampleExpectations());
+    expect(verdicts.map((v) => v.status)).toEqual(['pass', 'pass', 'pass']);
+    expect(byCheck(verdicts, 'circuit-breaker.opens-after-count').explanation).toMatch(/attributed to the backend's own region/);
+  });
+
+  it('is inconclusive when the fault never applied', () => {
+    const verdicts = verifyCircuitBreaker(simulate({ applied: false }), sampleExpectations());
+    expect(verdicts).toHaveLength(1);
+    expect(verdicts[0]).toMatchObject({ status: 'inconclusive', check: 'circuit-breaker (step ptu1-fails)' });
+    expect(verdicts[0]!.explanation).toMatch(/never applied/);
+  });
+
+  it('is inconclusive when too little traffic reached the backend to reach the count', () => {
+    const verdicts = verifyCircuitBreaker(simulate({ every: 6_000 }), sampleExpectations());
+    expect(verdicts).toHaveLength(1);
+    expect(verdicts[0]!.status).toBe('inconclusive');
+    expect(verdicts[0]!.explanation).toMatch(/too little traffic/);
+  });
+
+  it('does not fail resumption when the gateway went quiet after the trip', () => {
+    const verdicts = verifyCircuitBreaker(simulate({ trafficUntil: 40_000 }), sampleExpectations());
+    expect(byCheck(verdicts, 'circuit-breaker.resumes').status).toBe('inconclusive');
+    expect(byCheck(verdicts, 'circuit-breaker.opens-after-count').status).toBe('pass');
+  });
+
+  it('is inconclusive when the run has no status fault on a backend with a breaker', () => {
+    const b = new EvidenceBuilder();
+    b.fleetFault({ id: 'slow', at: 1000, until: 5000, kind: 'latency', target: { backend: 'aoai-eastus-ptu1' } });
+    const verdicts = verifyCircuitBreaker(b.build(), sampleExpectations());
+    expect(verdicts).toEqual([expect.objectContaining({ check: 'circuit-breaker', status: 'inconclusive' })]);
+    const noBreaker = verifyCircuitBreaker(simulate(), sampleExpectations({ breakers: {} }));
+    expect(noBreaker).toEqual([expect.objectContaining({ check: 'circuit-breaker', status: 'inconclusive' })]);
+  });
+
+  it('judges each gateway instance on its own', () => {
+    // Both regions' gateways send to the failing backend; West never trips.
+    const evidence = simulate({
+      extra: (b) => {
+        for (let t = 20_100; t < 34_000; t += 300) b.gatewayRequest({ at: t, region: 'West US', attempts: [{ backend: 'aoai-eastus-ptu1', status: 500, reason: 'fault:status', durationMs: 5 }] });
+      },
+    });
+    const verdicts = verifyCircuitBreaker(evidence, sampleExpectations());
+    expect(verdicts.filter((v) => v.check.includes('gateway East US')).map((v) => v.status)).toEqual(['pass', 'pass', 'pass']);
+    expect(byCheck(verdicts.filter((v) => v.check.includes('gateway West US')), 'circuit-breaker.opens-after-count').status).toBe('fail');
+  });
+});

@@ -1,0 +1,533 @@
+/**
+ * Circuit breaker: for each injected fleet fault of kind status (429 or 5xx) on a backend that
+ * has a breaker rule, per gateway instance that sent the backend traffic during the fault:
+ * 1. opens-after-count: the backend received at most `count` failures within the interval
+ *    (plus those already in flight) before the instance stopped sending;
+ * 2. stays-open: nothing reached it for the trip duration (tripDuration, or the Retry-After with
+ *    acceptRetryAfter), within tolerance; the measured trip is reported;
+ * 3. resumes: traffic came back once the trip ended (judged only while the instance still had
+ *    traffic for its other backends, so a region that went quiet is not a failure).
+ * Decided from the ledger (the oracle), so it holds against a real APIM too; breaker events are
+ * only a cross-check. docs/verifiers.md has the rules and tolerances.
+ */
+import type { FaultRule } from '../../mocks/aoai/fault-rules.ts';
+import type { RequestRecord } from '../../mocks/aoai/ledger.ts';
+import type { RunEvidence } from '../evidence/evidence-types.ts';
+import { expectedTripMs, isBreakerFailure, nextTrip, type ModelTrip, type RetryAfterMode } from './breaker-model.ts';
+import { indexEvidence, instanceOf, type EvidenceIndex } from './evidence-index.ts';
+import type { BreakerExpectation, Expectations } from './expectations.ts';
+import { faultTargets, fleetFaultSteps, type FleetFaultStep } from './fault-steps.ts';
+import { duration, moment } from './time-format.ts';
+import type { Verdict, VerdictStatus } from './verdict.ts';
+import { combine, joinParts, listExamples, ref } from './verdict-helpers.ts';
+
+export interface CircuitBreakerOptions {
+  /**
+   * A request that reached the backend up to this long after the count was completed was
+   * already on its way (the gateway chose the backend before the failure's answer arrived).
+   * Default 250 ms.
+   */
+  inFlightSlackMs?: number;
+  /** How a Retry-After shorter than tripDuration is applied; default 'replace' (the emulator's choice). */
+  retryAfterMode?: RetryAfterMode;
+  /**
+   * "Traffic did not resume" fails only when, with the backend's usual share of the instance's
+   * traffic, seeing none of the instance's later requests go to it would have had less than
+   * this probability. Default 0.001.
+   */
+  resumeConfidence?: number;
+  /** A gap in the backend's traffic at least this long (or the trip length, if shorter) is the breaker's silence. Default 3 s. */
+  minSilenceMs?: number;
+}
+
+interface TripObservation {
+  trip: ModelTrip;
+  tripMs: number | null;
+  tripSource: string;
+  /** First request to the backend from the instance after the count completed (plus slack). */
+  resumed: RequestRecord | undefined;
+}
+
+interface Context {
+  evidence: RunEvidence;
+  expectations: Expectations;
+  index: EvidenceIndex;
+  slack: number;
+  tol: number;
+  mode: RetryAfterMode;
+  resumeConfidence: number;
+  minSilence: number;
+}
+
+export function verifyCircuitBreaker(evidence: RunEvidence, expectations: Expectations, options: CircuitBreakerOptions = {}): Verdict[] {
+  const index = indexEvidence(evidence);
+  const ctx: Context = {
+    evidence,
+    expectations,
+    index,
+    slack: options.inFlightSlackMs ?? 250,
+    tol: expectations.tolerances.tripDurationMs,
+    mode: options.retryAfterMode ?? 'replace',
+    resumeConfidence: options.resumeConfidence ?? 0.001,
+    minSilence: options.minSilenceMs ?? 3_000,
+  };
+  const known = new Map<string, { name: string; region: string }>();
+  for (const b of expectations.backends) known.set(b.name, { name: b.name, region: b.region });
+  for (const [name, info] of index.backendInfo) if (!known.has(name)) known.set(name, { name, region: info.region });
+
+  const verdicts: Verdict[] = [];
+  for (const step of fleetFaultSteps(evidence)) {
+    if (step.appliedAt === null) {
+      verdicts.push(notApplied(ctx, step));
+      continue;
+    }
+    if (step.rule === null) {
+      verdicts.push({
+        check: `circuit-breaker (step ${step.id})`,
+        status: 'inconclusive',
+        expected: 'a fleet fault record for the step in the ledger',
+        measured: `the timeline says step ${step.id} applied at ${moment(step.appliedAt, evidence.window.start)}, but the ledger has no fault record for it`,
+        tolerance: 'none',
+        explanation: `Step ${step.id} applied according to the timeline but the fleet ledger holds no matching inject record (label "${step.id}"), so its kind, status and target are unknown; check that the harness labels fleet faults with the step id and that ${evidence.files.ledger} is complete.`,
+        evidence: [ref(evidence.files.ledger, 'fault records (type "fault")')],
+      });
+      continue;
+    }
+    const rule = step.rule;
+    if (rule.kind !== 'status' || rule.status === undefined || !(rule.status === 429 || rule.status >= 500)) continue;
+    for (const backend of faultTargets(rule, [...known.values()])) {
+      const breaker = expectations.breakers[backend];
+      if (!breaker || !isBreakerFailure({ status: rule.status, reason: 'fault:status' }, breaker)) continue;
+      verdicts.push(...judgeBackend(ctx, step, rule, backend, breaker));
+    }
+  }
+  if (verdicts.length === 0) {
+    verdicts.push({
+      check: 'circuit-breaker',
+      status: 'inconclusive',
+      expected: 'a fleet fault of kind status (429 or 5xx) on a backend with a breaker rule',
+      measured: `${evidence.timeline.length} timeline step(s), ${evidence.faultChanges.length} fault record(s), none of them a status fault on a backend with a breaker rule`,
+      tolerance: 'none',
+      explanation: 'The run injected no 429/5xx status fault on a backend whose breaker rule counts it, so there is no trip to judge; add a fleet step { kind: "status", status: 500, target: { backend } } to the scenario.',
+      evidence: [ref(evidence.files.ledger, 'fault records (type "fault")')],
+    });
+  }
+  return verdicts;
+}
+
+function notApplied(ctx: Context, step: FleetFaultStep): Verdict {
+  return {
+    check: `circuit-breaker (step ${step.id})`,
+    status: 'inconclusive',
+    expected: `fault step ${step.id} applied`,
+    measured: step.error ? `not applied: ${step.error}` : 'not applied',
+    tolerance: 'none',
+    explanation: `The fault step ${step.id} never applied${step.error ? ` (${step.error})` : ''}, so there is nothing for a breaker to react to; fix the timeline runner or the fleet's control API and rerun.`,
+    evidence: [ref(ctx.evidence.files.ledger, 'fault records (type "fault")')],
+  };
+}
+
+function label(stepId: string, backend: string, instance: string): string {
+  return `step ${stepId}, ${backend}, gateway ${instance}`;
+}
+
+function judgeBackend(ctx: Context, step: FleetFaultStep, rule: FaultRule, backend: string, breaker: BreakerExpectation): Verdict[] {
+  const { evidence, index } = ctx;
+  const faultStart = step.appliedAt as number;
+  const faultEnd = step.clearedAt ?? evidence.window.end;
+  const records = index.byBackend.get(backend) ?? [];
+  const byInstance = new Map<string, RequestRecord[]>();
+  let attributedByRegion = 0;
+  for (const record of records) {
+    const instance = instanceOf(index, record);
+    if (!instance.fromLog) attributedByRegion++;
+    const list = byInstance.get(instance.region);
+    if (list) list.push(record);
+    else byInstance.set(instance.region, [record]);
+  }
+  const attributionNote =
+    attributedByRegion > 0 ? ` (${attributedByRegion} of ${records.length} ledger records had no gateway log row for their correlation id and were attributed to the backend's own region)` : '';
+  const verdicts: Verdict[] = [];
+  for (const [instance, recs] of [...byInstance].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const during = recs.filter((r) => r.start >= faultStart && r.start <= faultEnd);
+    if (during.length === 0) continue;
+    verdicts.push(...judgeInstance(ctx, step, rule, backend, breaker, instance, recs, attributionNote));
+  }
+  if (verdicts.length === 0) {
+    verdicts.push({
+      check: `circuit-breaker.opens-after-count (${label(step.id, backend, 'any')})`,
+      status: 'inconclusive',
+      expected: `traffic to ${backend} while step ${step.id} applied`,
+      measured: `no request reached ${backend} ${moment(faultStart, evidence.window.start)} – ${moment(faultEnd, evidence.window.start)}`,
+      tolerance: 'none',
+      explanation: `The fault on ${backend} applied, but no gateway sent it a request while it lasted, so no breaker could trip; check that the scenario's traffic reaches ${backend} (region, priority class) during step ${step.id}.`,
+      evidence: [ref(evidence.files.ledger, `requests to ${backend}`, [], [faultStart, faultEnd])],
+    });
+  }
+  return verdicts;
+}
+
+function judgeInstance(
+  ctx: Context,
+  step: FleetFaultStep,
+  rule: FaultRule,
+  backend: string,
+  breaker: BreakerExpectation,
+  instance: string,
+  recs: RequestRecord[],
+  attributionNote: string,
+): Verdict[] {
+  const { evidence } = ctx;
+  const faultStart = step.appliedAt as number;
+  const faultEnd = step.clearedAt ?? evidence.window.end;
+  const byStart = recs.slice().sort((a, b) => a.start - b.start || a.seq - b.seq);
+  const name = label(step.id, backend, instance);
+  const files = evidence.files;
+
+  // Replay the reference breaker from the start of the run, re-anchoring each cycle where the
+  // gateway really started sending again (or where the trip should have ended, if earlier).
+  const trips: TripObservation[] = [];
+  const openWindows: { from: number; to: number }[] = [];
+  let from = Number.NEGATIVE_INFINITY;
+  for (let guard = 0; guard < 10_000; guard++) {
+    const trip = nextTrip(recs, breaker, from);
+    if (!trip || trip.at > faultEnd) break;
+    const expected = expectedTripMs(breaker, trip.completing, rule, ctx.mode);
+    const resumed = byStart.find((r) => r.start > trip.at + ctx.slack);
+    if (trip.at >= faultStart) trips.push({ trip, tripMs: expected.ms, tripSource: expected.source, resumed });
+    openWindows.push({ from: trip.at, to: resumed?.start ?? Number.POSITIVE_INFINITY });
+    if (!resumed) break;
+    const next = expected.ms !== null ? Math.min(resumed.start, trip.at + expected.ms) : resumed.start;
+    from = Math.max(next, trip.at + 1);
+  }
+
+  const share = baselineShare(ctx, backend, instance, faultStart);
+  const early = earlyStops(ctx, recs, byStart, breaker, instance, backend, share, faultStart, faultEnd, openWindows);
+  if (trips.length === 0) {
+    const failures = recs.filter((r) => r.end >= faultStart && r.end <= faultEnd && isBreakerFailure(r, breaker));
+    if (early.length > 0) return [earlyVerdict(ctx, early, breaker, name, backend, instance, share.p, attributionNote)];
+    return [
+      {
+        check: `circuit-breaker.opens-after-count (${name})`,
+        status: 'inconclusive',
+        expected: `${breaker.count} failures within ${duration(breaker.intervalMs)} from gateway ${instance}, then a trip`,
+        measured: `${failures.length} failure(s) from ${instance} while the fault applied, never ${breaker.count} within ${duration(breaker.intervalMs)}`,
+        tolerance: 'none',
+        explanation: `Gateway ${instance} sent ${backend} too little traffic during step ${step.id} (${failures.length} failures) for its rule of ${breaker.count} within ${duration(breaker.intervalMs)} to trip, so the breaker was never put to the test; raise the traffic or lengthen the fault.${attributionNote}`,
+        evidence: [ref(files.ledger, `failed requests to ${backend} from ${instance}`, failures.map((r) => r.seq), [faultStart, faultEnd])],
+      },
+    ];
+  }
+
+  const events = evidence.breakerEvents.filter((e) => e.region === instance && (e.data.backendName === backend || e.subject.includes(`/backends/${backend}/`)));
+  const count = early.length > 0 ? earlyVerdict(ctx, early, breaker, name, backend, instance, share.p, attributionNote) : judgeCount(ctx, trips, byStart, breaker, name, backend, instance, attributionNote);
+  const open = judgeOpen(ctx, trips, byStart, name, backend, instance, events, attributionNote);
+  const resume = judgeResume(ctx, trips, name, backend, instance, share);
+  return [count, open, resume];
+}
+
+interface Share {
+  /** The backend's share of the instance's requests to its region, clamped to [5%, 95%]. */
+  p: number;
+  region: string;
+  /** The instance's requests to backends of that region. */
+  fromInstance: RequestRecord[];
+}
+
+/** The backend's usual share of this instance's regional traffic, before the fault. */
+function baselineShare(ctx: Context, backend: string, instance: string, faultStart: number): Share {
+  const { index } = ctx;
+  const region = index.backendInfo.get(backend)?.region ?? ctx.expectations.backends.find((b) => b.name === backend)?.region ?? instance;
+  const fromInstance = index.requests.filter((r) => r.region === region && instanceOf(index, r).region === instance);
+  const before = fromInstance.filter((r) => r.start < faultStart);
+  const used = new Set(fromInstance.map((r) => r.backend));
+  const share = before.length >= 10 ? before.filter((r) => r.backend === backend).length / before.length : 1 / Math.max(2, used.size);
+  return { p: Math.min(0.95, Math.max(0.05, share)), region, fromInstance };
+}
+
+interface EarlyStop {
+  failure: RequestRecord;
+  /** Failures within the interval when it went silent. */
+  failures: number;
+  silentMs: number;
+  peers: number;
+  chance: number;
+}
+
+/**
+ * Silences that began before the count was reached: after a failure that left fewer than
+ * `count` failures within the interval, the instance stopped sending to the backend for at
+ * least min(minSilence, tripDuration − tolerance) while it kept sending to the backend's
+ * regional peers so much that, with the backend's usual share, the silence has a chance below
+ * `resumeConfidence`: a breaker that opens on fewer failures than its rule says.
+ */
+function earlyStops(
+  ctx: Context,
+  recs: RequestRecord[],
+  byStart: RequestRecord[],
+  breaker: BreakerExpectation,
+  instance: string,
+  backend: string,
+  share: Share,
+  faultStart: number,
+  faultEnd: number,
+  openWindows: { from: number; to: number }[],
+): EarlyStop[] {
+  const gap = Math.max(250, Math.min(ctx.minSilence, breaker.tripDurationMs - ctx.tol));
+  const failures = recs.filter((r) => isBreakerFailure(r, breaker)).sort((a, b) => a.end - b.end);
+  const found: EarlyStop[] = [];
+  for (const f of failures) {
+    if (f.end < faultStart || f.end > faultEnd) continue;
+    if (openWindows.some((w) => f.end >= w.from && f.end < w.to)) continue;
+    // Every failure within the interval counts here, even from before a reset: fewer silences
+    // qualify, so only a breaker that plainly opened short of its count is flagged.
+    const within = failures.filter((g) => g.end > f.end - breaker.intervalMs && g.end <= f.end).length;
+    if (within >= breaker.count) continue;
+    // Any request after this failure's answer breaks the silence (a retry sent 4 ms later
+    // included): only a breaker that opened here leaves the backend alone.
+    const next = byStart.find((r) => r.start > f.end);
+    const until = next?.start ?? ctx.evidence.window.end;
+    if (until - f.end < gap) continue;
+    const peers = share.fromInstance.filter((r) => r.backend !== backend && r.start > f.end + ctx.slack && r.start < until).length;
+    const chance = Math.pow(1 - share.p, peers);
+    if (chance < ctx.resumeConfidence) found.push({ failure: f, failures: within, silentMs: until - f.end, peers, chance });
+  }
+  return found;
+}
+
+function earlyVerdict(ctx: Context, early: EarlyStop[], breaker: BreakerExpectation, name: string, backend: string, instance: string, p: number, attributionNote: string): Verdict {
+  const first = early[0] as EarlyStop;
+  const t0 = ctx.evidence.window.start;
+  return {
+    check: `circuit-breaker.opens-after-count (${name})`,
+    status: 'fail',
+    expected: `the breaker opens once ${breaker.count} failures fall within ${duration(breaker.intervalMs)}, not before`,
+    measured: `${early.length} silence(s) after fewer failures; the first: ${first.failures} failure(s) within ${duration(breaker.intervalMs)}, then nothing for ${duration(first.silentMs)} from ${moment(first.failure.end, t0)} while ${first.peers} request(s) went to its peers`,
+    tolerance: `a silence counts when it lasts min(${duration(ctx.minSilence)}, trip − tolerance) and its chance, with the backend's usual ${(p * 100).toFixed(0)}% share, is below ${ctx.resumeConfidence}`,
+    explanation:
+      `Gateway ${instance} stopped sending to ${backend} after only ${first.failures} failure(s) within ${duration(breaker.intervalMs)} (at ${moment(first.failure.end, t0)}, seq ${first.failure.seq}), although its rule needs ${breaker.count}: ` +
+      `the breaker's count may be lower than expected, or the pool may take the backend out on its own; see ${ctx.evidence.files.ledger} ${listExamples(early.map((e) => e.failure.seq))}.${attributionNote}`,
+    evidence: [ref(ctx.evidence.files.ledger, `the failures after which ${backend} went silent`, early.map((e) => e.failure.seq))],
+  };
+}
+
+function silenceStart(byStart: readonly RequestRecord[], after: number, gap: number, runEnd: number): number | null {
+  let prev = after;
+  for (const r of byStart) {
+    if (r.start <= after) continue;
+    if (r.start - prev >= gap) return prev;
+    prev = r.start;
+  }
+  return runEnd - prev >= gap ? prev : null;
+}
+
+function judgeCount(
+  ctx: Context,
+  trips: TripObservation[],
+  byStart: RequestRecord[],
+  breaker: BreakerExpectation,
+  name: string,
+  backend: string,
+  instance: string,
+  attributionNote: string,
+): Verdict {
+  const { evidence } = ctx;
+  const t0 = evidence.window.start;
+  const statuses: VerdictStatus[] = [];
+  const parts: string[] = [];
+  const examples: number[] = [];
+  let failingText = '';
+  for (const [i, obs] of trips.entries()) {
+    const T = obs.trip.at;
+    const inFlight = byStart.filter((r) => r.start <= T + ctx.slack && r.end > T);
+    const inFlightFailures = inFlight.filter((r) => isBreakerFailure(r, breaker));
+    const gap = Math.max(250, Math.min(ctx.minSilence, (obs.tripMs ?? ctx.minSilence) - ctx.tol));
+    const silentFrom = silenceStart(byStart, T + ctx.slack, gap, evidence.window.end);
+    const lastSent = silentFrom ?? Number.POSITIVE_INFINITY;
+    const after = byStart.filter((r) => r.start > T + ctx.slack && r.start <= lastSent && isBreakerFailure(r, breaker));
+    const received = obs.trip.counted.length + inFlightFailures.length + after.length;
+    const allowed = breaker.count + inFlight.length;
+    const tripText = `trip ${i + 1} (count reached ${moment(T, t0)}, ${listExamples(obs.trip.counted.map((r) => r.seq))})`;
+    if (after.length === 0) {
+      statuses.push('pass');
+      parts.push(`${tripText}: ${received} failures (${breaker.count} counted + ${inFlightFailures.length} in flight), allowed ${allowed}`);
+    } else {
+      statuses.push('fail');
+      examples.push(...after.map((r) => r.seq));
+      parts.push(`${tripText}: ${received} failures, ${after.length} sent after the count${silentFrom === null ? ', never went silent' : ''}`);
+      if (!failingText) {
+        failingText =
+          `${backend} received ${received} failed requests from gateway ${instance} before it stopped sending (${breaker.count} within ${duration(breaker.intervalMs)} completed the count at ${moment(T, t0)}, ` +
+          `${inFlightFailures.length} were already in flight, ${after.length} were sent afterwards${silentFrom === null ? ' and the backend never went quiet' : ''}); the breaker rule allows ${breaker.count} plus those in flight: ` +
+          `the rule may be missing on this backend, its count or status ranges may differ from the expected ${breaker.count} / 429 and 5xx, or the gateway may not count these answers; see ${evidence.files.ledger} ${listExamples(after.map((r) => r.seq))}.`;
+      }
+    }
+  }
+  const status = combine(statuses);
+  return {
+    check: `circuit-breaker.opens-after-count (${name})`,
+    status,
+    expected: `at most ${breaker.count} failures within ${duration(breaker.intervalMs)} plus requests already in flight, then nothing`,
+    measured: joinParts(parts),
+    tolerance: `requests reaching the backend up to ${duration(ctx.slack)} after the count completed count as in flight`,
+    explanation:
+      status === 'fail'
+        ? failingText + attributionNote
+        : `Gateway ${instance} stopped sending to ${backend} once ${breaker.count} failures fell within ${duration(breaker.intervalMs)} (${trips.length} trip(s) during the fault).${attributionNote}`,
+    evidence: [ref(evidence.files.ledger, `requests to ${backend} from gateway ${instance} around each trip`, status === 'fail' ? examples : trips.flatMap((t) => t.trip.counted.map((r) => r.seq)), [trips[0]!.trip.counted[0]!.start, trips[trips.length - 1]!.trip.at])],
+  };
+}
+
+function eventNote(ctx: Context, events: RunEvidence['breakerEvents'], T: number, tripMs: number | null): string {
+  if (ctx.evidence.breakerEvents.length === 0) return 'no breaker events recorded';
+  const t0 = ctx.evidence.window.start;
+  const at = (e: RunEvidence['breakerEvents'][number]): number => Date.parse(e.eventTime);
+  const within = ctx.tol + ctx.slack;
+  const opened = events.filter((e) => e.eventType.endsWith('Opened')).sort((a, b) => Math.abs(at(a) - T) - Math.abs(at(b) - T))[0];
+  if (!opened || Math.abs(at(opened) - T) > within) {
+    return `breaker events disagree (${opened ? `nearest Opened at ${moment(at(opened), t0)}` : 'no Opened event for this backend and gateway'}; the ledger decides)`;
+  }
+  const closed = events.filter((e) => e.eventType.endsWith('Closed') && at(e) >= at(opened)).sort((a, b) => at(a) - at(b))[0];
+  const closedText = closed ? `, Closed ${moment(at(closed), t0)} after ${duration(at(closed) - at(opened))}` : ', no Closed event';
+  const agree = tripMs === null || (closed !== undefined && Math.abs(at(closed) - (T + tripMs)) <= within);
+  return `breaker events ${agree ? 'agree' : 'disagree'} (Opened ${moment(at(opened), t0)}${closedText}${agree ? '' : '; the ledger decides'})`;
+}
+
+function judgeOpen(
+  ctx: Context,
+  trips: TripObservation[],
+  byStart: RequestRecord[],
+  name: string,
+  backend: string,
+  instance: string,
+  events: RunEvidence['breakerEvents'],
+  attributionNote: string,
+): Verdict {
+  const { evidence, index } = ctx;
+  const t0 = evidence.window.start;
+  const statuses: VerdictStatus[] = [];
+  const parts: string[] = [];
+  const notes: string[] = [];
+  const examples: number[] = [];
+  let failingText = '';
+  const expectedParts: string[] = [];
+  for (const [i, obs] of trips.entries()) {
+    const T = obs.trip.at;
+    const note = eventNote(ctx, events, T, obs.tripMs);
+    if (obs.tripMs === null) {
+      statuses.push('inconclusive');
+      parts.push(`trip ${i + 1} at ${moment(T, t0)}: length unknown`);
+      notes.push(`trip ${i + 1} was completed by a real 429 (${obs.trip.completing.reason}, seq ${obs.trip.completing.seq}) whose Retry-After the ledger does not record`);
+      continue;
+    }
+    expectedParts.push(`${duration(obs.tripMs)} (${obs.tripSource})`);
+    const lower = T + obs.tripMs - ctx.tol;
+    const early = byStart.filter((r) => r.start > T + ctx.slack && r.start < lower);
+    const silentUntil = obs.resumed?.start;
+    const measuredMs = (silentUntil ?? evidence.window.end) - T;
+    const measuredText = `trip ${i + 1}: silent ${moment(T, t0)} → ${silentUntil !== undefined ? moment(silentUntil, t0) : 'end of run'} = ${duration(measuredMs)}${silentUntil === undefined ? '+' : ''}, ${note}`;
+    parts.push(measuredText);
+    if (early.length > 0) {
+      statuses.push('fail');
+      examples.push(...early.map((r) => r.seq));
+      if (!failingText) {
+        failingText =
+          `${backend} received ${early.length} request(s) from gateway ${instance} during what should have been a ${duration(obs.tripMs)} trip (${obs.tripSource}) starting ${moment(T, t0)}; the first came ${duration(early[0]!.start - T)} after the count completed: ` +
+          `the trip duration may be shorter than configured, a Retry-After may be shortening it, or the breaker may not open at all; see ${evidence.files.ledger} ${listExamples(early.map((r) => r.seq))}.`;
+      }
+      continue;
+    }
+    if (silentUntil === undefined && evidence.window.end < lower) {
+      statuses.push('inconclusive');
+      notes.push(`trip ${i + 1}: the run ended ${duration(evidence.window.end - T)} into the trip`);
+      continue;
+    }
+    const peers = index.requests.filter((r) => r.backend !== backend && r.start > T && r.start < Math.min(lower, silentUntil ?? lower) && instanceOf(index, r).region === instance);
+    if (peers.length === 0) {
+      statuses.push('inconclusive');
+      notes.push(`trip ${i + 1}: gateway ${instance} sent no request to any backend during the trip, so its silence proves nothing`);
+      continue;
+    }
+    statuses.push('pass');
+  }
+  const status = combine(statuses);
+  return {
+    check: `circuit-breaker.stays-open (${name})`,
+    status,
+    expected: `no request to ${backend} from gateway ${instance} for ${[...new Set(expectedParts)].join(' / ') || 'the trip duration'} after the count completed`,
+    measured: joinParts(parts),
+    tolerance: `${duration(ctx.tol)} (tolerances.tripDurationMs) before the trip's end; requests up to ${duration(ctx.slack)} after the count are in flight`,
+    explanation:
+      status === 'fail'
+        ? failingText + attributionNote
+        : status === 'pass'
+          ? `Gateway ${instance} left ${backend} alone for the whole trip${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.`
+          : `The trip length could not be judged: ${notes.join('; ')}.`,
+    evidence: [
+      ref(evidence.files.ledger, `requests to ${backend} from gateway ${instance}`, status === 'fail' ? examples : trips.map((t) => t.trip.completing.seq)),
+      ...(evidence.breakerEvents.length > 0 ? [ref(evidence.files.breakerEvents, `Opened/Closed events for ${backend} in ${instance} (cross-check only)`)] : []),
+    ],
+  };
+}
+
+function judgeResume(ctx: Context, trips: TripObservation[], name: string, backend: string, instance: string, share: Share): Verdict {
+  const { evidence } = ctx;
+  const t0 = evidence.window.start;
+  const { p, region, fromInstance } = share;
+  const statuses: VerdictStatus[] = [];
+  const parts: string[] = [];
+  const notes: string[] = [];
+  let failingText = '';
+  const examples: (number | string)[] = [];
+  for (const [i, obs] of trips.entries()) {
+    const T = obs.trip.at;
+    if (obs.tripMs === null) {
+      statuses.push('inconclusive');
+      notes.push(`trip ${i + 1}: length unknown (a real 429's Retry-After)`);
+      continue;
+    }
+    const deadline = T + obs.tripMs + ctx.tol;
+    const resumed = obs.resumed;
+    if (resumed && resumed.start <= deadline) {
+      statuses.push('pass');
+      const relative = resumed.start - (T + obs.tripMs);
+      parts.push(
+        relative >= 0
+          ? `trip ${i + 1}: first request ${duration(relative)} after the trip's end (seq ${resumed.seq})`
+          : `trip ${i + 1}: first request already ${duration(resumed.start - T)} into the trip (seq ${resumed.seq}; stays-open judges that)`,
+      );
+      continue;
+    }
+    const until = resumed?.start ?? evidence.window.end;
+    const peers = fromInstance.filter((r) => r.backend !== backend && r.start > deadline && r.start < until);
+    const chance = Math.pow(1 - p, peers.length);
+    parts.push(`trip ${i + 1}: ${resumed ? `first request ${duration(resumed.start - (T + obs.tripMs))} after the trip's end (seq ${resumed.seq})` : 'no request after the trip'}, ${peers.length} request(s) to its peers in between`);
+    if (chance < ctx.resumeConfidence) {
+      statuses.push('fail');
+      examples.push(...peers.map((r) => r.seq));
+      if (!failingText) {
+        failingText =
+          `${backend} got nothing from gateway ${instance} for ${duration(until - (T + obs.tripMs))} after its ${duration(obs.tripMs)} trip should have ended (${moment(T + obs.tripMs, t0)}), while the gateway sent ${peers.length} requests to its other ${region} backends; ` +
+          `with its usual ${(p * 100).toFixed(0)}% share that is a chance of ${chance.toExponential(1)}: the breaker may stay open longer than configured, or the pool may no longer list ${backend}; see ${evidence.files.ledger} ${listExamples(peers.map((r) => r.seq))}.`;
+      }
+    } else {
+      statuses.push('inconclusive');
+      notes.push(`trip ${i + 1}: too little traffic from ${instance} after the trip (${peers.length} requests to other backends) to tell`);
+    }
+  }
+  const status = combine(statuses);
+  return {
+    check: `circuit-breaker.resumes (${name})`,
+    status,
+    expected: `requests to ${backend} from gateway ${instance} again once the trip ends (by trip end + ${duration(ctx.tol)})`,
+    measured: joinParts(parts) || joinParts(notes),
+    tolerance: `${duration(ctx.tol)} after the trip's end; later counts as not resumed only if the gateway's other traffic makes silence improbable (< ${ctx.resumeConfidence}, with the backend's pre-fault share ${(p * 100).toFixed(0)}%)`,
+    explanation:
+      status === 'fail'
+        ? failingText
+        : status === 'pass'
+          ? `Traffic from gateway ${instance} came back to ${backend} after the trip${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.`
+          : `Whether traffic resumed could not be judged: ${notes.join('; ')}.`,
+    evidence: [ref(evidence.files.ledger, `requests from gateway ${instance} after each trip`, examples.length > 0 ? examples : trips.flatMap((t) => (t.resumed ? [t.resumed.seq] : [])))],
+  };
+}

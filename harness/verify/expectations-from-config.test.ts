@@ -1,0 +1,83 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { FleetDescription } from '../../mocks/aoai/fleet.ts';
+import { defaultTopologyPath, loadTopologyFile } from '../../mocks/aoai/topology.ts';
+import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
+import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
+import { loadK6Config } from '../run/scenario-plan.ts';
+import { defaultTolerances, expectationsFromConfig, fleetResourceOf } from './expectations-from-config.ts';
+
+const SAMPLE = fileURLToPath(new URL('../../deploy/apim', import.meta.url));
+const K6_CONFIG = fileURLToPath(new URL('../../k6.config.json', import.meta.url));
+
+function defaultFleet(): FleetDescription {
+  const topology = loadTopologyFile(defaultTopologyPath);
+  return {
+    backends: topology.resources.map((r) => ({ name: r.name, region: r.region, kind: r.kind, endpoint: 'http://127.0.0.1:0', deployments: r.deployments.map((d) => ({ name: d.name, model: d.model, capacityTpm: d.capacityTpm })) })),
+    control: 'http://127.0.0.1:0',
+    ledger: null,
+  };
+}
+
+function sample(change?: (config: GatewayConfig) => void) {
+  const gatewayConfig = loadGatewayConfig(SAMPLE);
+  change?.(gatewayConfig);
+  return { gatewayConfig, fleet: defaultFleet(), k6Config: loadK6Config(K6_CONFIG), deployment: 'gpt-4o' };
+}
+
+describe('expectationsFromConfig', () => {
+  it('reads the sample: breakers on every backend, regions by front door priority, probes, consumers', () => {
+    const x = expectationsFromConfig({ ...sample(), capacityOverrides: { 'ptu:gpt-4o': 9000 } });
+    expect(Object.keys(x.breakers).sort()).toEqual(['aoai-eastus-payg', 'aoai-eastus-ptu1', 'aoai-eastus-ptu2', 'aoai-westus-payg', 'aoai-westus-ptu1', 'aoai-westus-ptu2']);
+    expect(x.breakers['aoai-eastus-ptu1']).toEqual({ count: 3, intervalMs: 10_000, tripDurationMs: 30_000, acceptRetryAfter: true, failureStatusRanges: [{ min: 429, max: 429 }, { min: 500, max: 599 }] });
+    expect(x.regions).toEqual(['East US', 'West US']);
+    expect(x.frontDoor).toEqual({ probeIntervalSeconds: 5, sampleSize: 4, successfulSamplesRequired: 3 });
+    expect(x.consumers).toEqual({
+      'critical-ops': { tokensPerMinute: 50_000, priority: 'high' },
+      'user-facing': { tokensPerMinute: 20_000, priority: 'medium' },
+      batch: { tokensPerMinute: 5_000, priority: 'low' },
+      'dev-test': { tokensPerMinute: 1_000, priority: 'low' },
+    });
+    expect(x.backends.find((b) => b.name === 'aoai-eastus-ptu1')).toEqual({ name: 'aoai-eastus-ptu1', region: 'East US', kind: 'ptu', capacityTpm: 9000 });
+    expect(x.backends.find((b) => b.name === 'aoai-westus-payg')?.capacityTpm).toBe(100_000);
+    expect(x.tolerances).toEqual(defaultTolerances);
+  });
+
+  it('orders regions by the front door origins\' priority, and without a front door puts the primary first', () => {
+    const reversed = expectationsFromConfig(sample((c) => c.frontDoor!.origins.forEach((o) => (o.priority = o.region === 'West US' ? 1 : 2))));
+    expect(reversed.regions).toEqual(['West US', 'East US']);
+    const none = expectationsFromConfig(
+      sample((c) => {
+        delete c.frontDoor;
+        c.regions.forEach((r) => (r.primary = r.name === 'West US'));
+      }),
+    );
+    expect(none.frontDoor).toBeNull();
+    expect(none.regions).toEqual(['West US', 'East US']);
+  });
+
+  it('leaves out backends without the deployment, backends without a breaker, and percentage-only rules', () => {
+    const x = expectationsFromConfig({
+      ...sample((c) => {
+        const ptu2 = c.backends.get('aoai-eastus-ptu2')!;
+        if (ptu2.type === 'Single') delete ptu2.circuitBreaker;
+        const payg = c.backends.get('aoai-eastus-payg')!;
+        if (payg.type === 'Single' && payg.circuitBreaker) payg.circuitBreaker = { ...payg.circuitBreaker, failureCondition: { interval: 10_000, percentage: 50, statusCodeRanges: [] } };
+      }),
+      deployment: 'text-embedding-3-small',
+      tolerances: { spilloverShare: 0.05 },
+    });
+    expect(x.breakers['aoai-eastus-ptu2']).toBeUndefined();
+    expect(x.breakers['aoai-eastus-payg']).toBeUndefined();
+    expect(x.backends.find((b) => b.name === 'aoai-eastus-ptu1')?.capacityTpm).toBe(120_000);
+    expect(x.tolerances.spilloverShare).toBe(0.05);
+    const none = expectationsFromConfig({ ...sample(), deployment: 'no-such-deployment' });
+    expect(none.backends).toEqual([]);
+  });
+
+  it('maps backend URLs to fleet resources', () => {
+    expect(fleetResourceOf('https://aoai-eastus-ptu1.openai.azure.com/openai')).toBe('aoai-eastus-ptu1');
+    expect(fleetResourceOf('https://example.com/')).toBeUndefined();
+    expect(fleetResourceOf('not a url')).toBeUndefined();
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * Expectations for a run of the local emulator (or of a real APIM whose APIOps folder is known):
+ * breaker rules from the gateway's backends, regions in front door priority order with its
+ * probe settings, backend capacities from the fleet, and consumer budgets from k6.config.json.
+ */
+import type { FleetDescription } from '../../mocks/aoai/fleet.ts';
+import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
+import type { K6Config } from '../run/scenario-plan.ts';
+import type { BreakerExpectation, Expectations } from './expectations.ts';
+
+export interface ExpectationsSource {
+  gatewayConfig: GatewayConfig;
+  /** The fleet's description (`fleet up --json`): backends, regions, kinds, deployment capacities. */
+  fleet: FleetDescription;
+  k6Config: K6Config;
+  /** The deployment the scenario calls; its capacity is each backend's capacityTpm. */
+  deployment: string;
+  /**
+   * Capacity overrides in the scenario plan's form (fleet.capacityTpm): "<kind>:<deployment>"
+   * (e.g. "ptu:gpt-4o") or "<backend>:<deployment>", the backend form winning. Only needed when
+   * the fleet description was taken before the overrides were applied.
+   */
+  capacityOverrides?: Record<string, number>;
+  /** Replace some default tolerances. */
+  tolerances?: Partial<Expectations['tolerances']>;
+}
+
+/**
+ * Default tolerances (docs/verifiers.md explains each):
+ * - tripDurationMs 1000: a trip may look up to 1 s shorter than configured (the ledger's end of
+ *   the failing answer versus the moment the gateway read it, and APIM's "approximate" breaker);
+ * - tokenLimitRelative 0.1: admitted tokens may exceed the budget by 10% (prompt estimates
+ *   versus the usage reported, the limiter's 1 s buckets), on top of one request's worth;
+ * - spilloverShare 0.1: the PTU share may differ from min(1, capacity / offered) by 10 points
+ *   (the PTU bucket's burst, completion lengths, capacity idle during short breaker trips).
+ */
+export const defaultTolerances: Expectations['tolerances'] = { tripDurationMs: 1_000, tokenLimitRelative: 0.1, spilloverShare: 0.1 };
+
+/** The fleet resource a backend URL names (https://<resource>.openai.azure.com/…), else undefined. */
+export function fleetResourceOf(url: string): string | undefined {
+  try {
+    return /^([a-z0-9-]+)\.openai\.azure\.com$/i.exec(new URL(url).hostname)?.[1]?.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+export function expectationsFromConfig(source: ExpectationsSource): Expectations {
+  const { gatewayConfig, fleet, k6Config, deployment } = source;
+  const overrides = source.capacityOverrides ?? {};
+
+  const backends: Expectations['backends'] = [];
+  for (const b of fleet.backends) {
+    const hosted = b.deployments.find((d) => d.name === deployment);
+    if (!hosted) continue;
+    const capacityTpm = overrides[`${b.name}:${deployment}`] ?? overrides[`${b.kind}:${deployment}`] ?? hosted.capacityTpm;
+    backends.push({ name: b.name, region: b.region, kind: b.kind, capacityTpm });
+  }
+
+  // Breakers are keyed by the fleet resource the backend calls, the name the ledger records.
+  // Rules without a count (percentage only) are left out: their minimum volume is not
+  // documented, so no reference model can replay them.
+  const breakers: Record<string, BreakerExpectation> = {};
+  for (const backend of gatewayConfig.backends.values()) {
+    if (backend.type !== 'Single' || !backend.circuitBreaker) continue;
+    const rule = backend.circuitBreaker;
+    if (rule.failureCondition.count === undefined) continue;
+    const name = fleetResourceOf(backend.url) ?? backend.id;
+    breakers[name] = {
+      count: rule.failureCondition.count,
+      intervalMs: rule.failureCondition.interval,
+      tripDurationMs: rule.tripDurationMs,
+      acceptRetryAfter: rule.acceptRetryAfter,
+      failureStatusRanges: rule.failureCondition.statusCodeRanges.map((r) => ({ min: r.min, max: r.max })),
+    };
+  }
+
+  const fd = gatewayConfig.frontDoor;
+  const configured = gatewayConfig.regions.slice().sort((a, b) => Number(b.primary) - Number(a.primary)).map((r) => r.name);
+  let regions = configured;
+  if (fd) {
+    const order = fd.origins
+      .map((origin, i) => ({ origin, i }))
+      .filter(({ origin }) => origin.enabled)
+      .sort((a, b) => a.origin.priority - b.origin.priority || b.origin.weight - a.origin.weight || a.i - b.i)
+      .map(({ origin }) => origin.region);
+    regions = [...order, ...configured.filter((r) => !order.includes(r))];
+  }
+
+  const consumers: Expectations['consumers'] = {};
+  for (const [name, c] of Object.entries(k6Config.consumers)) consumers[name] = { tokensPerMinute: c.tokensPerMinute, priority: c.priority };
+
+  return {
+    backends,
+    breakers,
+    regions,
+    frontDoor: fd ? { probeIntervalSeconds: fd.probeIntervalSeconds, sampleSize: fd.sampleSize, successfulSamplesRequired: fd.successfulSamplesRequired } : null,
+    consumers,
+    tolerances: { ...defaultTolerances, ...source.tolerances },
+  };
+}

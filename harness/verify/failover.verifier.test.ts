@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { verifyFailover } from './failover.verifier.ts';
+import { EAST, EvidenceBuilder, sampleExpectations, WEST } from './test-evidence.ts';
+import type { Verdict } from './verdict.ts';
+
+function get(verdicts: Verdict[], prefix: string): Verdict {
+  const v = verdicts.find((x) => x.check.startsWith(prefix));
+  if (!v) throw new Error(`no ${prefix} in ${verdicts.map((x) => x.check).join(', ')}`);
+  return v;
+}
+
+interface Outage {
+  /** When the front door marks East US unhealthy (ms), null for never. */
+  detectedAt?: number | null;
+  /** When East US gets traffic again after recovery at 60 s (ms), null for never. */
+  returnsAt?: number | null;
+  /** Share of traffic still going to West US after the return. */
+  strayEvery?: number;
+  /** Requests routed to East US after detection anyway. */
+  leakAfterDetection?: boolean;
+  healthEvents?: boolean;
+  durationMs?: number;
+  until?: number | null;
+}
+
+/**
+ * East US (the primary) goes down at 20 s and comes back at 60 s (by default); clients send
+ * every 333 ms through the front door. Until detection they fail with the front door's 503;
+ * then West US serves; after the return East US serves again.
+ */
+function outage(options: Outage = {}): ReturnType<EvidenceBuilder['build']> {
+  const detectedAt = options.detectedAt === undefined ? 30_000 : options.detectedAt;
+  const returnsAt = options.returnsAt === undefined ? 75_000 : options.returnsAt;
+  const until = options.until === undefined ? 60_000 : options.until;
+  const b = new EvidenceBuilder({ durationMs: options.durationMs ?? 100_000 });
+  b.regionDown({ id: 'primary-region-down', region: EAST, at: 20_000, ...(until !== null ? { until } : {}) });
+  if (options.healthEvents !== false) {
+    if (detectedAt !== null) b.healthEvent({ origin: EAST, healthy: false, at: detectedAt });
+    if (returnsAt !== null) b.healthEvent({ origin: EAST, healthy: true, at: returnsAt - 20 });
+  }
+  let i = 0;
+  for (let t = 0; t < (options.durationMs ?? 100_000); t += 333, i++) {
+    const down = t >= 20_000 && (detectedAt === null || t < detectedAt) && (until === null || t < until);
+    const back = returnsAt !== null && t >= returnsAt && !(options.strayEvery && i % options.strayEvery === 0);
+    if (down) {
+      b.clientRequest({ at: t, durationMs: 5, status: 503, errorOrigin: 'frontdoor', frontDoorOrigin: '' });
+      b.frontDoorRequest({ origin: EAST, at: t, durationMs: 5, status: 503, errorInfo: 'OriginConnectionRefused' });
+    } else if (t < 20_000 || back) {
+      b.clientRequest({ at: t, frontDoorOrigin: EAST });
+      b.frontDoorRequest({ origin: EAST, at: t });
+    } else {
+      b.clientRequest({ at: t, frontDoorOrigin: WEST, servedRegion: WEST, servedBy: 'aoai-westus-ptu1' });
+      b.frontDoorRequest({ origin: WEST, at: t });
+      if (options.leakAfterDetection && i % 10 === 0 && t < 60_000) b.frontDoorRequest({ origin: EAST, at: t + 1, durationMs: 3, status: 503, errorInfo: 'OriginConnectionRefused' });
+    }
+  }
+  return b.build();
+}
+
+describe('verifyFailover', () => {
+  it('passes a failover within the probe bounds', () => {
+    const verdicts = verifyFailover(outage(), sampleExpectations());
+    expect(verdicts.map((v) => [v.check, v.status])).toEqual([
+      ['failover.error-window (step primary-region-down, East US)', 'pass'],
+      ['failover.no-traffic-after-detection (step primary-region-down, East US)', 'pass'],
+      ['failover.traffic-returns (step primary-region-down, East US)', 'pass'],
+    ]);
+    expect(get(verdicts, 'failover.error-window').expected).toMatch(/within 15\.0 s of the outage = 2 probe intervals of 5\.0 s \+ one probe timeout 5\.0 s/);
+    expect(get(verdicts, 'failover.error-window').measured).toMatch(/the last was sent (9\.\d|10\.0) s after the outage began/);
+  });
+
+  it('fails errors lasting longer than the probe settings allow', () => {
+    const v = get(verifyFailover(outage({ detectedAt: 45_000 }), sampleExpectations()), 'failover.error-window');
+    expect(v.status).toBe('fail');
+    expect(v.explanation).toMatch(/Clients kept failing (24\.\d|25\.0) s after East US went down, longer than the 15\.0 s its probe settings \(4 samples, 3 required, every 5 s\) allow: the front door only marked it unhealthy at/);
+  });
+
+  it('fails when the front door never removes the region', () => {
+    const verdicts = verifyFailover(outage({ detectedAt: null }), sampleExpectations());
+    expect(get(verdicts, 'failover.error-window').status).toBe('fail');
+    expect(get(verdicts, 'failover.error-window').explanation).toMatch(/never marked East US unhealthy/);
+    expect(get(verdicts, 'failover.no-traffic-after-detection').status).toBe('fail');
+  });
+
+  it('fails requests routed to the dead region after detection', () => {
+    const v = get(verifyFailover(outage({ leakAfterDetection: true }), sampleExpectations()), 'failover.no-traffic-after-detection');
+    expect(v.status).toBe('fail');
+    expect(v.measured).toMatch(/\d+ routed to East US by the front door's log/);
+  });
+
+  it('fails when traffic does not return after recovery while it flows elsewhere', () => {
+    const v = get(verifyFailover(outage({ returnsAt: null }), sampleExpectations()), 'failover.traffic-returns');
+    expect(v.status).toBe('fail');
+    expect(v.explanation).toMatch(/East US came back at .* but got no traffic within 15\.0 s: the front door never marked it healthy again/);
+    expect(get(verifyFailover(outage({ returnsAt: 85_000 }), sampleExpectations()), 'failover.traffic-returns').status).toBe('fail');
+  });
+
+  it('fails a primary that gets only part of the traffic back', () => {
+    const v = get(verifyFailover(outage({ strayEvery: 2 }), sampleExpectations()), 'failover.traffic-returns');
+    expect(v.status).toBe('fail');
+    expect(v.explanation).toMatch(/kept going to West US: the front door's origin priorities may be equal/);
+  });
+
+  it('uses the removal bound as detection when there are no front door events', () => {
+    const verdicts = verifyFailover(outage({ healthEvents: false }), sampleExpectations());
+    expect(verdicts.map((v) => v.status)).toEqual(['pass', 'pass', 'pass']);
+    expect(get(verdicts, 'failover.no-traffic-after-detection').expected).toMatch(/the removal bound/);
+  });
+
+  it('scales the bounds with the probe settings', () => {
+    // 8 samples, 3 required: 6 failed probes to remove = 30 s + 5 s; the same 10 s window passes, a 40 s one fails.
+    const slow = sampleExpectations({ frontDoor: { probeIntervalSeconds: 5, sampleSize: 8, successfulSamplesRequired: 3 } });
+    expect(get(verifyFailover(outage({ detectedAt: 45_000 }), slow), 'failover.error-window').status).toBe('pass');
+    expect(get(verifyFailover(outage({ detectedAt: 59_000 }), slow), 'failover.error-window').status).toBe('fail');
+  });
+
+  it('is inconclusive when the step never applied, without probe settings, or without a regionDown step', () => {
+    const b = new EvidenceBuilder();
+    b.regionDown({ id: 'down', region: EAST, at: 20_000, applied: false });
+    const notApplied = verifyFailover(b.build(), sampleExpectations());
+    expect(notApplied).toEqual([expect.objectContaining({ status: 'inconclusive', check: 'failover (step down, East US)' })]);
+    expect(notApplied[0]!.explanation).toMatch(/never applied \(the gateway did not stop\)/);
+    expect(verifyFailover(outage(), sampleExpectations({ frontDoor: null }))[0]!.status).toBe('inconclusive');
+    expect(verifyFailover(new EvidenceBuilder().build(), sampleExpectations())[0]).toMatchObject({ check: 'failover', status: 'inconclusive' });
+  });
+
+  it('is inconclusive without traffic during the outage, and about the return when the region never came back', () => {
+    const b = new EvidenceBuilder();
+    b.regionDown({ id: 'down', region: EAST, at: 20_000, until: 60_000 });
+    for (let t = 0; t < 20_000; t += 500) b.clientRequest({ at: t });
+    const quiet = verifyFailover(b.build(), sampleExpectations());
+    expect(get(quiet, 'failover.error-window').status).toBe('inconclusive');
+    expect(get(quiet, 'failover.no-traffic-after-detection').status).toBe('inconclusive');
+    expect(get(verifyFailover(outage({ until: null, returnsAt: null }), sampleExpectations()), 'failover.traffic-returns').status).toBe('inconclusive');
+  });
+
+  it('is inconclusive when the traffic did not go through a front door', () => {
+    const b = new EvidenceBuilder();
+    b.regionDown({ id: 'down', region: EAST, at: 20_000, until: 40_000 });
+    for (let t = 0; t < 60_000; t += 500) b.clientRequest({ at: t, frontDoorOrigin: '', ...(t >= 20_000 && t < 40_000 ? { status: 0 } : {}) });
+    const verdicts = verifyFailover(b.build(), sampleExpectations());
+    expect(verdicts).toEqual([expect.objectContaining({ check: 'failover (step down, East US)', status: 'inconclusive' })]);
+    expect(verdicts[0]!.explanation).toMatch(/did not go through a front door/);
+  });
+
+  it('expects no return to a region that took no traffic before', () => {
+    const b = new EvidenceBuilder();
+    b.regionDown({ id: 'standby-down', region: WEST, at: 20_000, until: 40_000 });
+    for (let t = 0; t < 90_000; t += 500) b.clientRequest({ at: t });
+    const verdicts = verifyFailover(b.build(), sampleExpectations());
+    expect(get(verdicts, 'failover.error-window').status).toBe('pass');
+    expect(get(verdicts, 'failover.traffic-returns').status).toBe('inconclusive');
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * The run's fault timeline as the verifiers need it: fleet faults (from the ledger's fault
+ * records, which carry the rule itself: kind, status, Retry-After, target) joined to the
+ * applied timeline steps, and regionDown steps.
+ *
+ * Joining: the harness labels each fleet rule with its step id (FaultRequest.label), so a step
+ * matches the inject record whose rule.label is the step id; failing that, an inject record
+ * within 2 s of the step's appliedAt whose target names the step's target. An inject record
+ * no step claims is still a fault (injected by hand, say) and is judged under its label or id.
+ */
+import type { FaultRule } from '../../mocks/aoai/fault-rules.ts';
+import type { FaultChangeRecord } from '../../mocks/aoai/ledger.ts';
+import type { AppliedFault, RunEvidence } from '../evidence/evidence-types.ts';
+
+export interface FleetFaultStep {
+  /** The timeline step id, else the rule's label, else its id. */
+  id: string;
+  /** The rule as the fleet recorded it; null when the ledger has no record of it. */
+  rule: FaultRule | null;
+  /** When it took effect (the ledger's inject record, else the timeline), null if never. */
+  appliedAt: number | null;
+  /** When it was cleared or expired; null when it lasted to the end of the run (or never applied). */
+  clearedAt: number | null;
+  step: AppliedFault | null;
+  /** Why it did not apply, when the timeline says. */
+  error?: string;
+}
+
+export interface RegionDownStep {
+  id: string;
+  region: string;
+  appliedAt: number | null;
+  clearedAt: number | null;
+  error?: string;
+}
+
+const MATCH_WINDOW_MS = 2_000;
+
+export function isRegionDownStep(step: AppliedFault): boolean {
+  const action = step.action.toLowerCase().replace(/[^a-z]/g, '');
+  return action === 'regiondown' || (action.includes('region') && action.includes('down'));
+}
+
+export function regionDownSteps(evidence: RunEvidence): RegionDownStep[] {
+  return evidence.timeline.filter(isRegionDownStep).map((step) => ({
+    id: step.id,
+    region: step.target,
+    appliedAt: step.error ? null : step.appliedAt,
+    clearedAt: step.error ? null : step.clearedAt,
+    ...(step.error ? { error: step.error } : {}),
+  }));
+}
+
+function targetName(rule: FaultRule): string {
+  return rule.target.backend ?? rule.target.region ?? '';
+}
+
+export function fleetFaultSteps(evidence: RunEvidence): FleetFaultStep[] {
+  const injects = evidence.faultChanges.filter((c): c is FaultChangeRecord => c.action === 'inject').sort((a, b) => a.at - b.at);
+  const endOf = (rule: FaultRule, after: number): number | null => {
+    const end = evidence.faultChanges.filter((c) => c.rule.id === rule.id && c.action !== 'inject' && c.at >= after).sort((a, b) => a.at - b.at)[0];
+    if (end) return end.at;
+    if (rule.expiresAt !== null && rule.expiresAt <= evidence.window.end) return rule.expiresAt;
+    return null;
+  };
+  const claimed = new Set<FaultChangeRecord>();
+  const steps: FleetFaultStep[] = [];
+  for (const step of evidence.timeline.filter((s) => !isRegionDownStep(s))) {
+    let inject = injects.find((c) => !claimed.has(c) && c.rule.label === step.id);
+    if (!inject && step.appliedAt !== null) {
+      const appliedAt = step.appliedAt;
+      inject = injects.find((c) => !claimed.has(c) && Math.abs(c.at - appliedAt) <= MATCH_WINDOW_MS && (step.target === '' || targetName(c.rule) === step.target));
+    }
+    if (inject) {
+      claimed.add(inject);
+      steps.push({ id: step.id, rule: inject.rule, appliedAt: inject.at, clearedAt: endOf(inject.rule, inject.at) ?? step.clearedAt, step, ...(step.error ? { error: step.error } : {}) });
+    } else {
+      steps.push({ id: step.id, rule: null, appliedAt: step.error ? null : step.appliedAt, clearedAt: step.error ? null : step.clearedAt, step, ...(step.error ? { error: step.error } : {}) });
+    }
+  }
+  for (const inject of injects) {
+    if (claimed.has(inject)) continue;
+    steps.push({ id: inject.rule.label ?? inject.rule.id, rule: inject.rule, appliedAt: inject.at, clearedAt: endOf(inject.rule, inject.at), step: null });
+  }
+  return steps;
+}
+
+/** The backends a rule applies to, among those given (by backend name, else by region). */
+export function faultTargets(rule: FaultRule, backends: readonly { name: string; region: string }[]): string[] {
+  return backends.filter((b) => (rule.target.backend === undefined || rule.target.backend === b.name) && (rule.target.region === undefined || rule.target.region === b.region)).map((b) => b.name);
+}
