@@ -31,7 +31,7 @@ describe('expectationsFromConfig', () => {
     expect(Object.keys(x.breakers).sort()).toEqual(['aoai-eastus-payg', 'aoai-eastus-ptu1', 'aoai-eastus-ptu2', 'aoai-westus-payg', 'aoai-westus-ptu1', 'aoai-westus-ptu2']);
     expect(x.breakers['aoai-eastus-ptu1']).toEqual({ count: 3, intervalMs: 10_000, tripDurationMs: 30_000, acceptRetryAfter: true, failureStatusRanges: [{ min: 429, max: 429 }, { min: 500, max: 599 }] });
     expect(x.regions).toEqual(['East US', 'West US']);
-    expect(x.frontDoor).toEqual({ probeIntervalSeconds: 5, sampleSize: 4, successfulSamplesRequired: 3 });
+    expect(x.frontDoor).toEqual({ probeIntervalSeconds: 2, sampleSize: 4, successfulSamplesRequired: 3 });
     expect(x.consumers).toEqual({
       'critical-ops': { tokensPerMinute: 50_000, priority: 'high' },
       'user-facing': { tokensPerMinute: 20_000, priority: 'medium' },

@@ -36,6 +36,12 @@ export interface Expectations {
   frontDoor: { probeIntervalSeconds: number; sampleSize: number; successfulSamplesRequired: number } | null;
   /** Token budget per consumer class, tokens per minute, counted per gateway instance. */
   consumers: Record<string, { tokensPerMinute: number; priority: 'high' | 'medium' | 'low'; tokenQuota?: { tokens: number; period: TokenQuotaPeriod } }>;
+  /**
+   * Seconds of capacity a PTU deployment can absorb at once (its leaky bucket). The mock
+   * fleet's bucketSeconds; Azure publishes none ("bursts just over 100% may be permitted"),
+   * so 10 s is assumed for a real deployment. Default 10.
+   */
+  ptuBurstSeconds?: number;
   /** Tolerances the verifiers apply (documented in docs/verifiers.md). */
   tolerances: {
     /** Breaker trip length, ms either side. */

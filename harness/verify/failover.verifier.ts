@@ -159,7 +159,7 @@ function judgeStep(evidence: RunEvidence, expectations: Expectations, step: Regi
       measured,
       tolerance,
       explanation: ok
-        ? `Clients saw errors for ${duration(windowMs)} after ${step.region} went down, within the ${duration(removalBound)} the probes allow.`
+        ? `Clients saw errors for ${duration(windowMs)} after ${step.region} went down, within the ${duration(removalBound)} the probes allow (plus ${duration(tol)} tolerance).`
         : `Clients kept failing ${duration(windowMs)} after ${step.region} went down, longer than the ${duration(removalBound)} its probe settings (${probeText}) allow: ${downEvent ? `the front door only marked it unhealthy at ${moment(downEvent.at, t0)}, so its probes may be slower or need more failures than expected, or the errors came from the other region` : haveHealthEvents ? `the front door never marked ${step.region} unhealthy: its probes may not reach the gateway's health endpoint, or probe a path that still answers 200` : 'no front door health event was recorded to show when it was removed'}; see ${evidence.files.client} at ${moment(last.time, t0)} and ${evidence.files.frontDoorEvents}.`,
       evidence: [ref(evidence.files.client, 'failed client requests after the outage began', errors.slice(-3).map((c) => moment(c.time, t0)), [clientStart(first), last.time]), ref(evidence.files.frontDoorEvents, `health events for ${step.region}`)],
     };
@@ -270,7 +270,7 @@ function judgeStep(evidence: RunEvidence, expectations: Expectations, step: Regi
       expected,
       measured: measuredBase,
       tolerance,
-      explanation: `Traffic returned to ${step.region} ${duration(returnedAt - clearedAt)} after it recovered, within the ${duration(restoreBound)} bound.`,
+      explanation: `Traffic returned to ${step.region} ${duration(returnedAt - clearedAt)} after it recovered, within the ${duration(restoreBound)} bound (plus ${duration(tol)} tolerance).`,
       evidence: [ref(evidence.files.client, `first request via ${step.region} after recovery`, [moment(back.time, t0)])],
     };
   })();

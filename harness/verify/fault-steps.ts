@@ -11,6 +11,8 @@
 import type { FaultRule } from '../../mocks/aoai/fault-rules.ts';
 import type { FaultChangeRecord } from '../../mocks/aoai/ledger.ts';
 import type { AppliedFault, RunEvidence } from '../evidence/evidence-types.ts';
+import type { Expectations } from './expectations.ts';
+import type { Interval } from './intervals.ts';
 
 export interface FleetFaultStep {
   /** The timeline step id, else the rule's label, else its id. */
@@ -88,4 +90,20 @@ export function fleetFaultSteps(evidence: RunEvidence): FleetFaultStep[] {
 /** The backends a rule applies to, among those given (by backend name, else by region). */
 export function faultTargets(rule: FaultRule, backends: readonly { name: string; region: string }[]): string[] {
   return backends.filter((b) => (rule.target.backend === undefined || rule.target.backend === b.name) && (rule.target.region === undefined || rule.target.region === b.region)).map((b) => b.name);
+}
+
+/**
+ * When the run was disturbed on purpose: every applied fleet fault and regional outage, from
+ * its application to its clearing plus the longest breaker trip (the trips it caused outlast
+ * it). Checks about steady behaviour (the PTU share, the priority order under saturation)
+ * leave these windows out: an injected outage is not saturation.
+ */
+export function faultWindows(evidence: RunEvidence, expectations: Expectations): Interval[] {
+  const maxTrip = Math.max(0, ...Object.values(expectations.breakers).map((b) => b.tripDurationMs));
+  const windows: Interval[] = [];
+  for (const step of [...fleetFaultSteps(evidence), ...regionDownSteps(evidence)]) {
+    if (step.appliedAt === null) continue;
+    windows.push({ from: step.appliedAt, to: (step.clearedAt ?? evidence.window.end) + maxTrip });
+  }
+  return windows;
 }

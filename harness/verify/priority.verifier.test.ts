@@ -127,6 +127,23 @@ describe('priority.success-order', () => {
     expect(v.explanation).toMatch(/PTU was never saturated/);
   });
 
+  it("leaves out requests during an injected PTU outage and its trip: an outage is not saturation", () => {
+    // PTU1 answers 429 throughout (saturation); from 60 s to 70 s a fault takes PTU down too,
+    // and the sample's trip (30 s) outlasts it. High fails only inside that window.
+    const b = new EvidenceBuilder({ durationMs: 120_000 });
+    for (let t = 0; t < 120_000; t += 2000) b.request({ at: t, backend: PTU1, status: 429 });
+    b.fleetFault({ id: 'ptu1-fails', at: 60_000, until: 70_000, status: 500, target: { backend: PTU1 } });
+    for (let i = 0; i < 110; i++) {
+      const at = 1000 + i * 1000;
+      const inOutage = at >= 60_000 && at < 100_000;
+      b.clientRequest({ at, consumer: 'critical-ops', priority: 'high', ...(inOutage ? { status: 503, gatewayReason: 'pool-exhausted' as const } : {}) });
+      b.clientRequest({ at: at + 300, consumer: 'user-facing', priority: 'medium' });
+    }
+    const v = get(verifyPriority(b.build(), sampleExpectations()), 'priority.success-order');
+    expect(v.status).toBe('pass');
+    expect(v.measured).toMatch(/high 100\.0% of \d+ .*\d+ request\(s\) during injected faults and their trips left out/);
+  });
+
   it('leaves out token-limit refusals and front door failures', () => {
     const b = new EvidenceBuilder({ durationMs: 120_000 });
     for (let t = 0; t < 120_000; t += 2000) b.request({ at: t, backend: PTU1, status: 429 });

@@ -14,6 +14,7 @@ import type { ClientRecord, RunEvidence } from '../evidence/evidence-types.ts';
 import { backendPressure, type PressureOptions } from './backend-pressure.ts';
 import { backendsOf, clientPriority, clientRegion, clientStart, indexEvidence, isTokenBudgetRefusal, knownRegions, ledgerPriority, type EvidenceIndex } from './evidence-index.ts';
 import type { Expectations } from './expectations.ts';
+import { faultWindows } from './fault-steps.ts';
 import { overlaps } from './intervals.ts';
 import { describeUnjustified, judgePaygUse, paygAllowance } from './payg-justification.ts';
 import { atLeast, wilson } from './statistics.ts';
@@ -135,7 +136,7 @@ function successOrder(evidence: RunEvidence, expectations: Expectations, index: 
   const minRequests = options.minRequests ?? 20;
   const minMargin = options.minMargin ?? 0.03;
   const expected = 'while PTU is saturated, client success rate (2xx) high ≥ medium ≥ low';
-  const tolerance = `a lower class may beat a higher one by at most max(${percent(minMargin, 0)}, one-sided 95% two-proportion margin); classes with fewer than ${minRequests} requests are not compared; token-limit refusals and front door/connection failures are left out`;
+  const tolerance = `a lower class may beat a higher one by at most max(${percent(minMargin, 0)}, one-sided 95% two-proportion margin); classes with fewer than ${minRequests} requests are not compared; token-limit refusals, front door/connection failures and requests during injected faults (plus the longest trip) are left out`;
   const regions = knownRegions(index, expectations);
   const ptuWindows = new Map<string, ReturnType<typeof backendPressure>['windows'][]>();
   for (const region of regions) ptuWindows.set(region, backendsOf(index, expectations, region, 'ptu').map((ptu) => backendPressure(evidence, index, expectations, ptu, options).windows));
@@ -160,7 +161,12 @@ function successOrder(evidence: RunEvidence, expectations: Expectations, index: 
   // Failures of the front door (a region down) or of the connection are about the region, not the priority.
   const regional = (c: ClientRecord): boolean => c.status === 0 || c.errorOrigin === 'frontdoor';
   const regionalExcluded = evidence.client.filter(regional).length;
-  const sample = evidence.client.filter((c) => !isTokenBudgetRefusal(c) && !regional(c) && saturated(c));
+  // An injected outage (a failing PTU, a region down, and the trips they cause) is not
+  // saturation: high has no PTU fallback by design, so the order is judged outside them.
+  const disturbed = faultWindows(evidence, expectations);
+  const duringFault = (c: ClientRecord): boolean => overlaps(disturbed, clientStart(c), c.time);
+  const faultExcluded = evidence.client.filter((c) => !isTokenBudgetRefusal(c) && !regional(c) && saturated(c) && duringFault(c)).length;
+  const sample = evidence.client.filter((c) => !isTokenBudgetRefusal(c) && !regional(c) && saturated(c) && !duringFault(c));
   const stats = new Map<string, { n: number; ok: number; failures: ClientRecord[] }>();
   for (const cls of CLASSES) stats.set(cls, { n: 0, ok: 0, failures: [] });
   for (const c of sample) {
@@ -176,7 +182,7 @@ function successOrder(evidence: RunEvidence, expectations: Expectations, index: 
     const [lo, hi] = wilson(s.ok, s.n);
     return `${cls} ${percent(s.ok / s.n)} of ${s.n} (95% ${percent(lo, 0)}–${percent(hi, 0)})`;
   };
-  const measured = `under PTU saturation: ${CLASSES.map(describe).join(', ')}${budgetExcluded > 0 ? `; ${budgetExcluded} token-limit refusal(s) left out` : ''}${regionalExcluded > 0 ? `; ${regionalExcluded} front door or connection failure(s) left out` : ''}`;
+  const measured = `under PTU saturation: ${CLASSES.map(describe).join(', ')}${budgetExcluded > 0 ? `; ${budgetExcluded} token-limit refusal(s) left out` : ''}${regionalExcluded > 0 ? `; ${regionalExcluded} front door or connection failure(s) left out` : ''}${faultExcluded > 0 ? `; ${faultExcluded} request(s) during injected faults and their trips left out` : ''}`;
   const enough = CLASSES.filter((cls) => stats.get(cls)!.n >= minRequests);
   const pairs: [string, string][] = [];
   for (let i = 0; i + 1 < enough.length; i++) pairs.push([enough[i]!, enough[i + 1]!]);

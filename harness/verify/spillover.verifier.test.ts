@@ -177,8 +177,16 @@ describe('spillover.ptu-share', () => {
     // Offered 3 requests/s × 150 = 450 tokens/s = 27,000 TPM; PTU 300/s → expected 2/3.
     const v = share(2, 1);
     expect(v.status).toBe('pass');
-    expect(v.expected).toBe('PTU share 66.7% = min(1, 18000 / 27000)');
+    // One steady segment of 60 s: the PTU buckets (10 s of capacity) may add 3,000 tokens.
+    expect(v.expected).toBe("PTU share 66.7% = min(1, 18000 / 27000), at most 77.8% with the PTU bucket's burst");
     expect(v.measured).toMatch(/PTU share of the offered load 66\.7% \(\+0\.0 points/);
+  });
+
+  it('fails when PTU serves more than its capacity and one bucket allow (spillover is not happening)', () => {
+    // Offered 27,000 TPM, all of it on PTU: far beyond 18,000 TPM plus one 3,000-token burst.
+    const v = share(3, 0);
+    expect(v.status).toBe('fail');
+    expect(v.explanation).toMatch(/more than its capacity should allow/);
   });
 
   it('fails when PAYG takes traffic PTU had room for', () => {

@@ -13,7 +13,7 @@ import type { RunEvidence } from '../evidence/evidence-types.ts';
 import { backendPressure, type PressureOptions } from './backend-pressure.ts';
 import { backendsOf, clientPriority, clientRegion, clientStart, consumerOfSubscription, indexEvidence, isTokenBudgetRefusal, knownRegions, ledgerPriority, type EvidenceIndex } from './evidence-index.ts';
 import type { Expectations } from './expectations.ts';
-import { fleetFaultSteps, regionDownSteps } from './fault-steps.ts';
+import { faultWindows } from './fault-steps.ts';
 import { contains, overlaps, subtract, totalLength, type Interval } from './intervals.ts';
 import { describeUnjustified, judgePaygUse, paygAllowance } from './payg-justification.ts';
 import { between, duration, moment, percent } from './time-format.ts';
@@ -159,17 +159,7 @@ function noRefusalWhilePaygHadRoom(evidence: RunEvidence, expectations: Expectat
 
 /** The steady part of the run: after warm-up, away from injected faults and regional outages and their trips. */
 function steadyWindows(evidence: RunEvidence, expectations: Expectations, warmupMs: number): Interval[] {
-  const maxTrip = Math.max(0, ...Object.values(expectations.breakers).map((b) => b.tripDurationMs));
-  const cuts: Interval[] = [];
-  for (const step of fleetFaultSteps(evidence)) {
-    if (step.appliedAt === null) continue;
-    cuts.push({ from: step.appliedAt, to: (step.clearedAt ?? evidence.window.end) + maxTrip });
-  }
-  for (const step of regionDownSteps(evidence)) {
-    if (step.appliedAt === null) continue;
-    cuts.push({ from: step.appliedAt, to: (step.clearedAt ?? evidence.window.end) + maxTrip });
-  }
-  return subtract([{ from: evidence.window.start + warmupMs, to: evidence.window.end }], cuts);
+  return subtract([{ from: evidence.window.start + warmupMs, to: evidence.window.end }], faultWindows(evidence, expectations));
 }
 
 function ptuShare(evidence: RunEvidence, expectations: Expectations, index: EvidenceIndex, options: SpilloverOptions): Verdict[] {
@@ -234,11 +224,17 @@ function ptuShare(evidence: RunEvidence, expectations: Expectations, index: Evid
     }
     const expectedShare = Math.min(1, capacity / offeredTpm);
     const error = measuredShare - expectedShare;
-    const ok = Math.abs(error) <= tolerance;
+    // A PTU deployment admits by leaky bucket: over a window it serves at most its drain
+    // (capacity x time) plus what its bucket holds, since the bucket may start a window empty
+    // (after a trip, say) and end it full. Each steady segment can start empty, so the share
+    // may exceed capacity/offered by one bucket per segment; below it, only by the tolerance.
+    const burstTokens = (capacity / 60) * (expectations.ptuBurstSeconds ?? 10) * steady.length;
+    const burstShare = Math.min(1, (capacity * minutes + burstTokens) / (offeredTpm * minutes));
+    const ok = error >= -tolerance && measuredShare <= burstShare + tolerance;
     verdicts.push({
       check,
       status: ok ? 'pass' : 'fail',
-      expected: `PTU share ${percent(expectedShare)} = min(1, ${capacity} / ${Math.round(offeredTpm)})`,
+      expected: `PTU share ${percent(expectedShare)} = min(1, ${capacity} / ${Math.round(offeredTpm)}), at most ${percent(burstShare)} with the PTU bucket's burst`,
       measured: `${base}; PTU ${ptuTokens} tokens, PAYG ${paygTokens} tokens, refused ≈ ${Math.round(refused.length * meanTokens)}: PTU share of the offered load ${percent(measuredShare)} (${error >= 0 ? '+' : ''}${(error * 100).toFixed(1)} points; ${percent(servedShare)} of the served tokens)`,
       tolerance: toleranceText,
       explanation: ok

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { http, type RequestHandler } from 'msw';
 import type { Clock } from '../shared/clock.ts';
+import { bufferedResponse, requestText } from '../shared/msw-node-server.ts';
 import { abortableSleep } from '../shared/abortable-sleep.ts';
 import type { Rng } from '../shared/rng.ts';
 import { azureErrors, errorResponse, type AzureError } from './azure-errors.ts';
@@ -15,7 +16,7 @@ import type { Operation } from './model-catalog.ts';
 import { ptuAdmissionCost, type PtuTicket } from './ptu-limiter.ts';
 import { parseJsonBody, validateChatRequest, validateCompletionRequest, validateEmbeddingRequest } from './request-validation.ts';
 import { chatCompletionBody, completionId, embeddingsBody, textCompletionBody, usage, type AnswerMeta } from './response-bodies.ts';
-import { addSuccessHeaders, baseResponseHeaders } from './response-headers.ts';
+import { addSuccessHeaders, baseResponseHeaders, headerValue, type ResponseHeaders } from './response-headers.ts';
 import {
   chatFinishFrame,
   chatRoleFrame,
@@ -128,7 +129,7 @@ async function handleModelRequest(runtime: ResourceRuntime, operation: Operation
     apiVersion,
   };
   const headers = baseResponseHeaders({ backend: resource.name, region: resource.region, requestId: t.requestId, clientRequestId: request.headers.get('x-ms-client-request-id') });
-  headers.set('x-ms-deployment-name', deploymentName);
+  headers['x-ms-deployment-name'] = headerValue(deploymentName);
   const fail = (error: AzureError, reason: LedgerReason): Response => {
     record(runtime, t, { status: error.status, reason });
     return errorResponse(error, headers);
@@ -152,7 +153,7 @@ async function handleModelRequest(runtime: ResourceRuntime, operation: Operation
     if (!deployment) return fail(azureErrors.deploymentNotFound(), 'not-found');
     const contentType = request.headers.get('content-type');
     if (!contentType || !/^application\/json\b/i.test(contentType)) return fail(azureErrors.unsupportedMediaType(contentType), 'bad-request');
-    const body = parseJsonBody(await request.text());
+    const body = parseJsonBody(await requestText(request));
     if (!body.ok) return fail(body.error, 'bad-request');
     if (!deployment.model.operations.includes(operation)) return fail(azureErrors.operationNotSupported(operationNames[operation].display, deployment.config.model), 'bad-request');
 
@@ -217,7 +218,7 @@ interface AnswerContext {
   runtime: ResourceRuntime;
   deployment: DeploymentRuntime;
   t: Tracking;
-  headers: Headers;
+  headers: ResponseHeaders;
   fail: (error: AzureError, reason: LedgerReason) => Response;
   faults: Extract<FaultEffect, { kind: 'proceed' }>;
   apiVersion: string;
@@ -236,7 +237,7 @@ function admit(a: AnswerContext, promptTokens: number, promptCharacters: number,
   if (deployment.limiter.kind === 'ptu') {
     const cost = ptuAdmissionCost(promptTokens, maxTokens ?? deployment.defaultMaxTokensEstimate, 0);
     const decision = deployment.limiter.ptu.tryAdmit(cost);
-    if (deployment.utilizationHeader) headers.set('azure-openai-deployment-utilization', `${decision.utilizationPercent.toFixed(1)}%`);
+    if (deployment.utilizationHeader) headers['azure-openai-deployment-utilization'] = `${decision.utilizationPercent.toFixed(1)}%`;
     if (!decision.admitted) return { ok: false, response: a.fail(azureErrors.ptuOverUtilized(decision.retryAfterMs, names.api, a.apiVersion), 'utilization') };
     a.t.admissionCost = cost;
     return { ok: true, ptuTicket: decision.ticket };
@@ -246,10 +247,10 @@ function admit(a: AnswerContext, promptTokens: number, promptCharacters: number,
   }
   const estimate = estimatePromptTokensByCharacters(promptCharacters) + (maxTokens ?? deployment.defaultMaxTokensEstimate);
   const decision = deployment.limiter.payg.tryAdmit(estimate);
-  headers.set('x-ratelimit-limit-tokens', String(decision.limitTokens));
-  headers.set('x-ratelimit-remaining-tokens', String(decision.remainingTokens));
-  headers.set('x-ratelimit-limit-requests', String(decision.limitRequests));
-  headers.set('x-ratelimit-remaining-requests', String(decision.remainingRequests));
+  headers['x-ratelimit-limit-tokens'] = String(decision.limitTokens);
+  headers['x-ratelimit-remaining-tokens'] = String(decision.remainingTokens);
+  headers['x-ratelimit-limit-requests'] = String(decision.limitRequests);
+  headers['x-ratelimit-remaining-requests'] = String(decision.remainingRequests);
   if (!decision.admitted) {
     const error = azureErrors.paygRateLimited({
       reason: decision.reason,
@@ -339,16 +340,16 @@ async function answerCompletion(a: AnswerContext, operation: 'chat' | 'completio
     }
     settle(length.tokens);
     addSuccessHeaders(headers, { upstreamMs: runtime.clock.now() - t.start, stream: false });
-    headers.set('content-type', 'application/json');
+    headers['content-type'] = 'application/json';
     record(runtime, t, { status: 200, reason: 'ok', completionTokens: length.tokens });
     const text = pieces.join('');
     const answer = operation === 'chat' ? chatCompletionBody(meta, text, length.finishReason, use) : textCompletionBody(meta, text, length.finishReason, use);
-    return new Response(JSON.stringify(answer), { status: 200, headers });
+    return bufferedResponse(JSON.stringify(answer), { status: 200, headers });
   }
 
   const chunk = { meta, includeUsage };
   addSuccessHeaders(headers, { upstreamMs: runtime.clock.now() - t.start, stream: true });
-  headers.set('content-type', 'text/event-stream; charset=utf-8');
+  headers['content-type'] = 'text/event-stream; charset=utf-8';
   const firstByte = runtime.clock.now();
   const body$ = timedSseStream({
     opening: operation === 'chat' ? [promptFilterFrame(), chatRoleFrame(chunk)] : [promptFilterFrame()],
@@ -394,9 +395,9 @@ async function answerEmbeddings(a: AnswerContext, body: Record<string, unknown>)
   }
   const vectors = inputs.map((input) => encodeEmbedding(embeddingVector(input, dimensions.dimensions), parsed.value.encodingFormat));
   addSuccessHeaders(headers, { upstreamMs: runtime.clock.now() - t.start, stream: false });
-  headers.set('content-type', 'application/json');
+  headers['content-type'] = 'application/json';
   record(runtime, t, { status: 200, reason: 'ok' });
-  return new Response(JSON.stringify(embeddingsBody(model, vectors, promptTokens)), { status: 200, headers });
+  return bufferedResponse(JSON.stringify(embeddingsBody(model, vectors, promptTokens)), { status: 200, headers });
 }
 
 function hashString(text: string): number {

@@ -1,3 +1,6 @@
+import { bufferedResponse } from '../shared/msw-node-server.ts';
+import type { ResponseHeaders } from './response-headers.ts';
+
 /**
  * Error responses in the shapes Azure OpenAI returns them. Gateways and SDKs branch on
  * these status codes, codes and headers, so they are kept close to the real service.
@@ -134,8 +137,9 @@ export const azureErrors = {
   },
 } as const;
 
-export function errorResponse(error: AzureError, headers: Headers): Response {
-  headers.set('content-type', 'application/json');
-  for (const [name, value] of Object.entries(error.headers ?? {})) headers.set(name, value);
-  return new Response(JSON.stringify(error.body), { status: error.status, headers });
+/** Adds the error's headers (and content-type) to `headers`, lower-case names as the Response sees them. */
+export function errorResponse(error: AzureError, headers: ResponseHeaders): Response {
+  headers['content-type'] = 'application/json';
+  for (const [name, value] of Object.entries(error.headers ?? {})) headers[name.toLowerCase()] = value;
+  return bufferedResponse(JSON.stringify(error.body), { status: error.status, headers });
 }

@@ -83,6 +83,12 @@ export class Ledger {
   #ring: (LedgerRecord | undefined)[];
   #seq = 0;
   #file: WriteStream | null;
+  /**
+   * Lines not yet handed to the file. They go out in one write per turn of the event loop:
+   * a write per record (a Buffer and a queued stream chunk each) was a visible share of a
+   * request's cost under load. Same bytes, same order; close() writes what is left.
+   */
+  #pending = '';
   #listeners = new Set<(record: LedgerRecord) => void>();
 
   constructor(options: { path?: string | null; windowSize?: number } = {}) {
@@ -105,7 +111,10 @@ export class Ledger {
     this.#seq += 1;
     const record = { ...entry, seq: this.#seq } as LedgerRecord;
     this.#ring[this.#seq % this.windowSize] = record;
-    this.#file?.write(`${JSON.stringify(record)}\n`);
+    if (this.#file) {
+      if (this.#pending === '') setImmediate(this.#flush);
+      this.#pending += `${JSON.stringify(record)}\n`;
+    }
     for (const listener of this.#listeners) listener(record);
     return record;
   }
@@ -128,8 +137,15 @@ export class Ledger {
     return () => this.#listeners.delete(listener);
   }
 
+  #flush = (): void => {
+    if (this.#pending === '') return;
+    this.#file?.write(this.#pending);
+    this.#pending = '';
+  };
+
   /** Flushes the file; the ledger accepts no more records afterwards. */
   async close(): Promise<void> {
+    this.#flush();
     const file = this.#file;
     this.#file = null;
     if (!file) return;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { getResponse, type RequestHandler } from 'msw';
+import { getResponse, RequestHandler } from 'msw';
 
 /**
  * Serves msw request handlers over a real node:http listener: a small adapter around msw's
@@ -66,15 +66,28 @@ export async function startMswNodeServer(options: MswNodeServerOptions): Promise
       await writeResponse(refused, res);
       return;
     }
-    const url = new URL(req.url ?? '/', origin);
-    const headers = new Headers();
+    // The Request parses its URL (and validates its headers) itself: a path target is handed
+    // over as origin + path and the headers as name/value pairs, rather than as a URL and a
+    // Headers object that the Request would serialise, re-parse and re-validate. Targets whose
+    // relative resolution differs from plain concatenation ('//host', '/\\host', absolute
+    // forms) are resolved as before.
+    const target = req.url ?? '/';
+    const url = target.startsWith('/') && target[1] !== '/' && target[1] !== '\\' ? origin + target : new URL(target, origin).href;
+    const headers: [string, string][] = [];
+    let contentLength: string | undefined;
     const raw = req.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      const value = raw[i + 1]!;
+      headers.push([name, value]);
+      // As req.headers['content-length'] reads it: the first one (Node drops duplicates).
+      if (contentLength === undefined && name.length === 14 && name.toLowerCase() === 'content-length') contentLength = value;
+    }
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
 
     let body: Buffer | undefined;
     if (hasBody) {
-      const declared = Number(req.headers['content-length'] ?? Number.NaN);
+      const declared = Number(contentLength ?? Number.NaN);
       const read = Number.isFinite(declared) && declared > maxBodyBytes ? null : await readBody(req, maxBodyBytes);
       if (read === null) {
         const request = new Request(url, { method: req.method ?? 'POST', headers, signal: abort.signal });
@@ -93,6 +106,8 @@ export async function startMswNodeServer(options: MswNodeServerOptions): Promise
       // Node's Buffers are backed by plain ArrayBuffers; the cast only satisfies the DOM typings.
       ...(body !== undefined ? { body: body as Uint8Array<ArrayBuffer> } : {}),
     });
+    if (body !== undefined) receivedBodies.set(request, body);
+    skipRequestClone(request);
     const response = (await getResponse([...options.handlers()], request, { baseUrl: origin, quiet: true })) ?? options.onUnhandled?.(request) ?? new Response(null, { status: 404 });
     if (response.type === 'error') {
       req.socket.resetAndDestroy();
@@ -153,6 +168,42 @@ export async function startMswNodeServer(options: MswNodeServerOptions): Promise
   };
 }
 
+/**
+ * msw clones every request before running a handler (RequestHandler.run), only to report the
+ * clone in its execution result, which getResponse drops: the resolver gets the original.
+ * The clone (it tees the body stream and follows the abort signal again) took about a tenth
+ * of the CPU a small request cost, so the adapter registers each request as its own clone in
+ * msw's public clone cache (`RequestHandler.cache`, which msw consults before cloning).
+ * Handlers see exactly the same Request either way. If a later msw drops the cache, requests
+ * are cloned as before.
+ */
+function skipRequestClone(request: Request): void {
+  const cache: unknown = (RequestHandler as { cache?: unknown }).cache;
+  if (cache instanceof WeakMap) cache.set(request, request);
+}
+
+/**
+ * The bytes each served Request was built from, so that `requestText` can hand them to a
+ * handler without reading them back out of the Request's body stream (a reader, a chunk
+ * per microtask, a copy; through a teed stream if msw did clone the request). msw passes
+ * the very Request it was given to the resolver, so the lookup by identity finds it.
+ */
+const receivedBodies = new WeakMap<Request, Buffer>();
+const utf8 = new TextDecoder();
+
+/**
+ * `request.text()` for handlers served by this adapter, without the stream read; any other
+ * Request (one a test built, a clone) is read the ordinary way. Read the body once: a body
+ * served from the side channel leaves the Request's own stream unread.
+ */
+export function requestText(request: Request): Promise<string> {
+  const bytes = request.bodyUsed ? undefined : receivedBodies.get(request);
+  if (bytes === undefined) return request.text();
+  receivedBodies.delete(request);
+  // TextDecoder's defaults (BOM stripped, invalid bytes replaced) are the Fetch spec's UTF-8 decode, as text() does.
+  return Promise.resolve(utf8.decode(bytes));
+}
+
 /** Reads the whole body, or returns null as soon as it passes the limit. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
@@ -176,7 +227,53 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   });
 }
 
+/**
+ * A buffered answer whose bytes and wire headers were worked out when it was built. Reading a
+ * Response body back through its web stream and walking its Headers cost more than building
+ * the answer; msw's getResponse hands back the very Response object the resolver returned
+ * (it wraps one only for resolvers that use `finalize`), so the adapter finds it by identity.
+ * Anything else, including a wrapped or already read response, takes the generic path.
+ */
+interface PreparedAnswer {
+  status: number;
+  /** As the generic path would build them: sorted lowercase names, then content-length. */
+  headers: Record<string, string>;
+  bytes: Buffer;
+}
+const preparedAnswers = new WeakMap<Response, PreparedAnswer>();
+const httpWhitespaceAtEdge = /^[\t\n\r ]|[\t\n\r ]$/;
+
+/**
+ * `new Response(body, { status, headers })` for a whole-body answer, remembered so that this
+ * adapter writes the same bytes and headers without reading the Response back. Headers the
+ * Response would normalise (upper case names, padded values), set-cookie and content-length
+ * are not prepared: such answers take the generic path and stay exactly as they were.
+ */
+export function bufferedResponse(body: string, init: { status: number; headers: Record<string, string> }): Response {
+  const names = Object.keys(init.headers);
+  let preparable = names.includes('content-type');
+  for (const name of names) {
+    const value = init.headers[name]!;
+    if (name !== name.toLowerCase() || name === 'set-cookie' || name === 'content-length' || httpWhitespaceAtEdge.test(value)) preparable = false;
+  }
+  if (!preparable) return new Response(body, init);
+  // The Response gets the encoded bytes rather than the string: the same body (a string
+  // body only adds a default content-type, and this one has its own), encoded once.
+  const bytes = Buffer.from(body);
+  const response = new Response(bytes as Uint8Array<ArrayBuffer>, init);
+  const headers: Record<string, string> = {};
+  for (const name of names.sort()) headers[name] = init.headers[name]!;
+  headers['content-length'] = String(bytes.length);
+  preparedAnswers.set(response, { status: init.status, headers, bytes });
+  return response;
+}
+
 async function writeResponse(response: Response, res: ServerResponse): Promise<void> {
+  const prepared = preparedAnswers.get(response);
+  if (prepared !== undefined && !response.bodyUsed && !response.body?.locked) {
+    res.writeHead(prepared.status, undefined, prepared.headers).end(prepared.bytes);
+    return;
+  }
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;

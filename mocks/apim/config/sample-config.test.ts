@@ -122,7 +122,7 @@ describe('the sample configuration (deploy/apim)', () => {
       { name: 'West US', units: 1, primary: false },
     ]);
     expect(config.frontDoor).toEqual({
-      probeIntervalSeconds: 5,
+      probeIntervalSeconds: 2,
       sampleSize: 4,
       successfulSamplesRequired: 3,
       probePath: '/status-0123456789abcdef',
@@ -151,15 +151,19 @@ describe('the sample configuration (deploy/apim)', () => {
     });
   });
 
-  it('retries as many times as the largest routed pool has members, less one', () => {
-    const routed = allPolicyTexts.flatMap((p) => allElements(parsePolicy(p.xml))).filter((e) => e.name === 'set-backend-service');
-    const largest = Math.max(...routed.map((e) => { const b = backend(e.attributes['backend-id'] ?? ''); return b.type === 'Pool' ? b.members.length : 1; }));
+  it('retries by priority: medium often enough to trip every PTU breaker, high patiently on PTU', () => {
     const api = config.apis.find((a) => a.id === 'azure-openai');
-    const retry = allElements(parsePolicy(api?.policy?.xml ?? '')).find((e) => e.name === 'retry');
-    expect(largest).toBe(3);
-    expect(retry?.attributes).toMatchObject({ count: String(largest - 1), interval: '0', 'first-fast-retry': 'true' });
-    expect(retry?.attributes['condition']).toBe('@(context.Response.StatusCode == 429 || context.Response.StatusCode >= 500)');
-    expect(retry?.children.map((c) => [c.name, c.attributes])).toEqual([['forward-request', { 'buffer-request-body': 'true' }]]);
+    const retries = allElements(parsePolicy(api?.policy?.xml ?? '')).filter((e) => e.name === 'retry');
+    const condition = '@(context.Response.StatusCode == 429 || context.Response.StatusCode >= 500)';
+    const pool = backend('aoai-eastus-pool');
+    const ptuMembers = pool.type === 'Pool' ? pool.members.filter((m) => m.priority === 1).length : 0;
+    const breakerCount = backend('aoai-eastus-ptu1').circuitBreaker?.failureCondition.count ?? 0;
+    expect([ptuMembers, breakerCount]).toEqual([2, 3]);
+    expect(retries.map((r) => r.attributes)).toEqual([
+      { condition, count: '5', interval: '1', 'first-fast-retry': 'false' },
+      { condition, count: String(ptuMembers * breakerCount), interval: '0', 'first-fast-retry': 'true' },
+    ]);
+    for (const retry of retries) expect(retry.children.map((c) => [c.name, c.attributes])).toEqual([['forward-request', { 'buffer-request-body': 'true' }]]);
   });
 });
 

@@ -1,0 +1,185 @@
+import { request as httpRequest } from 'node:http';
+import { http, type RequestHandler } from 'msw';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bufferedResponse, requestText, startMswNodeServer, type MswNodeServer } from './msw-node-server.ts';
+
+/**
+ * The adapter's shortcuts (prepared answers, request bodies handed over without a stream
+ * read, no per-request clone) must not change what a client sees or what a handler gets:
+ * each is checked against the generic path it replaces.
+ */
+
+const running: MswNodeServer[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((server) => server.close()));
+});
+
+async function serverOf(handlers: RequestHandler[], onUnhandled?: (request: Request) => Response): Promise<MswNodeServer> {
+  const server = await startMswNodeServer({ handlers: () => handlers, ...(onUnhandled ? { onUnhandled } : {}) });
+  running.push(server);
+  return server;
+}
+
+interface RawAnswer {
+  status: number;
+  /** Name/value pairs in wire order, without the ones node:http adds (date, connection, keep-alive). */
+  headers: [string, string][];
+  body: Buffer;
+}
+
+function send(origin: string, path: string, options: { method?: string; headers?: Record<string, string | string[]>; body?: string | Buffer } = {}): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${origin}${path}`, { method: options.method ?? 'POST', headers: options.headers ?? {}, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const headers: [string, string][] = [];
+        for (let i = 0; i < res.rawHeaders.length; i += 2) {
+          const name = res.rawHeaders[i]!.toLowerCase();
+          if (name !== 'date' && name !== 'connection' && name !== 'keep-alive') headers.push([name, res.rawHeaders[i + 1]!]);
+        }
+        resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+describe('msw node server: prepared answers', () => {
+  const body = JSON.stringify({ hello: 'wörld', n: 1 });
+  const headers = (): Record<string, string> => ({ 'x-zeta': 'last', 'content-type': 'application/json', 'apim-request-id': 'a-1', 'x-alpha': 'first' });
+
+  it('writes a prepared answer exactly as the generic path writes the same Response', async () => {
+    const server = await serverOf([
+      http.post('/prepared', () => bufferedResponse(body, { status: 201, headers: headers() })),
+      http.post('/generic', () => new Response(body, { status: 201, headers: headers() })),
+    ]);
+    const prepared = await send(server.origin, '/prepared');
+    const generic = await send(server.origin, '/generic');
+    expect(prepared).toEqual(generic);
+    expect(prepared.headers.map(([name]) => name)).toEqual(['apim-request-id', 'content-type', 'x-alpha', 'x-zeta', 'content-length']);
+    expect(prepared.body.toString('utf8')).toBe(body);
+  });
+
+  it('leaves answers it cannot prepare to the generic path, unchanged', async () => {
+    const cases: Record<string, () => Record<string, string>> = {
+      'no-content-type': () => ({ 'x-alpha': 'first' }),
+      'upper-case-name': () => ({ 'Content-Type': 'application/json', 'X-Alpha': 'first' }),
+      'padded-value': () => ({ 'content-type': 'application/json', 'x-alpha': ' first ' }),
+      'set-cookie': () => ({ 'content-type': 'application/json', 'set-cookie': 'a=1' }),
+      'content-length': () => ({ 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }),
+    };
+    const handlers = Object.entries(cases).flatMap(([name, make]) => [
+      http.post(`/prepared/${name}`, () => bufferedResponse(body, { status: 200, headers: make() })),
+      http.post(`/generic/${name}`, () => new Response(body, { status: 200, headers: make() })),
+    ]);
+    const server = await serverOf(handlers);
+    for (const name of Object.keys(cases)) {
+      expect(await send(server.origin, `/prepared/${name}`), name).toEqual(await send(server.origin, `/generic/${name}`));
+    }
+    expect((await send(server.origin, '/prepared/no-content-type')).headers).toContainEqual(['content-type', 'text/plain;charset=UTF-8']);
+  });
+
+  it('sends a response msw wrapped (a resolver using finalize) through the generic path, whole', async () => {
+    let cleanedUp = false;
+    const server = await serverOf([
+      http.post('/finalized', ({ finalize }) => {
+        finalize(() => {
+          cleanedUp = true;
+        });
+        return bufferedResponse(body, { status: 200, headers: headers() });
+      }),
+      http.post('/generic', () => new Response(body, { status: 200, headers: headers() })),
+    ]);
+    expect(await send(server.origin, '/finalized')).toEqual(await send(server.origin, '/generic'));
+    await expect.poll(() => cleanedUp).toBe(true);
+  });
+
+  it('gives the in-memory Response the same status, headers and body as the bytes on the wire', async () => {
+    const response = bufferedResponse(body, { status: 202, headers: headers() });
+    expect(response.status).toBe(202);
+    expect([...response.headers]).toEqual([
+      ['apim-request-id', 'a-1'],
+      ['content-type', 'application/json'],
+      ['x-alpha', 'first'],
+      ['x-zeta', 'last'],
+    ]);
+    expect(await response.text()).toBe(body);
+  });
+});
+
+describe('msw node server: requests', () => {
+  it('hands a served request its body through requestText, decoded as Request.text() decodes it', async () => {
+    // A byte order mark is dropped and an invalid byte replaced, as the Fetch spec's UTF-8 decode does.
+    const raw = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('héllo '), Buffer.from([0xff]), Buffer.from(' ✓')]);
+    const seen: string[] = [];
+    const server = await serverOf([
+      http.post('/side-channel', async ({ request }) => {
+        seen.push(await requestText(request));
+        return new Response(null, { status: 204 });
+      }),
+      http.post('/stream', async ({ request }) => {
+        seen.push(await request.text());
+        return new Response(null, { status: 204 });
+      }),
+    ]);
+    await send(server.origin, '/side-channel', { body: raw });
+    await send(server.origin, '/stream', { body: raw });
+    expect(seen[0]).toBe(seen[1]);
+    expect(seen[0]).toBe('héllo \uFFFD ✓');
+  });
+
+  it('reads any other Request the ordinary way', async () => {
+    const request = new Request('http://localhost/x', { method: 'POST', body: 'plain body' });
+    expect(await requestText(request)).toBe('plain body');
+    expect(request.bodyUsed).toBe(true);
+  });
+
+  it('lets handlers read the body themselves, as json or text', async () => {
+    const server = await serverOf([http.post('/json', async ({ request }) => Response.json({ got: await request.json() }))]);
+    const answer = await send(server.origin, '/json', { headers: { 'content-type': 'application/json' }, body: '{"a":[1,2]}' });
+    expect(JSON.parse(answer.body.toString('utf8'))).toEqual({ got: { a: [1, 2] } });
+  });
+
+  it('builds the URL and headers a handler sees as before: joined paths, resolved odd targets, combined repeats', async () => {
+    const echo = (request: Request): Response => Response.json({ url: request.url, repeated: request.headers.get('x-repeated'), type: request.headers.get('content-type') });
+    const server = await serverOf([http.post('/echo/:id', ({ request }) => echo(request))], echo);
+    const seen = async (path: string): Promise<{ url: string; repeated: string | null; type: string | null }> =>
+      JSON.parse((await send(server.origin, path, { headers: { 'x-repeated': ['a', 'b'], 'content-type': 'text/plain' }, body: 'x' })).body.toString('utf8')) as { url: string; repeated: string | null; type: string | null };
+
+    expect(await seen('/echo/1?q=a%20b&q=2#frag')).toEqual({ url: `${server.origin}/echo/1?q=a%20b&q=2`, repeated: 'a, b', type: 'text/plain' });
+    expect((await seen('/echo/../echo/./2')).url).toBe(`${server.origin}/echo/2`);
+    // A target starting with '//' names a host when resolved against the origin, as it did before.
+    expect((await seen('//elsewhere/path')).url).toBe(new URL('//elsewhere/path', server.origin).href);
+  });
+
+  it('still aborts the Request signal when the client goes away', async () => {
+    let aborted: () => void = () => undefined;
+    const abortSeen = new Promise<void>((resolve) => {
+      aborted = resolve;
+    });
+    let arrived: () => void = () => undefined;
+    const requestSeen = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const server = await serverOf([
+      http.post('/wait', ({ request }) => {
+        arrived();
+        return new Promise<Response>((resolve) => {
+          request.signal.addEventListener('abort', () => {
+            aborted();
+            resolve(new Response(null, { status: 204 }));
+          });
+        });
+      }),
+    ]);
+    const req = httpRequest(`${server.origin}/wait`, { method: 'POST', agent: false });
+    req.on('error', () => undefined);
+    req.end('x');
+    await requestSeen;
+    req.destroy();
+    await abortSeen;
+  });
+});
