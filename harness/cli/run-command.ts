@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { renderVerdictTable } from '../run/verdict-table.ts';
+import { renderVerdictTable } from '../../reports/verdict-table.renderer.ts';
 import { checkRunInput, runScenario } from '../run/run-scenario.ts';
 import { parseNumberOption } from './option-parsers.ts';
 

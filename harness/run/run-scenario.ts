@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FleetDescription } from '../../mocks/aoai/fleet.ts';
+import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
 import { collectEvidence, evidencePaths } from '../evidence/collect-evidence.ts';
 import { bundleScenarios } from '../k6/bundle-scenarios.ts';
 import { resolveTool } from '../tools/resolve-tool.ts';
@@ -11,6 +12,7 @@ import { runVerifiers } from '../verify/index.ts';
 import type { Verdict } from '../verify/verdict.ts';
 import { startEmbeddedTopology, type EmbeddedTopology } from './embedded-topology.ts';
 import { startTimeline, type RunningTimeline } from './fault-timeline.ts';
+import { renderJUnit } from '../../reports/junit.renderer.ts';
 import { exitCodeFor, writeJournal, type Journal, type RunStatus } from './journal.ts';
 import { k6ExitMeanings, startK6, type K6Exit, type K6Run } from './k6-runner.ts';
 import { loadK6Config, scenarioPlan, ScenarioPlanError, type K6Config, type ScenarioPlan } from './scenario-plan.ts';
@@ -28,6 +30,12 @@ export interface RunOptions {
   k6ConfigFile?: string;
   /** APIOps folder of the emulated gateway. */
   gatewayConfigDir?: string;
+  /**
+   * The configuration the gateway is supposed to have, when it differs from what it runs
+   * (drills of misconfiguration): the verifiers' expectations are read from this APIOps folder
+   * while the emulated gateway runs gatewayConfigDir. Default: gatewayConfigDir.
+   */
+  expectationsConfigDir?: string;
   /**
    * A gateway (or front door) at a URL instead of the embedded default. Keys then come from
    * the environment variables k6.config.json names; fleet faults and a region going down need
@@ -130,6 +138,8 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
 
   try {
     const setupStarted = Date.now();
+    // Read before anything starts, so a broken expectations folder fails the run early.
+    const expectedConfig = options.expectationsConfigDir !== undefined ? loadGatewayConfig(resolve(options.expectationsConfigDir)) : null;
     const script = plan.script ?? plan.name;
     say(`bundling scenarios/${script}.scenario.ts with esbuild`);
     const [bundle] = await bundleScenarios({ names: [script] });
@@ -225,7 +235,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
 
     const analysisStarted = Date.now();
     const fleetDescription: FleetDescription | null = topology?.fleet.describe() ?? null;
-    const gatewayConfig = topology?.config ?? null;
+    const gatewayConfig = topology ? (expectedConfig ?? topology.config) : null;
     await topology?.close();
     topology = null;
     if (status === 'interrupted') throw new Error('interrupted');
@@ -275,6 +285,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   journal.exitCode = exitCodeFor(status, verdicts);
   journal.endedAt = new Date().toISOString();
   writeJournal(journalFile, journal);
+  writeFileSync(join(runDir, 'junit.xml'), renderJUnit(journal));
   return { runId, runDir, journalFile, journal };
 }
 

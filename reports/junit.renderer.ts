@@ -1,0 +1,39 @@
+import type { Journal } from '../harness/run/journal.ts';
+
+/**
+ * A run journal as JUnit XML, for CI systems that show test results: one test suite per run,
+ * one test case per verdict. A failed verdict is a <failure>; an inconclusive one is an
+ * <error> (missing evidence is not a pass, and not a skip either); a run that did not
+ * complete adds an error case saying why. Pure: the journal in, the XML out.
+ */
+export function renderJUnit(journal: Journal): string {
+  const cases = journal.verdicts.map((verdict) => {
+    const body =
+      verdict.status === 'fail'
+        ? `\n      <failure message="${escape(verdict.measured)}" type="deviation">${escape(`expected: ${verdict.expected}\nmeasured: ${verdict.measured}\ntolerance: ${verdict.tolerance}\n${verdict.explanation}`)}</failure>\n    `
+        : verdict.status === 'inconclusive'
+          ? `\n      <error message="inconclusive" type="inconclusive">${escape(verdict.explanation)}</error>\n    `
+          : '';
+    return `    <testcase classname="spillway.${escape(journal.scenario)}" name="${escape(verdict.check)}">${body}</testcase>`;
+  });
+  if (journal.status !== 'completed') {
+    cases.push(`    <testcase classname="spillway.${escape(journal.scenario)}" name="run"><error message="${escape(journal.status)}" type="harness">${escape(journal.problem ?? 'the run did not complete')}</error></testcase>`);
+  }
+  const failures = journal.verdicts.filter((v) => v.status === 'fail').length;
+  const errors = journal.verdicts.filter((v) => v.status === 'inconclusive').length + (journal.status === 'completed' ? 0 : 1);
+  const seconds = (Date.parse(journal.endedAt) - Date.parse(journal.startedAt)) / 1000;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="spillway" tests="${cases.length}" failures="${failures}" errors="${errors}" time="${seconds.toFixed(3)}">`,
+    `  <testsuite name="${escape(journal.scenario)}" tests="${cases.length}" failures="${failures}" errors="${errors}" timestamp="${escape(journal.startedAt)}" time="${seconds.toFixed(3)}">`,
+    `    <properties><property name="runId" value="${escape(journal.runId)}"/><property name="exitCode" value="${journal.exitCode}"/><property name="units" value="${journal.plan.units}"/></properties>`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+}
