@@ -172,6 +172,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     options.onLoadPhase?.('start');
     const k6Plan = {
       name: plan.name,
+      script,
       durationSeconds: plan.durationSeconds,
       units: options.units,
       baseUrl: entryUrl,
@@ -246,7 +247,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     say('collecting evidence and running the verifiers');
     const evidence = await collectEvidence(runDir, { start: exit.startedAt, end: exit.endedAt }, timeline.applied);
     journal.evidence = { ...evidence.files, k6SummaryExport: relative(runDir, paths.k6SummaryExport), k6Output: 'k6-output.log', journal: 'journal.json' };
-    const thresholds = thresholdVerdicts(paths.k6SummaryExport, relative(runDir, paths.k6SummaryExport));
+    const thresholds = thresholdVerdicts(paths.k6SummaryExport, relative(runDir, paths.k6SummaryExport), plan.thresholds);
     if (gatewayConfig && fleetDescription) {
       const expectations = expectationsFromConfig({ gatewayConfig, fleet: fleetDescription, k6Config: config, deployment: 'gpt-4o' });
       verdicts = [...thresholds, ...runVerifiers(plan.verifiers, evidence, expectations)];

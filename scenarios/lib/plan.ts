@@ -175,7 +175,10 @@ export function parsePlan(text: string | undefined, expectedName: string): Spill
 
   const problems = new Problems();
   const name = problems.string(raw, 'name', '');
-  if (name !== '' && name !== expectedName) problems.add('name', `is "${name}", but this script is the "${expectedName}" scenario`);
+  // A plan may run on another scenario's script (k6.config.json `script`): the script must
+  // be this one, and the plan keeps its own name for the samples' tags.
+  const script = typeof raw.script === 'string' && raw.script !== '' ? raw.script : name;
+  if (name !== '' && script !== expectedName) problems.add(raw.script ? 'script' : 'name', `is "${script}", but this script is the "${expectedName}" scenario`);
   const durationSeconds = problems.positive(raw, 'durationSeconds', '');
   const units = problems.positive(raw, 'units', '');
   let baseUrl = problems.string(raw, 'baseUrl', '');

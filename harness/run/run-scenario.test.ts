@@ -1,0 +1,145 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inspectTool } from '../tools/resolve-tool.ts';
+import { k6Spec } from '../tools/tool-specs.ts';
+import { checkRunInput, runScenario } from './run-scenario.ts';
+
+/**
+ * The run orchestration end to end, with real k6 on the embedded topology: a short plan so
+ * the file stays well under a minute. Skipped, with the reason printed, where k6 is not
+ * provisioned (`.ci/run` provisions it first).
+ */
+const inspection = await inspectTool(k6Spec);
+if (inspection.status === 'missing') process.stdout.write(`run-scenario.test.ts: real runs skipped: k6 is not provisioned (${inspection.reasons.join('; ')})\n`);
+
+const repo = join(import.meta.dirname, '..', '..');
+const base = JSON.parse(readFileSync(join(repo, 'k6.config.json'), 'utf8')) as { consumers: Record<string, unknown> };
+
+function configWith(scenarios: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'run-scenario-'));
+  const file = join(dir, 'k6.config.json');
+  writeFileSync(file, JSON.stringify({ consumers: base.consumers, scenarios }));
+  return file;
+}
+
+const shortPlan = {
+  description: 'a short run for the orchestration test',
+  script: 'smoke',
+  durationSeconds: 12,
+  traffic: [
+    { consumer: 'user-facing', ratePerUnit: 3, promptWords: { kind: 'fixed', value: 10 }, maxTokens: { kind: 'fixed', value: 10 } },
+    { consumer: 'critical-ops', ratePerUnit: 1, promptWords: { kind: 'fixed', value: 10 }, maxTokens: { kind: 'fixed', value: 10 } },
+  ],
+  timeline: [{ id: 'ptu2-slow', at: 3, for: 4, fleet: { kind: 'latency', latencyMs: 50, target: { backend: 'aoai-eastus-ptu2' } } }],
+  thresholds: { http_req_failed: ['rate<0.5'] },
+  fleet: { latencyScale: 0.05 },
+};
+
+function listening(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+describe('checking the input before anything starts', () => {
+  it('names the scenarios there are when one is unknown', () => {
+    expect(() => checkRunInput({ scenario: 'spilover', units: 1 })).toThrow(/unknown scenario "spilover": .*k6\.config\.json defines smoke, spillover, circuit-breaker, priority, failover, token-limit/);
+  });
+
+  it('refuses units outside 1 to 30', () => {
+    expect(() => checkRunInput({ scenario: 'smoke', units: 0 })).toThrow(/--units must be a whole number from 1 to 30/);
+    expect(() => checkRunInput({ scenario: 'smoke', units: 2.5 })).toThrow(/--units must be a whole number from 1 to 30/);
+  });
+
+  it('refuses a timeline against a remote gateway, and a remote gateway without keys', () => {
+    expect(() => checkRunInput({ scenario: 'smoke', units: 1, gatewayUrl: 'http://127.0.0.1:9' })).toThrow(/has a fault timeline \(ptu1-fails, primary-region-down\), which needs the embedded topology/);
+    const file = configWith({ calm: { ...shortPlan, timeline: [] } });
+    const saved = process.env.SPILLWAY_KEY_USER_FACING;
+    delete process.env.SPILLWAY_KEY_USER_FACING;
+    try {
+      expect(() => checkRunInput({ scenario: 'calm', units: 1, k6ConfigFile: file, gatewayUrl: 'http://127.0.0.1:9' })).toThrow(/set SPILLWAY_KEY_USER_FACING/);
+    } finally {
+      if (saved !== undefined) process.env.SPILLWAY_KEY_USER_FACING = saved;
+    }
+  });
+
+  it('names the file and field of a bad plan', () => {
+    const file = configWith({ bad: { ...shortPlan, traffic: [{ ...shortPlan.traffic[0], consumer: 'nobody' }] } });
+    expect(() => checkRunInput({ scenario: 'bad', units: 1, k6ConfigFile: file })).toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: scenarios\\.bad\\.traffic\\.0\\.consumer: "nobody" is not a consumer class`));
+  });
+});
+
+describe.skipIf(inspection.status === 'missing')('a real run', () => {
+  it('runs k6 against the embedded topology, applies the timeline, and writes the journal, evidence and JUnit', async () => {
+    const results = mkdtempSync(join(tmpdir(), 'run-results-'));
+    const lines: string[] = [];
+    const result = await runScenario({ scenario: 'short', units: 1, k6ConfigFile: configWith({ short: shortPlan }), resultsDir: results, seed: 3, progress: (line) => lines.push(line) });
+    const { journal } = result;
+
+    expect(journal.problem).toBeUndefined();
+    expect(journal.status).toBe('completed');
+    expect(journal.k6).toMatchObject({ exitCode: 0, meaning: 'ok' });
+    expect(journal.verdicts.map((v) => [v.check, v.status])).toEqual([['k6 threshold http_req_failed', 'pass']]);
+    expect(journal.exitCode).toBe(0);
+    const [step] = journal.timeline;
+    expect(step).toMatchObject({ id: 'ptu2-slow', action: 'fleet:latency', target: 'aoai-eastus-ptu2' });
+    expect(step!.clearedAt! - step!.appliedAt!).toBeGreaterThanOrEqual(4000);
+    expect(Date.parse(journal.k6.startedAt!) + 3000).toBeLessThanOrEqual(step!.appliedAt!);
+
+    for (const file of ['journal.json', 'junit.xml', 'k6-samples.json', 'k6-summary.json', 'k6-summary-export.json', 'k6-output.log', 'fleet-ledger.jsonl', 'gateway-logs/ApiManagementGatewayLogs.jsonl', 'gateway-logs/ApiManagementGatewayLlmLog.jsonl']) {
+      expect(existsSync(join(result.runDir, file)), file).toBe(true);
+    }
+    const ledger = readFileSync(join(result.runDir, 'fleet-ledger.jsonl'), 'utf8');
+    expect(ledger).toContain('"label":"ptu2-slow"');
+    // Keys travel to k6 only in its environment: never into the run folder.
+    for (const file of readdirSync(result.runDir, { recursive: true }) as string[]) {
+      const path = join(result.runDir, file);
+      if (statSync(path).isFile()) expect(readFileSync(path, 'utf8'), file).not.toContain('local-user-facing-key');
+    }
+    expect(lines.some((line) => line.includes('applied ptu2-slow'))).toBe(true);
+    for (const region of (journal.target.topology as { regions: { url: string }[] }).regions) expect(await listening(region.url)).toBe(false);
+  });
+
+  it('stops everything when interrupted, and says so in the journal (exit 2)', async () => {
+    const results = mkdtempSync(join(tmpdir(), 'run-results-'));
+    const abort = new AbortController();
+    const result = await runScenario({
+      scenario: 'long',
+      units: 1,
+      k6ConfigFile: configWith({ long: { ...shortPlan, durationSeconds: 120, timeline: [] } }),
+      resultsDir: results,
+      signal: abort.signal,
+      progress: (line) => {
+        if (line.startsWith('running k6')) setTimeout(() => abort.abort(), 3000);
+      },
+    });
+    expect(result.journal.status).toBe('interrupted');
+    expect(result.journal.exitCode).toBe(2);
+    expect(Date.parse(result.journal.endedAt) - Date.parse(result.journal.startedAt)).toBeLessThan(60_000);
+    const topology = result.journal.target.topology as { frontDoor: string; regions: { url: string }[]; fleet: { backends: { endpoint: string }[]; control: string } };
+    for (const url of [topology.frontDoor, ...topology.regions.map((r) => r.url), ...topology.fleet.backends.map((b) => b.endpoint), topology.fleet.control]) {
+      expect(await listening(url), url).toBe(false);
+    }
+    expect(readFileSync(join(result.runDir, 'junit.xml'), 'utf8')).toContain('type="harness"');
+  });
+
+  it('catches an unreachable gateway before k6 starts', async () => {
+    const file = configWith({ calm: { ...shortPlan, timeline: [] } });
+    process.env.SPILLWAY_KEY_USER_FACING ??= 'test-key';
+    process.env.SPILLWAY_KEY_CRITICAL_OPS ??= 'test-key';
+    const result = await runScenario({ scenario: 'calm', units: 1, k6ConfigFile: file, resultsDir: mkdtempSync(join(tmpdir(), 'run-results-')), gatewayUrl: 'http://127.0.0.1:9' });
+    expect(result.journal.status).toBe('incomplete');
+    expect(result.journal.exitCode).toBe(2);
+    expect(result.journal.problem).toMatch(/the gateway at http:\/\/127\.0\.0\.1:9 does not answer its health endpoint .*nothing was sent/);
+    expect(result.journal.k6.startedAt).toBeNull();
+  });
+});

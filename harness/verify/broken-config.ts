@@ -1,0 +1,110 @@
+/**
+ * Copies of the sample APIOps configuration (deploy/apim) broken in exactly one way each, for
+ * the end-to-end drills that show a verifier fails against a gateway broken the way it checks
+ * for (broken-gateways.e2e.test.ts). Each breakage is a small, explicit edit of one file that
+ * models a real-world mistake; an edit that does not find its target throws, so a change to
+ * the sample cannot silently turn a drill into a run of the correct configuration.
+ */
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultGatewayConfigDir } from '../run/run-scenario.ts';
+
+export type Breakage = (configDir: string) => void;
+
+/** A fresh copy of the sample (or `from`) in a temp dir, with `breakage` applied; returns its path. */
+export function brokenConfig(breakage: Breakage, from: string = defaultGatewayConfigDir, parent: string = tmpdir()): string {
+  const dir = join(mkdtempSync(join(parent, 'spillway-broken-')), 'apim');
+  cpSync(from, dir, { recursive: true });
+  breakage(dir);
+  return dir;
+}
+
+function editText(file: string, from: string, to: string): void {
+  const text = readFileSync(file, 'utf8');
+  const count = text.split(from).length - 1;
+  if (count !== 1) throw new Error(`${file}: expected exactly one "${from}" to replace, found ${count}`);
+  writeFileSync(file, text.replace(from, to));
+}
+
+function editJson(file: string, edit: (json: any) => void): void {
+  const json = JSON.parse(readFileSync(file, 'utf8'));
+  edit(json);
+  writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+}
+
+const backendFile = (dir: string, backend: string): string => join(dir, 'backends', backend, 'backendInformation.json');
+const fragmentFile = (dir: string, fragment: string): string => join(dir, 'policy fragments', fragment, 'policy.xml');
+
+/**
+ * The PTU backends of East US have no circuit breaker: a backend deployed from a template
+ * that omitted the `circuitBreaker` block (or a portal edit that dropped it), so a failing
+ * PTU keeps receiving traffic.
+ */
+export const withoutPtuCircuitBreakers: Breakage = (dir) => {
+  for (const backend of ['aoai-eastus-ptu1', 'aoai-eastus-ptu2']) {
+    editJson(backendFile(dir, backend), (json) => {
+      if (!json.properties.circuitBreaker) throw new Error(`${backend} has no circuitBreaker to remove`);
+      delete json.properties.circuitBreaker;
+    });
+  }
+};
+
+/**
+ * The East US PTU breakers trip for 5 s instead of 30 s: a tripDuration typed as PT5S (or
+ * copied from a test environment), so a failing backend is retried long before it recovers.
+ */
+export const shortPtuTripDuration: Breakage = (dir) => {
+  for (const backend of ['aoai-eastus-ptu1', 'aoai-eastus-ptu2']) {
+    editJson(backendFile(dir, backend), (json) => {
+      const rule = json.properties.circuitBreaker.rules[0];
+      if (rule.tripDuration !== 'PT30S') throw new Error(`${backend}: tripDuration is ${String(rule.tripDuration)}, not PT30S`);
+      rule.tripDuration = 'PT5S';
+    });
+  }
+};
+
+/**
+ * The East US pool has PAYG at priority 1 beside the PTU resources: priorities equalised (a
+ * pool written as a plain weighted list), so PAYG takes a weighted share of medium traffic
+ * all the time instead of only the spillover.
+ */
+export const equalPoolPriorities: Breakage = (dir) => {
+  editJson(backendFile(dir, 'aoai-eastus-pool'), (json) => {
+    const payg = json.properties.pool.services.find((s: { id: string }) => s.id === '/backends/aoai-eastus-payg');
+    if (!payg || payg.priority !== 2) throw new Error('aoai-eastus-pool: no PAYG member at priority 2');
+    payg.priority = 1;
+  });
+};
+
+/**
+ * High priority is sent to the full regional pool (PTU then PAYG) instead of the PTU-only
+ * pool: a copy-paste of the medium branch, so high-priority traffic spills over to PAYG.
+ */
+export const highPriorityToFullPool: Breakage = (dir) => {
+  const file = fragmentFile(dir, 'aoai-priority-routing');
+  editText(file, '<set-backend-service backend-id="aoai-westus-ptu-pool" />', '<set-backend-service backend-id="aoai-westus-pool" />');
+  editText(file, '<set-backend-service backend-id="aoai-eastus-ptu-pool" />', '<set-backend-service backend-id="aoai-eastus-pool" />');
+};
+
+/**
+ * The dev/test class's token limit is 2,000 tokens per minute instead of 1,000: a budget
+ * doubled in the policy (a typo, or a temporary raise never reverted) while the agreed
+ * consumer budget stays 1,000.
+ */
+export const doubledDevTestTokenLimit: Breakage = (dir) => {
+  editText(fragmentFile(dir, 'aoai-consumer-token-limit'), 'tokens-per-minute="1000"', 'tokens-per-minute="2000"');
+};
+
+/**
+ * The front door's health probes take 8 samples instead of 4 while still requiring 3
+ * successes: a larger sample size chosen "for stability", so a dead origin needs 6 failed
+ * probes instead of 2 before it is removed and clients see errors for longer.
+ */
+export const slowFrontDoorDetection: Breakage = (dir) => {
+  editJson(join(dir, 'emulator.json'), (json) => {
+    if (json.frontDoor.sampleSize !== 4 || json.frontDoor.successfulSamplesRequired !== 3) throw new Error('emulator.json: frontDoor is not sampleSize 4 / successfulSamplesRequired 3');
+    json.frontDoor.sampleSize = 8;
+    json.frontDoor.successfulSamplesRequired = 3;
+  });
+};

@@ -1,0 +1,278 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultGatewayConfigDir, defaultK6ConfigFile, runScenario, type RunResult } from '../run/run-scenario.ts';
+import { inspectTool } from '../tools/resolve-tool.ts';
+import { k6Spec } from '../tools/tool-specs.ts';
+import {
+  brokenConfig,
+  doubledDevTestTokenLimit,
+  equalPoolPriorities,
+  highPriorityToFullPool,
+  shortPtuTripDuration,
+  slowFrontDoorDetection,
+  withoutPtuCircuitBreakers,
+  type Breakage,
+} from './broken-config.ts';
+import type { Verdict } from './verdict.ts';
+
+/**
+ * Spillway's rule: a verifier counts only once it is shown to fail against a gateway broken in
+ * exactly the way it checks for. Each drill runs the whole stack (runScenario: real k6, the mock
+ * fleet, the gateway emulator, the front door) with a short plan, once against the sample
+ * (deploy/apim: the check passes) and once against a copy broken in one way
+ * (broken-config.ts: the check fails). The broken gateway's expectations still come from the
+ * sample (`expectationsConfigDir`): a breakage must not move the goalposts.
+ *
+ * Runs are short (30-65 s, latency scale 0.1-0.2, lowered PTU capacity) and their rates tiny,
+ * so a few run side by side (SPILLWAY_E2E_CONCURRENCY, default 3); bundling and k6's start are
+ * serialised, since a sample run and its broken runs bundle the same dist/scenarios/<plan>.js. The run folders are in
+ * a temp dir, printed with every failing assertion.
+ */
+const inspection = await inspectTool(k6Spec);
+if (inspection.status === 'missing') {
+  process.stdout.write(`broken-gateways.e2e.test.ts skipped: k6 ${inspection.wantedVersion} is not provisioned (${inspection.reasons.join('; ')}); run: npx spillway tools install\n`);
+}
+
+const baseConfig = JSON.parse(readFileSync(defaultK6ConfigFile, 'utf8')) as { consumers: unknown };
+const chat = (words: number, maxTokens: number) => ({ promptWords: { kind: 'fixed', value: words }, maxTokens: { kind: 'fixed', value: maxTokens } });
+
+/**
+ * The drills' plans; each serves one sample run and one or more broken runs. They are named
+ * after the scenario scripts that run them: a plan naming another script (`script`) is
+ * refused by the script, which checks the plan's name against its own.
+ */
+const plans = {
+  // A PTU backend answers 500 for 8 s from t+3 s; its breaker (3 in 10 s, 30 s) trips around
+  // t+3 s and must keep it silent until about t+33 s; 7 s are left to see traffic resume.
+  'circuit-breaker': {
+    description: 'Medium traffic; aoai-eastus-ptu1 answers 500 for 8 s.',
+    durationSeconds: 40,
+    traffic: [{ consumer: 'user-facing', ratePerUnit: 2, ...chat(30, 40) }],
+    timeline: [{ id: 'ptu1-fails', at: 3, for: 8, fleet: { kind: 'status', status: 500, target: { backend: 'aoai-eastus-ptu1' } } }],
+    verifiers: ['circuit-breaker'],
+    fleet: { latencyScale: 0.2 },
+  },
+  // About 14,000 TPM of medium and 3,500 of high (≈117 tokens a request) against 14,000 TPM of
+  // PTU: the sample saturates PTU and spills medium (and only medium) to PAYG. With PAYG at
+  // priority 1 it takes about half of medium, PTU then runs at ~75% and never refuses, so
+  // PAYG traffic is unjustified. With high in the full pool, high reaches PAYG whenever both
+  // PTU breakers are open (about a fifth of the time under this saturation).
+  spillover: {
+    description: 'Medium over PTU capacity, some high and low.',
+    durationSeconds: 40,
+    traffic: [
+      { consumer: 'user-facing', ratePerUnit: 2, ...chat(40, 80) },
+      { consumer: 'critical-ops', ratePerUnit: 0.5, ...chat(40, 80) },
+      { consumer: 'batch', ratePerUnit: 0.15, ...chat(40, 80) },
+    ],
+    verifiers: ['spillover', 'priority'],
+    fleet: { latencyScale: 0.2, capacityTpm: { 'ptu:gpt-4o': 7000 } },
+  },
+  // dev-test (1,000 TPM in k6.config.json) offers about 3,000 TPM as medium (so the low
+  // priority call limit does not mask the budget) for 65 s: one full 60 s window.
+  'token-limit': {
+    description: 'dev-test above its 1,000 TPM budget for a minute.',
+    durationSeconds: 65,
+    traffic: [{ consumer: 'dev-test', priority: 'medium', ratePerUnit: 0.4, ...chat(40, 120) }],
+    verifiers: ['token-limit'],
+    fleet: { latencyScale: 0.1 },
+  },
+  // East US is down for 16 s from t+4 s. The sample's probes (every 2 s, 3 of 4 required)
+  // remove it within 2 failed probes + a timeout (6 s); with 8 samples it takes 6 (14 s).
+  failover: {
+    description: 'The primary region is down for 16 s.',
+    durationSeconds: 32,
+    traffic: [{ consumer: 'user-facing', ratePerUnit: 3, ...chat(20, 20) }],
+    timeline: [{ id: 'primary-region-down', at: 4, for: 16, regionDown: { region: 'East US' } }],
+    verifiers: ['failover'],
+    fleet: { latencyScale: 0.2 },
+  },
+} as const;
+type PlanName = keyof typeof plans;
+
+const work = mkdtempSync(join(tmpdir(), 'spillway-broken-gateways-'));
+const resultsDir = join(work, 'results');
+const k6ConfigFile = join(work, 'k6.config.json');
+writeFileSync(k6ConfigFile, JSON.stringify({ consumers: baseConfig.consumers, scenarios: plans }, null, 2));
+
+interface Drill {
+  plan: PlanName;
+  /** Absent: the sample as shipped. */
+  breakage?: Breakage;
+}
+const drills = {
+  'sample/breaker': { plan: 'circuit-breaker' },
+  'no-breaker/breaker': { plan: 'circuit-breaker', breakage: withoutPtuCircuitBreakers },
+  'short-trip/breaker': { plan: 'circuit-breaker', breakage: shortPtuTripDuration },
+  'sample/routing': { plan: 'spillover' },
+  'equal-priorities/routing': { plan: 'spillover', breakage: equalPoolPriorities },
+  'high-to-pool/routing': { plan: 'spillover', breakage: highPriorityToFullPool },
+  'sample/token-limit': { plan: 'token-limit' },
+  'doubled-limit/token-limit': { plan: 'token-limit', breakage: doubledDevTestTokenLimit },
+  'sample/failover': { plan: 'failover' },
+  'slow-probes/failover': { plan: 'failover', breakage: slowFrontDoorDetection },
+} satisfies Record<string, Drill>;
+type DrillName = keyof typeof drills;
+
+/** A tiny semaphore: at most `limit` runs at once, and one at a time between bundling and k6's start. */
+function limiter(limit: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const acquire = async (): Promise<void> => {
+    if (active < limit) {
+      active++;
+      return;
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else active--;
+  };
+  return { acquire, release };
+}
+const concurrency = Math.max(1, Number(process.env.SPILLWAY_E2E_CONCURRENCY ?? 3) || 3);
+const slots = limiter(concurrency);
+const startLock = limiter(1);
+
+const started = new Map<DrillName, Promise<RunResult>>();
+const fileStarted = Date.now();
+
+/** Starts a drill's run (once) and returns it; every drill is started as soon as the file loads. */
+function run(name: DrillName): Promise<RunResult> {
+  let result = started.get(name);
+  if (!result) {
+    const drill: Drill = drills[name];
+    result = (async () => {
+      await slots.acquire();
+      try {
+        const gatewayConfigDir = drill.breakage ? brokenConfig(drill.breakage, defaultGatewayConfigDir, work) : defaultGatewayConfigDir;
+        await startLock.acquire();
+        let locked = true;
+        const unlock = (): void => {
+          if (locked) {
+            locked = false;
+            startLock.release();
+          }
+        };
+        try {
+          const t0 = Date.now();
+          const res = await runScenario({
+            scenario: drill.plan,
+            units: 1,
+            k6ConfigFile,
+            gatewayConfigDir,
+            expectationsConfigDir: defaultGatewayConfigDir,
+            resultsDir: join(resultsDir, name.replace('/', '--')),
+            seed: 7,
+            // k6 reads the bundle as it starts: hold the next run's bundling back a moment.
+            onLoadPhase: (edge) => {
+              if (edge === 'start') setTimeout(unlock, 3_000);
+            },
+          });
+          process.stdout.write(`[e2e] ${name}: ${res.journal.status} in ${((Date.now() - t0) / 1000).toFixed(0)} s (${((Date.now() - fileStarted) / 1000).toFixed(0)} s into the file), ${res.runDir}\n`);
+          return res;
+        } finally {
+          unlock();
+        }
+      } finally {
+        slots.release();
+      }
+    })();
+    started.set(name, result);
+  }
+  return result;
+}
+
+function describeVerdict(v: Verdict): string {
+  return `${v.check}: ${v.status}\n  expected: ${v.expected}\n  measured: ${v.measured}\n  tolerance: ${v.tolerance}\n  ${v.explanation}`;
+}
+
+/**
+ * The verdicts whose check starts with one of `prefixes`, from a completed run. The assertion
+ * message carries the run folder and every verdict of the run.
+ */
+function verdictsOf(result: RunResult, prefixes: string[]): Verdict[] {
+  const context = `run ${result.runDir} (${result.journal.status}${result.journal.problem ? `: ${result.journal.problem}` : ''})`;
+  expect(result.journal.status, `${context}\n${result.journal.verdicts.map(describeVerdict).join('\n')}`).toBe('completed');
+  const found = result.journal.verdicts.filter((v) => prefixes.some((p) => v.check.startsWith(p)));
+  expect(found.length, `${context}: no verdict named ${prefixes.join(' or ')}; verdicts: ${result.journal.verdicts.map((v) => `${v.check} ${v.status}`).join(', ')}`).toBeGreaterThan(0);
+  return found;
+}
+
+/** Every verdict matching a prefix passes. */
+async function expectPass(name: DrillName, prefixes: string[]): Promise<void> {
+  const result = await run(name);
+  for (const v of verdictsOf(result, prefixes)) {
+    expect(v.status, `${name}: a correct configuration should pass (run ${result.runDir})\n${describeVerdict(v)}`).toBe('pass');
+  }
+}
+
+/** Some verdict matching a prefix fails; returns the failing ones. */
+async function expectFail(name: DrillName, prefixes: string[]): Promise<Verdict[]> {
+  const result = await run(name);
+  const found = verdictsOf(result, prefixes);
+  const failing = found.filter((v) => v.status === 'fail');
+  expect(failing.length, `${name}: the broken gateway should fail ${prefixes.join(' or ')} (run ${result.runDir})\n${found.map(describeVerdict).join('\n')}`).toBeGreaterThan(0);
+  for (const v of failing) process.stdout.write(`[e2e] ${name}: caught by ${v.check}: ${v.measured}\n`);
+  return failing;
+}
+
+const e2e = describe.skipIf(inspection.status === 'missing');
+// Runs take 30-65 s each, a few at a time; a test may wait for the runs queued before its own.
+const timeout = 15 * 60_000;
+
+e2e('verifiers against broken gateways (real k6, fleet, gateway emulator, front door)', () => {
+  // Queue every run at once (the limiter runs a few at a time), in the order the tests read them.
+  beforeAll(() => {
+    for (const name of Object.keys(drills) as DrillName[]) void run(name).catch(() => undefined);
+  });
+  afterAll(() => {
+    process.stdout.write(`[e2e] broken-gateways: ${((Date.now() - fileStarted) / 1000).toFixed(0)} s, run folders in ${resultsDir}\n`);
+  });
+
+  describe('circuit breaker', () => {
+    it('the sample passes opens-after-count and stays-open with a PTU answering 500', { timeout }, async () => {
+      await expectPass('sample/breaker', ['circuit-breaker.opens-after-count', 'circuit-breaker.stays-open']);
+    });
+    it('PTU backends without a breaker fail opens-after-count or stays-open', { timeout }, async () => {
+      await expectFail('no-breaker/breaker', ['circuit-breaker.opens-after-count', 'circuit-breaker.stays-open']);
+    });
+    it('a 5 s trip where 30 s is configured fails stays-open', { timeout }, async () => {
+      await expectFail('short-trip/breaker', ['circuit-breaker.stays-open']);
+    });
+  });
+
+  describe('spillover and priority routing', () => {
+    it('the sample passes payg-only-under-pressure and high-ptu-only under PTU saturation', { timeout }, async () => {
+      await expectPass('sample/routing', ['spillover.payg-only-under-pressure', 'priority.high-ptu-only']);
+    });
+    it('PAYG at the PTU priority in the pool fails spillover.payg-only-under-pressure', { timeout }, async () => {
+      await expectFail('equal-priorities/routing', ['spillover.payg-only-under-pressure']);
+    });
+    it('high priority sent to the full pool fails priority.high-ptu-only', { timeout }, async () => {
+      await expectFail('high-to-pool/routing', ['priority.high-ptu-only']);
+    });
+  });
+
+  describe('token limit', () => {
+    it('the sample passes admitted-within-limit for dev-test above its budget', { timeout }, async () => {
+      await expectPass('sample/token-limit', ['token-limit.admitted-within-limit']);
+    });
+    it('a doubled dev-test limit fails admitted-within-limit', { timeout }, async () => {
+      await expectFail('doubled-limit/token-limit', ['token-limit.admitted-within-limit']);
+    });
+  });
+
+  describe('failover', () => {
+    it('the sample passes error-window when the primary region goes down', { timeout }, async () => {
+      await expectPass('sample/failover', ['failover.error-window']);
+    });
+    it('front door probes that take 8 samples fail error-window', { timeout }, async () => {
+      await expectFail('slow-probes/failover', ['failover.error-window']);
+    });
+  });
+});
