@@ -1,38 +1,10 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { exitOf, refused, spillway } from './cli-test-support.ts';
 import { checkGatewayConfig, sampleConfigDir } from './gateway-command.ts';
-
-const bin = fileURLToPath(new URL('../../bin/spillway.js', import.meta.url));
-
-function spillway(args: string[]): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [bin, ...args], { stdio: 'pipe' });
-}
-
-function exitOf(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
-
-function refused(endpoint: string): Promise<boolean> {
-  const url = new URL(endpoint);
-  return new Promise((resolve) => {
-    const socket = connect(Number(url.port), url.hostname);
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
-}
 
 interface GatewayDescription {
   frontDoor: string;

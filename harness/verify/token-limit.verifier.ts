@@ -333,7 +333,11 @@ function remainingTokens(evidence: RunEvidence, expectations: Expectations, byKe
   };
 }
 
-/** The fixed UTC window of a token-quota period containing `t` (the policy's calendar windows). */
+/**
+ * The fixed UTC window of a token-quota period containing `t` (the policy's calendar windows).
+ * Deliberately not imported from the emulator's limits: the verifier is the oracle, and an
+ * oracle that shared the gateway's own window code would agree with a bug in it.
+ */
 export function quotaWindow(period: TokenQuotaPeriod, t: number): { start: number; end: number } {
   const d = new Date(t);
   const y = d.getUTCFullYear();
