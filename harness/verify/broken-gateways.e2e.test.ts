@@ -39,9 +39,8 @@ const baseConfig = JSON.parse(readFileSync(defaultK6ConfigFile, 'utf8')) as { co
 const chat = (words: number, maxTokens: number) => ({ promptWords: { kind: 'fixed', value: words }, maxTokens: { kind: 'fixed', value: maxTokens } });
 
 /**
- * The drills' plans; each serves one sample run and one or more broken runs. They are named
- * after the scenario scripts that run them: a plan naming another script (`script`) is
- * refused by the script, which checks the plan's name against its own.
+ * The drills' plans, named after the scenario scripts that run them; each serves one sample run
+ * and one or more broken runs.
  */
 const plans = {
   // A PTU backend answers 500 for 8 s from t+3 s; its breaker (3 in 10 s, 30 s) trips around
@@ -55,10 +54,13 @@ const plans = {
     fleet: { latencyScale: 0.2 },
   },
   // About 14,000 TPM of medium and 3,500 of high (≈117 tokens a request) against 14,000 TPM of
-  // PTU: the sample saturates PTU and spills medium (and only medium) to PAYG. With PAYG at
-  // priority 1 it takes about half of medium, PTU then runs at ~75% and never refuses, so
-  // PAYG traffic is unjustified. With high in the full pool, high reaches PAYG whenever both
-  // PTU breakers are open (about a fifth of the time under this saturation).
+  // PTU: the sample saturates PTU now and then. At t+22 s both PTU resources answer 429 with
+  // Retry-After 5 s for 8 s, so their breakers (acceptRetryAfter) are open together and the
+  // pool must spill medium (and only medium) to PAYG: the sample's PAYG traffic is then
+  // never vacuous, and high sent to the full pool reliably reaches PAYG (saturation alone
+  // sent 1 high request of 26 there, too few to rely on). With PAYG at priority 1, PAYG takes
+  // about half of medium all the time, PTU runs at ~75% and never refuses before the fault,
+  // so most PAYG traffic is unjustified.
   spillover: {
     description: 'Medium over PTU capacity, some high and low.',
     durationSeconds: 40,
@@ -66,6 +68,10 @@ const plans = {
       { consumer: 'user-facing', ratePerUnit: 2, ...chat(40, 80) },
       { consumer: 'critical-ops', ratePerUnit: 0.5, ...chat(40, 80) },
       { consumer: 'batch', ratePerUnit: 0.15, ...chat(40, 80) },
+    ],
+    timeline: [
+      { id: 'ptu1-throttles', at: 22, for: 8, fleet: { kind: 'status', status: 429, retryAfterSeconds: 5, target: { backend: 'aoai-eastus-ptu1' } } },
+      { id: 'ptu2-throttles', at: 22, for: 8, fleet: { kind: 'status', status: 429, retryAfterSeconds: 5, target: { backend: 'aoai-eastus-ptu2' } } },
     ],
     verifiers: ['spillover', 'priority'],
     fleet: { latencyScale: 0.2, capacityTpm: { 'ptu:gpt-4o': 7000 } },
@@ -187,6 +193,12 @@ function run(name: DrillName): Promise<RunResult> {
   return result;
 }
 
+/** Ledger records of a completed run matching `keep` (the fleet's ground truth). */
+function ledgerRecords(result: RunResult, keep: (r: { type: string; kind?: string; priority?: string | null }) => boolean): number {
+  const text = readFileSync(join(result.runDir, result.journal.evidence.ledger ?? 'fleet-ledger.jsonl'), 'utf8');
+  return text.split('\n').filter((line) => line.trim() !== '' && keep(JSON.parse(line) as { type: string })).length;
+}
+
 function describeVerdict(v: Verdict): string {
   return `${v.check}: ${v.status}\n  expected: ${v.expected}\n  measured: ${v.measured}\n  tolerance: ${v.tolerance}\n  ${v.explanation}`;
 }
@@ -249,6 +261,9 @@ e2e('verifiers against broken gateways (real k6, fleet, gateway emulator, front 
   describe('spillover and priority routing', () => {
     it('the sample passes payg-only-under-pressure and high-ptu-only under PTU saturation', { timeout }, async () => {
       await expectPass('sample/routing', ['spillover.payg-only-under-pressure', 'priority.high-ptu-only']);
+      // Not a vacuous pass: the pool did spill medium to PAYG, and high was sent while it did.
+      const result = await run('sample/routing');
+      expect(ledgerRecords(result, (r) => r.type === 'request' && r.kind === 'payg' && r.priority === 'medium'), `no medium request reached PAYG in ${result.runDir}`).toBeGreaterThan(0);
     });
     it('PAYG at the PTU priority in the pool fails spillover.payg-only-under-pressure', { timeout }, async () => {
       await expectFail('equal-priorities/routing', ['spillover.payg-only-under-pressure']);
