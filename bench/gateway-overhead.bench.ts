@@ -1,7 +1,7 @@
 /**
  * Gateway overhead benchmark (not a test): real k6 drives non-streaming chat completions at
  * zero modeled latency, side by side in one run, against
- *   direct   one fleet backend, no gateway;
+ *   direct   one fleet backend, no gateway (the fleet runs in its own process);
  *   emulator the East US gateway instance running the sample configuration (deploy/apim):
  *            region-aware priority routing, the backend pool with its breakers, retry, the
  *            per-subscription token limit, managed identity and token metrics all active;
@@ -27,8 +27,8 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startFleet } from '../mocks/aoai/fleet.ts';
-import { parseTopology } from '../mocks/aoai/topology.ts';
+import { createInterface } from 'node:readline';
+import type { FleetDescription } from '../mocks/aoai/fleet.ts';
 import { loadGatewayConfig } from '../mocks/apim/config/index.ts';
 import { startGateway } from '../mocks/apim/gateway/gateway.ts';
 import { driveWithK6, meanOf, type Phase } from './k6-drive.ts';
@@ -100,7 +100,11 @@ async function main(): Promise<void> {
   // The default topology's resource names (the sample's backend URLs name them), with
   // capacities no benchmark reaches and no modeled latency.
   const names = ['aoai-eastus-ptu1', 'aoai-eastus-ptu2', 'aoai-eastus-payg', 'aoai-westus-ptu1', 'aoai-westus-ptu2', 'aoai-westus-payg'];
-  const topology = parseTopology(
+  // The fleet runs in its own process (`spillway fleet up`), as nginx does: each proxy's
+  // process then does only its own work.
+  const topologyFile = join(work, 'topology.json');
+  writeFileSync(
+    topologyFile,
     JSON.stringify({
       seed: 1,
       latencyScale: 0,
@@ -111,10 +115,10 @@ async function main(): Promise<void> {
         deployments: [{ name: 'gpt-4o', model: 'gpt-4o', capacityTpm: name.endsWith('payg') ? 1_000_000_000 : 1_000_000_000, ...(name.endsWith('payg') ? { rpm: 100_000_000 } : {}) }],
       })),
     }),
-    'bench',
   );
-  const fleet = await startFleet({ topology, ledgerPath: join(work, 'ledger.jsonl') });
-  const endpoints = new Map(fleet.describe().backends.map((b) => [b.name, b.endpoint]));
+  const fleetProcess = spawn(process.execPath, [join(repo, 'bin', 'spillway.js'), 'fleet', 'up', '--json', '--topology', topologyFile, '--ledger', join(work, 'ledger.jsonl')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const fleetLine = await new Promise<string>((resolve) => createInterface({ input: fleetProcess.stdout }).once('line', resolve));
+  const endpoints = new Map((JSON.parse(fleetLine) as FleetDescription).backends.map((b) => [b.name, b.endpoint]));
   const gateway = await startGateway({ config: loadGatewayConfig(benchConfigDir(work)), fleetEndpoints: endpoints, logsDir: join(work, 'logs'), seed: 1 });
   const direct = endpoints.get('aoai-eastus-ptu1')!;
   const nginx = await startNginx(work, Number(new URL(direct).port));
@@ -138,7 +142,7 @@ async function main(): Promise<void> {
   } finally {
     nginx.stop();
     await gateway.close();
-    await fleet.close();
+    fleetProcess.kill('SIGINT');
   }
 
   const summary = (target: string) => ({ rps: meanOf(phases, target, 'rps'), p50Ms: meanOf(phases, target, 'p50'), p99Ms: meanOf(phases, target, 'p99') });

@@ -22,9 +22,10 @@ export interface GatewayLogSink {
 
 const keep = 10_000;
 
+/** Keeps at least the newest `keep` rows; trims in batches so a push stays O(1) amortised. */
 function pushBounded<T>(list: T[], item: T): void {
   list.push(item);
-  if (list.length > keep) list.splice(0, list.length - keep);
+  if (list.length >= keep * 2) list.splice(0, list.length - keep);
 }
 
 export function createGatewayLogSink(dir: string | null): GatewayLogSink {
