@@ -7,47 +7,27 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type RunningFleet } from '../../aoai/fleet.ts';
+import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../aoai/ledger.ts';
-import { defaultTopologyPath, loadTopologyFile } from '../../aoai/topology.ts';
 import { loadGatewayConfig } from '../config/index.ts';
+import { useDefaultFleet } from './default-fleet-fixture.ts';
 import { startGateway, type RunningGateway } from './gateway.ts';
-import { policy, removeTestConfigs, TEST_KEYS, writeTestConfig } from './test-config.ts';
+import { policy, TEST_KEYS, writeTestConfig } from './test-config.ts';
 import { gatewayLogColumns, gatewayLogTable, llmLogColumns, llmLogTable, type GatewayLogRow, type LlmLogRow, type LogColumnType } from './gateway-log-schema.ts';
 
 const CHAT = '/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21';
 
-let fleet: RunningFleet;
-let endpoints: Map<string, string>;
-const gateways: RunningGateway[] = [];
 const dirs: string[] = [];
+const shared = useDefaultFleet(14, { cleanup: () => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }); } });
 
-beforeAll(async () => {
-  const topology = loadTopologyFile(defaultTopologyPath);
-  topology.latencyScale = 0;
-  topology.seed = 14;
-  fleet = await startFleet({ topology });
-  endpoints = new Map(fleet.describe().backends.map((b) => [b.name, b.endpoint]));
-});
-
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-});
-
-afterAll(async () => {
-  await fleet?.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  removeTestConfigs();
-});
 
 async function sampleGateway(): Promise<{ gateway: RunningGateway; logsDir: string }> {
   const config = loadGatewayConfig('deploy/apim');
   delete config.frontDoor;
   const logsDir = mkdtempSync(join(tmpdir(), 'spillway-gw-logs-'));
   dirs.push(logsDir);
-  const gateway = await startGateway({ config, fleetEndpoints: endpoints, logsDir, seed: 3 });
-  gateways.push(gateway);
+  const gateway = await startGateway({ config, fleetEndpoints: shared.endpoints, logsDir, seed: 3 });
+  shared.gateways.push(gateway);
   return { gateway, logsDir };
 }
 
@@ -74,7 +54,7 @@ async function chat(base: string, key: string | null, options: { body?: unknown;
 }
 
 function requestsSince(seq: number): RequestRecord[] {
-  return fleet.ledger.read(seq, 10_000).records.filter((r): r is RequestRecord => r.type === 'request');
+  return shared.fleet.ledger.read(seq, 10_000).records.filter((r): r is RequestRecord => r.type === 'request');
 }
 
 /** Checks a row against its table's declared columns: every key, nothing else, each of its type or null. */
@@ -134,7 +114,7 @@ describe('ApiManagementGatewayLogs', () => {
     const { gateway } = await sampleGateway();
     const base = gateway.instance('East US').url;
     for (let i = 0; i < 6; i++) {
-      const before = fleet.ledger.lastSeq;
+      const before = shared.fleet.ledger.lastSeq;
       const content = `request ${i}`;
       const body = JSON.stringify({ messages: [{ role: 'user', content }] });
       const answer = await chat(base, 'local-user-facing-key', { completion: 3 + i, content });
@@ -170,7 +150,7 @@ describe('ApiManagementGatewayLogs', () => {
   it('a gateway-answered 429 has no backend columns and records the limit as the last error', async () => {
     const { gateway } = await sampleGateway();
     const base = gateway.instance('West US').url;
-    const before = fleet.ledger.lastSeq;
+    const before = shared.fleet.ledger.lastSeq;
     const answer = await chat(base, 'local-dev-test-key', { content: Array.from({ length: 1200 }, () => 'the').join(' ') });
     expect(answer.status).toBe(429);
     expect(requestsSince(before)).toEqual([]);
@@ -225,12 +205,12 @@ describe('RequestSize', () => {
           </choose>`,
       }),
     });
-    const gateway = await startGateway({ config, fleetEndpoints: endpoints, logsDir: null });
-    gateways.push(gateway);
+    const gateway = await startGateway({ config, fleetEndpoints: shared.endpoints, logsDir: null });
+    shared.gateways.push(gateway);
     const body = JSON.stringify({ messages: [{ role: 'user', content: 'sized' }] });
     const cases: Record<string, string>[] = [{ 'x-replace': '1' }, {}];
     for (const headers of cases) {
-      const before = fleet.ledger.lastSeq;
+      const before = shared.fleet.ledger.lastSeq;
       const response = await fetch(`${gateway.instances[0]!.url}${CHAT}`, { method: 'POST', headers: { 'api-key': TEST_KEYS.s1, 'content-type': 'application/json', ...headers }, body });
       // The backend got the replaced (or, once read, empty) body and refused it.
       expect(response.status).toBe(400);
@@ -247,10 +227,10 @@ describe('ApiManagementGatewayLlmLog', () => {
     const east = gateway.instance('East US').url;
     const west = gateway.instance('West US').url;
 
-    let before = fleet.ledger.lastSeq;
+    let before = shared.fleet.ledger.lastSeq;
     const buffered = await chat(east, 'local-critical-ops-key', { completion: 8 });
     const bufferedRecord = requestsSince(before)[0]!;
-    before = fleet.ledger.lastSeq;
+    before = shared.fleet.ledger.lastSeq;
     const streamed = await chat(west, 'local-batch-key', { completion: 13, stream: true });
     const streamedRecord = requestsSince(before)[0]!;
     expect([buffered.status, streamed.status]).toEqual([200, 200]);
@@ -300,7 +280,7 @@ describe('log files', () => {
     const base = gateway.instance('East US').url;
     expect((await chat(base, 'local-user-facing-key', { completion: 6 })).status).toBe(200);
     expect((await chat(base, null)).status).toBe(401);
-    gateways.splice(gateways.indexOf(gateway), 1);
+    shared.gateways.splice(shared.gateways.indexOf(gateway), 1);
     await gateway.close();
 
     const read = (name: string): unknown[] =>

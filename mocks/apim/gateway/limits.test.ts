@@ -3,39 +3,20 @@
  * so windows and Retry-After values are exact: T0 is 00:10:00 UTC, which is also the start of
  * a 5-minute quota window (quota windows count from 0001-01-01T00:00:00Z).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type RunningFleet } from '../../aoai/fleet.ts';
+import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../aoai/ledger.ts';
-import { defaultTopologyPath, loadTopologyFile } from '../../aoai/topology.ts';
 import { ManualClock } from '../../shared/clock.ts';
 import { loadGatewayConfig } from '../config/index.ts';
 import type { GatewayConfig } from '../config/types.ts';
+import { useDefaultFleet } from './default-fleet-fixture.ts';
 import { startGateway, type RunningGateway } from './gateway.ts';
-import { policy, removeTestConfigs, TEST_KEYS, writeTestConfig, type TestConfigOptions } from './test-config.ts';
+import { policy, TEST_KEYS, writeTestConfig, type TestConfigOptions } from './test-config.ts';
 
 const T0 = Date.UTC(2030, 0, 1, 0, 10, 0);
 const CHAT = '/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21';
 
-let fleet: RunningFleet;
-let endpoints: Map<string, string>;
-const gateways: RunningGateway[] = [];
+const shared = useDefaultFleet(12);
 
-beforeAll(async () => {
-  const topology = loadTopologyFile(defaultTopologyPath);
-  topology.latencyScale = 0;
-  topology.seed = 12;
-  fleet = await startFleet({ topology });
-  endpoints = new Map(fleet.describe().backends.map((b) => [b.name, b.endpoint]));
-});
-
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-});
-
-afterAll(async () => {
-  await fleet?.close();
-  removeTestConfigs();
-});
 
 async function start(options: TestConfigOptions, clock: ManualClock): Promise<string> {
   const { config } = writeTestConfig({ serviceUrl: 'https://aoai-eastus-payg.openai.azure.com/openai', ...options });
@@ -44,8 +25,8 @@ async function start(options: TestConfigOptions, clock: ManualClock): Promise<st
 }
 
 async function startWith(config: GatewayConfig, clock: ManualClock): Promise<RunningGateway> {
-  const gateway = await startGateway({ config, fleetEndpoints: endpoints, logsDir: null, clock });
-  gateways.push(gateway);
+  const gateway = await startGateway({ config, fleetEndpoints: shared.endpoints, logsDir: null, clock });
+  shared.gateways.push(gateway);
   return gateway;
 }
 
@@ -277,7 +258,7 @@ describe('the sample (deploy/apim) low-priority rate limit', () => {
     const clock = new ManualClock(T0);
     const gateway = await startWith(config, clock);
     const base = gateway.instance('East US').url;
-    const before = fleet.ledger.lastSeq;
+    const before = shared.fleet.ledger.lastSeq;
 
     const statuses: number[] = [];
     for (let i = 0; i < 10; i++) {
@@ -292,7 +273,7 @@ describe('the sample (deploy/apim) low-priority rate limit', () => {
     expect(limited.headers.get('retry-after')).toBe('40');
     expect(limited.text).toBe(rateLimitedBody(40));
 
-    const records = fleet.ledger.read(before, 1000).records.filter((r): r is RequestRecord => r.type === 'request');
+    const records = shared.fleet.ledger.read(before, 1000).records.filter((r): r is RequestRecord => r.type === 'request');
     expect(records).toHaveLength(10);
     expect(records.every((r) => r.priority === 'low' && r.subscription === 'batch' && r.backend === 'aoai-eastus-payg' && r.status === 200)).toBe(true);
 
@@ -301,7 +282,7 @@ describe('the sample (deploy/apim) low-priority rate limit', () => {
     // An explicit high priority is routed to the PTU pool, without the low-priority limit.
     const high = await call(base, 'local-batch-key', { headers: { 'X-Priority': 'high' } });
     expect(high.status).toBe(200);
-    const last = fleet.ledger.read(before, 1000).records.filter((r): r is RequestRecord => r.type === 'request').at(-1)!;
+    const last = shared.fleet.ledger.read(before, 1000).records.filter((r): r is RequestRecord => r.type === 'request').at(-1)!;
     expect(last.priority).toBe('high');
     expect(last.backend).toMatch(/^aoai-eastus-ptu[12]$/);
   });

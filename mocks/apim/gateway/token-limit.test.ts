@@ -7,40 +7,21 @@
  * fleet's x-fleet-completion-tokens header, and the gateway runs on a ManualClock so windows,
  * Retry-After values and quota periods are exact.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { startFleet, type RunningFleet } from '../../aoai/fleet.ts';
 import type { RequestRecord } from '../../aoai/ledger.ts';
-import { defaultTopologyPath, loadTopologyFile } from '../../aoai/topology.ts';
 import { ManualClock } from '../../shared/clock.ts';
 import { loadGatewayConfig } from '../config/index.ts';
 import type { GatewayConfig } from '../config/types.ts';
+import { useDefaultFleet } from './default-fleet-fixture.ts';
 import { startGateway, type RunningGateway } from './gateway.ts';
-import { policy, removeTestConfigs, TEST_KEYS, writeTestConfig, type TestConfigOptions } from './test-config.ts';
+import { policy, TEST_KEYS, writeTestConfig, type TestConfigOptions } from './test-config.ts';
 
 const T0 = Date.UTC(2030, 0, 1, 0, 10, 0);
 const CHAT = '/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21';
 
-let fleet: RunningFleet;
-let endpoints: Map<string, string>;
-const gateways: RunningGateway[] = [];
+const shared = useDefaultFleet(11);
 
-beforeAll(async () => {
-  const topology = loadTopologyFile(defaultTopologyPath);
-  topology.latencyScale = 0;
-  topology.seed = 11;
-  fleet = await startFleet({ topology });
-  endpoints = new Map(fleet.describe().backends.map((b) => [b.name, b.endpoint]));
-});
-
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-});
-
-afterAll(async () => {
-  await fleet?.close();
-  removeTestConfigs();
-});
 
 // ---- helpers ---------------------------------------------------------------------------------
 
@@ -59,8 +40,8 @@ async function start(options: TestConfigOptions, clock: ManualClock | null = new
 }
 
 async function startWith(config: GatewayConfig, clock: ManualClock | null): Promise<RunningGateway> {
-  const gateway = await startGateway({ config, fleetEndpoints: endpoints, logsDir: null, ...(clock ? { clock } : {}) });
-  gateways.push(gateway);
+  const gateway = await startGateway({ config, fleetEndpoints: shared.endpoints, logsDir: null, ...(clock ? { clock } : {}) });
+  shared.gateways.push(gateway);
   return gateway;
 }
 
@@ -104,7 +85,7 @@ function streamedText(sse: string): string {
 }
 
 function ledgerRecords(after: number): RequestRecord[] {
-  return fleet.ledger.read(after, 10_000).records.filter((r): r is RequestRecord => r.type === 'request');
+  return shared.fleet.ledger.read(after, 10_000).records.filter((r): r is RequestRecord => r.type === 'request');
 }
 
 function tokenLimit(attributes: string, element = 'llm-token-limit'): string {
@@ -125,7 +106,7 @@ describe('tokens-per-minute', () => {
     const content = 'How many tokens does this sentence take?';
     const p = promptTokens(userMessage(content));
     const c = 100;
-    const before = fleet.ledger.lastSeq;
+    const before = shared.fleet.ledger.lastSeq;
 
     const first = await chat(base, { key: TEST_KEYS.s1, content, completion: c });
     expect(first.status).toBe(200);
@@ -239,7 +220,7 @@ describe('estimate-prompt-tokens', () => {
     const p = promptTokens(userMessage(longContent));
     expect(p).toBeGreaterThan(100);
 
-    const before = fleet.ledger.lastSeq;
+    const before = shared.fleet.ledger.lastSeq;
     const estimated = await chat(base, { key: TEST_KEYS.s1, content: longContent, completion: 5, headers: { 'x-mode': 'estimate' } });
     expect(estimated.status).toBe(429);
     // A prompt bigger than the whole limit can never fit: the full window.
@@ -260,7 +241,7 @@ describe('estimate-prompt-tokens', () => {
   it('a streaming request always has its prompt estimated, even with estimate-prompt-tokens="false"', async () => {
     const gateway = await start({ apiPolicy: tokenLimit('tokens-per-minute="100" estimate-prompt-tokens="false"') });
     const base = gateway.instances[0]!.url;
-    const before = fleet.ledger.lastSeq;
+    const before = shared.fleet.ledger.lastSeq;
     const streamed = await chat(base, { key: TEST_KEYS.s1, content: longContent, completion: 5, stream: true });
     expect(streamed.status).toBe(429);
     expect(streamed.headers.get('retry-after')).toBe('60');
@@ -298,7 +279,7 @@ describe('streaming', () => {
     const base = gateway.instances[0]!.url;
     const content = 'Stream with usage.';
     const p = promptTokens(userMessage(content));
-    const before = fleet.ledger.lastSeq;
+    const before = shared.fleet.ledger.lastSeq;
     const streamed = await chat(base, { key: TEST_KEYS.s1, content, completion: 33, stream: true, includeUsage: true });
     expect(streamed.status).toBe(200);
     const usageFrame = streamed.text
@@ -419,7 +400,7 @@ describe('the sample (deploy/apim) consumer classes', () => {
     const content = 'A dev-test request.';
     const p = promptTokens(userMessage(content));
     const c = 150;
-    const before = fleet.ledger.lastSeq;
+    const before = shared.fleet.ledger.lastSeq;
     const statuses: number[] = [];
     let last: Answer | undefined;
     for (let i = 0; i < 9; i++) {
