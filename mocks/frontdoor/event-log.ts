@@ -10,6 +10,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { WriteStream } from 'node:fs';
+import { newest, pushBounded } from '../shared/bounded-window.ts';
 
 export const DEFAULT_RETAINED_EVENTS = 10_000;
 
@@ -44,10 +45,7 @@ export function createEventLog<E>(options: EventLogOptions<E> = {}): EventLog<E>
 
   return {
     emit(event) {
-      if (retain > 0) {
-        kept.push(event);
-        if (kept.length > retain) kept.splice(0, kept.length - retain);
-      }
+      if (retain > 0) pushBounded(kept, event, retain);
       if (file !== undefined && !closed && fileError === undefined) file.write(`${JSON.stringify(event)}\n`);
       if (options.log !== undefined) {
         try {
@@ -58,7 +56,7 @@ export function createEventLog<E>(options: EventLogOptions<E> = {}): EventLog<E>
       }
     },
     events() {
-      return [...kept];
+      return newest(kept, retain);
     },
     async close() {
       if (closed) return;

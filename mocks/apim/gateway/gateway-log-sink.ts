@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { pushBounded as pushWindow } from '../../shared/bounded-window.ts';
 import { JsonlWriter } from '../../shared/jsonl-writer.ts';
 import type { CircuitBreakerEvent } from '../backends/circuit-breaker.ts';
 import { toEventGridEvent } from '../backends/circuit-breaker.ts';
@@ -21,12 +22,8 @@ export interface GatewayLogSink {
 }
 
 const keep = 10_000;
+const pushBounded = <T>(list: T[], item: T): void => pushWindow(list, item, keep);
 
-/** Keeps at least the newest `keep` rows; trims in batches so a push stays O(1) amortised. */
-function pushBounded<T>(list: T[], item: T): void {
-  list.push(item);
-  if (list.length >= keep * 2) list.splice(0, list.length - keep);
-}
 
 export function createGatewayLogSink(dir: string | null): GatewayLogSink {
   const files = dir
