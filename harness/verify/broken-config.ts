@@ -37,12 +37,12 @@ const backendFile = (dir: string, backend: string): string => join(dir, 'backend
 const fragmentFile = (dir: string, fragment: string): string => join(dir, 'policy fragments', fragment, 'policy.xml');
 
 /**
- * The PTU backends of East US have no circuit breaker: a backend deployed from a template
+ * The PTU backends of East US (both lanes) have no circuit breaker: a backend deployed from a template
  * that omitted the `circuitBreaker` block (or a portal edit that dropped it), so a failing
  * PTU keeps receiving traffic.
  */
 export const withoutPtuCircuitBreakers: Breakage = (dir) => {
-  for (const backend of ['aoai-eastus-ptu1', 'aoai-eastus-ptu2']) {
+  for (const backend of ['aoai-eastus-ptu1', 'aoai-eastus-ptu2', 'aoai-eastus-ptu1-high', 'aoai-eastus-ptu2-high']) {
     editJson(backendFile(dir, backend), (json) => {
       if (!json.properties.circuitBreaker) throw new Error(`${backend} has no circuitBreaker to remove`);
       delete json.properties.circuitBreaker;
@@ -51,11 +51,11 @@ export const withoutPtuCircuitBreakers: Breakage = (dir) => {
 };
 
 /**
- * The East US PTU breakers trip for 5 s instead of 30 s: a tripDuration typed as PT5S (or
+ * The East US PTU breakers (both lanes) trip for 5 s instead of 30 s: a tripDuration typed as PT5S (or
  * copied from a test environment), so a failing backend is retried long before it recovers.
  */
 export const shortPtuTripDuration: Breakage = (dir) => {
-  for (const backend of ['aoai-eastus-ptu1', 'aoai-eastus-ptu2']) {
+  for (const backend of ['aoai-eastus-ptu1', 'aoai-eastus-ptu2', 'aoai-eastus-ptu1-high', 'aoai-eastus-ptu2-high']) {
     editJson(backendFile(dir, backend), (json) => {
       const rule = json.properties.circuitBreaker.rules[0];
       if (rule.tripDuration !== 'PT30S') throw new Error(`${backend}: tripDuration is ${String(rule.tripDuration)}, not PT30S`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { verifyCircuitBreaker } from './circuit-breaker.verifier.ts';
 import { EvidenceBuilder, sampleExpectations, type AttemptSpec } from './test-evidence.ts';
+import type { Expectations } from './expectations.ts';
 import type { Verdict } from './verdict.ts';
 
 interface SimOptions {
@@ -31,19 +32,38 @@ interface SimOptions {
  * ptu1 (count within 10 s, then open for tripMs). ptu1 answers faultStatus during the fault.
  */
 function simulate(options: SimOptions = {}): ReturnType<EvidenceBuilder['build']> {
+  const faultAt = options.faultAt ?? 20_000;
+  const faultUntil = options.faultUntil ?? 35_000;
+  const status = options.faultStatus ?? 500;
+  const b = new EvidenceBuilder({ durationMs: 90_000 });
+  b.fleetFault({ id: 'ptu1-fails', at: faultAt, until: faultUntil, status, ...(options.retryAfterSeconds !== undefined ? { retryAfterSeconds: options.retryAfterSeconds } : {}), target: { backend: 'aoai-eastus-ptu1' }, ...(options.applied === false ? { applied: false } : {}) });
+  if (options.applied === false) return b.build();
+  driveLane(b, options);
+  options.extra?.(b);
+  return b.build();
+}
+
+interface LaneOptions extends SimOptions {
+  /** The backend entities of this lane's pool, as its log rows name them (default: named like the resources). */
+  entities?: { ptu1: string; ptu2: string };
+  subscription?: string;
+  /** Offset of the lane's first request, ms. */
+  phase?: number;
+}
+
+/** One lane's traffic: its own breaker on ptu1 (state per entity), its own pool of ptu1 and ptu2. */
+function driveLane(b: EvidenceBuilder, options: LaneOptions): void {
   const count = options.count ?? 3;
   const tripMs = options.tripMs ?? 30_000;
   const faultAt = options.faultAt ?? 20_000;
   const faultUntil = options.faultUntil ?? 35_000;
   const every = options.every ?? 500;
   const status = options.faultStatus ?? 500;
-  const b = new EvidenceBuilder({ durationMs: 90_000 });
-  b.fleetFault({ id: 'ptu1-fails', at: faultAt, until: faultUntil, status, ...(options.retryAfterSeconds !== undefined ? { retryAfterSeconds: options.retryAfterSeconds } : {}), target: { backend: 'aoai-eastus-ptu1' }, ...(options.applied === false ? { applied: false } : {}) });
-  if (options.applied === false) return b.build();
+  const entities = options.entities;
   let failures: number[] = [];
   let openUntil = Number.NEGATIVE_INFINITY;
   let toggle = 0;
-  for (let t = 0; t < (options.trafficUntil ?? 90_000); t += every) {
+  for (let t = options.phase ?? 0; t < (options.trafficUntil ?? 90_000); t += every) {
     const attempts: AttemptSpec[] = [];
     let offset = 2;
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -63,18 +83,24 @@ function simulate(options: SimOptions = {}): ReturnType<EvidenceBuilder['build']
           openUntil = end + trip;
           failures = [];
           if (options.events) {
-            b.breakerEvent({ type: 'Opened', backend: 'aoai-eastus-ptu1', region: 'East US', at: end });
-            b.breakerEvent({ type: 'Closed', backend: 'aoai-eastus-ptu1', region: 'East US', at: end + trip });
+            const entity = entities?.ptu1 ?? 'aoai-eastus-ptu1';
+            b.breakerEvent({ type: 'Opened', backend: entity, region: 'East US', at: end });
+            b.breakerEvent({ type: 'Closed', backend: entity, region: 'East US', at: end + trip });
           }
         }
       }
       offset += durationMs + 1;
       if (!failing) break;
     }
-    b.gatewayRequest({ at: t, attempts, ...(options.logged === false ? { logged: false } : {}) });
+    const last = attempts[attempts.length - 1]!.backend;
+    b.gatewayRequest({
+      at: t,
+      attempts,
+      ...(options.subscription ? { subscription: options.subscription } : {}),
+      ...(entities ? { backendId: last === 'aoai-eastus-ptu1' ? entities.ptu1 : entities.ptu2 } : {}),
+      ...(options.logged === false ? { logged: false } : {}),
+    });
   }
-  options.extra?.(b);
-  return b.build();
 }
 
 const byCheck = (verdicts: Verdict[], prefix: string): Verdict => {
@@ -209,5 +235,80 @@ describe('verifyCircuitBreaker', () => {
     const verdicts = verifyCircuitBreaker(evidence, sampleExpectations());
     expect(verdicts.filter((v) => v.check.includes('gateway East US')).map((v) => v.status)).toEqual(['pass', 'pass', 'pass']);
     expect(byCheck(verdicts.filter((v) => v.check.includes('gateway West US')), 'circuit-breaker.opens-after-count').status).toBe('fail');
+  });
+
+  describe('a resource behind two backend entities (a dedicated high-priority lane)', () => {
+    const MEDIUM = { ptu1: 'aoai-eastus-ptu1', ptu2: 'aoai-eastus-ptu2' };
+    const HIGH = { ptu1: 'aoai-eastus-ptu1-high', ptu2: 'aoai-eastus-ptu2-high' };
+    const laneExpectations = (): Expectations => {
+      const x = sampleExpectations();
+      const routes: Record<string, Record<string, string>> = {};
+      for (const lane of [MEDIUM, HIGH]) {
+        for (const logged of [lane.ptu1, lane.ptu2]) routes[logged] = { 'aoai-eastus-ptu1': lane.ptu1, 'aoai-eastus-ptu2': lane.ptu2 };
+      }
+      x.breakers['aoai-eastus-ptu1'] = { ...x.breakers['aoai-eastus-ptu1']!, entities: [MEDIUM.ptu1, HIGH.ptu1] };
+      x.breakers['aoai-eastus-ptu2'] = { ...x.breakers['aoai-eastus-ptu2']!, entities: [MEDIUM.ptu2, HIGH.ptu2] };
+      return { ...x, entityRoutes: routes };
+    };
+    /** Medium every 500 ms and high every 700 ms, each lane with its own breaker state. */
+    const twoLanes = (high: SimOptions = {}) => {
+      const b = new EvidenceBuilder({ durationMs: 90_000 });
+      b.fleetFault({ id: 'ptu1-fails', at: 20_000, until: 35_000, status: 500, target: { backend: 'aoai-eastus-ptu1' } });
+      driveLane(b, { entities: MEDIUM, subscription: 'user-facing', events: true });
+      driveLane(b, { entities: HIGH, subscription: 'critical-ops', every: 700, phase: 130, events: true, ...high });
+      return b.build();
+    };
+
+    it('judges each entity as its own breaker: both lanes trip after 3 failures and stay open 30 s', () => {
+      const verdicts = verifyCircuitBreaker(twoLanes(), laneExpectations());
+      expect(verdicts.map((v) => [v.check, v.status])).toEqual([
+        ['circuit-breaker.opens-after-count (step ptu1-fails, aoai-eastus-ptu1 via aoai-eastus-ptu1, gateway East US)', 'pass'],
+        ['circuit-breaker.stays-open (step ptu1-fails, aoai-eastus-ptu1 via aoai-eastus-ptu1, gateway East US)', 'pass'],
+        ['circuit-breaker.resumes (step ptu1-fails, aoai-eastus-ptu1 via aoai-eastus-ptu1, gateway East US)', 'pass'],
+        ['circuit-breaker.opens-after-count (step ptu1-fails, aoai-eastus-ptu1 via aoai-eastus-ptu1-high, gateway East US)', 'pass'],
+        ['circuit-breaker.stays-open (step ptu1-fails, aoai-eastus-ptu1 via aoai-eastus-ptu1-high, gateway East US)', 'pass'],
+        ['circuit-breaker.resumes (step ptu1-fails, aoai-eastus-ptu1 via aoai-eastus-ptu1-high, gateway East US)', 'pass'],
+      ]);
+      expect(byCheck(verdicts, 'circuit-breaker.stays-open (step ptu1-fails, aoai-eastus-ptu1 via aoai-eastus-ptu1-high').measured).toMatch(/breaker events agree/);
+    });
+
+    it('without the lanes, the same healthy gateway looks broken: the resource got twice the count', () => {
+      const verdicts = verifyCircuitBreaker(twoLanes(), sampleExpectations());
+      expect(byCheck(verdicts, 'circuit-breaker.opens-after-count').status).toBe('fail');
+    });
+
+    it('fails the lane whose breaker is missing and passes the other', () => {
+      const verdicts = verifyCircuitBreaker(twoLanes({ count: Number.POSITIVE_INFINITY }), laneExpectations());
+      const high = verdicts.filter((v) => v.check.includes('via aoai-eastus-ptu1-high'));
+      const medium = verdicts.filter((v) => v.check.includes('via aoai-eastus-ptu1,'));
+      expect(byCheck(high, 'circuit-breaker.opens-after-count').status).toBe('fail');
+      expect(byCheck(high, 'circuit-breaker.stays-open').status).toBe('fail');
+      expect(medium.map((v) => v.status)).toEqual(['pass', 'pass', 'pass']);
+    });
+
+    it('does not fail a lane that may be missing requests whose log row is gone, and says so', () => {
+      const evidence = twoLanes();
+      const verdicts = verifyCircuitBreaker(
+        (() => {
+          // Drop one high-lane row during the fault: its requests can no longer be placed.
+          const row = evidence.gatewayLogs.find((r) => r.BackendId === HIGH.ptu2 && Date.parse(r.TimeGenerated ?? "") - evidence.window.start > 21_000);
+          return { ...evidence, gatewayLogs: evidence.gatewayLogs.filter((r) => r !== row) };
+        })(),
+        laneExpectations(),
+      );
+      // The missing row hid one of the high lane's failures, which now looks like an early stop:
+      // with an incomplete lane that is not a failure, and not a pass either.
+      const high = verdicts.filter((v) => v.check.includes('via aoai-eastus-ptu1-high'));
+      expect(high.map((v) => v.status)).toContain('inconclusive');
+      expect(verdicts.some((v) => v.status === 'fail')).toBe(false);
+      expect(byCheck(high, 'circuit-breaker.opens-after-count').explanation).toMatch(/^Not judged as a failure because the lanes are incomplete: .*had no gateway log row naming the backend entity/);
+    });
+
+    it('is inconclusive when the entities of one resource carry different rules', () => {
+      const x = laneExpectations();
+      x.breakers['aoai-eastus-ptu1'] = { ...x.breakers['aoai-eastus-ptu1']!, entityRulesDiffer: true };
+      const verdicts = verifyCircuitBreaker(twoLanes(), x);
+      expect(verdicts).toEqual([expect.objectContaining({ status: 'inconclusive', check: 'circuit-breaker (step ptu1-fails, aoai-eastus-ptu1, gateway any)' })]);
+    });
   });
 });

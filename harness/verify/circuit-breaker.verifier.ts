@@ -7,12 +7,15 @@
  *    acceptRetryAfter), within tolerance; the measured trip is reported;
  * 3. resumes: traffic came back once the trip ended (judged only while the instance still had
  *    traffic for its other backends, so a region that went quiet is not a failure).
+ * A resource behind several backend entities (a dedicated lane) has one breaker per entity;
+ * each is judged on the requests routed through it (breaker-lanes.ts).
  * Decided from the ledger (the oracle), so it holds against a real APIM too; breaker events are
  * only a cross-check. docs/verifiers.md has the rules and tolerances.
  */
 import type { FaultRule } from '../../mocks/aoai/fault-rules.ts';
 import type { RequestRecord } from '../../mocks/aoai/ledger.ts';
 import type { RunEvidence } from '../evidence/evidence-types.ts';
+import { breakerLanes, type BreakerLane } from './breaker-lanes.ts';
 import { expectedTripMs, isBreakerFailure, nextTrip, type ModelTrip, type RetryAfterMode } from './breaker-model.ts';
 import { indexEvidence, instanceOf, type EvidenceIndex } from './evidence-index.ts';
 import type { BreakerExpectation, Expectations } from './expectations.ts';
@@ -127,31 +130,61 @@ function notApplied(ctx: Context, step: FleetFaultStep): Verdict {
   };
 }
 
-function label(stepId: string, backend: string, instance: string): string {
-  return `step ${stepId}, ${backend}, gateway ${instance}`;
+function label(stepId: string, backend: string, instance: string, lane: BreakerLane | null = null): string {
+  return `step ${stepId}, ${backend}${lane?.entity ? ` via ${lane.entity}` : ''}, gateway ${instance}`;
 }
 
 function judgeBackend(ctx: Context, step: FleetFaultStep, rule: FaultRule, backend: string, breaker: BreakerExpectation): Verdict[] {
   const { evidence, index } = ctx;
   const faultStart = step.appliedAt as number;
   const faultEnd = step.clearedAt ?? evidence.window.end;
-  const records = index.byBackend.get(backend) ?? [];
-  const byInstance = new Map<string, RequestRecord[]>();
-  let attributedByRegion = 0;
-  for (const record of records) {
-    const instance = instanceOf(index, record);
-    if (!instance.fromLog) attributedByRegion++;
-    const list = byInstance.get(instance.region);
-    if (list) list.push(record);
-    else byInstance.set(instance.region, [record]);
+  if (breaker.entityRulesDiffer) {
+    return [
+      {
+        check: `circuit-breaker (${label(step.id, backend, 'any')})`,
+        status: 'inconclusive',
+        expected: `one breaker rule for ${backend}`,
+        measured: `${backend} sits behind ${breaker.entities?.join(', ')}, whose breaker rules differ`,
+        tolerance: 'none',
+        explanation: `The gateway reaches ${backend} through several backend entities with different breaker rules, and this verifier replays one rule per resource; give the entities the same rule, or target a resource behind a single entity with the fault.`,
+        evidence: [ref(evidence.files.ledger, `requests to ${backend}`, [], [faultStart, faultEnd])],
+      },
+    ];
   }
-  const attributionNote =
-    attributedByRegion > 0 ? ` (${attributedByRegion} of ${records.length} ledger records had no gateway log row for their correlation id and were attributed to the backend's own region)` : '';
+  const { lanes, unattributed } = breakerLanes(index, ctx.expectations, backend, breaker);
+  const unattributedDuring = unattributed.filter((r) => r.start >= faultStart && r.start <= faultEnd).length;
+  const laneNote =
+    unattributedDuring > 0
+      ? ` (${unattributedDuring} request(s) to ${backend} during the fault had no gateway log row naming the backend entity they went through, so they were left out of every lane)`
+      : '';
   const verdicts: Verdict[] = [];
-  for (const [instance, recs] of [...byInstance].sort((a, b) => a[0].localeCompare(b[0]))) {
-    const during = recs.filter((r) => r.start >= faultStart && r.start <= faultEnd);
-    if (during.length === 0) continue;
-    verdicts.push(...judgeInstance(ctx, step, rule, backend, breaker, instance, recs, attributionNote));
+  for (const lane of lanes) {
+    const records = (index.byBackend.get(backend) ?? []).filter((r) => lane.has(r));
+    const byInstance = new Map<string, RequestRecord[]>();
+    let attributedByRegion = 0;
+    for (const record of records) {
+      const instance = instanceOf(index, record);
+      if (!instance.fromLog) attributedByRegion++;
+      const list = byInstance.get(instance.region);
+      if (list) list.push(record);
+      else byInstance.set(instance.region, [record]);
+    }
+    const attributionNote =
+      (attributedByRegion > 0 ? ` (${attributedByRegion} of ${records.length} ledger records had no gateway log row for their correlation id and were attributed to the backend's own region)` : '') + laneNote;
+    for (const [instance, recs] of [...byInstance].sort((a, b) => a[0].localeCompare(b[0]))) {
+      const during = recs.filter((r) => r.start >= faultStart && r.start <= faultEnd);
+      if (during.length === 0) continue;
+      verdicts.push(...judgeInstance(ctx, step, rule, backend, breaker, lane, instance, recs, attributionNote));
+    }
+  }
+  if (unattributedDuring > 0) {
+    // A request left out of its lane can hide a failure (an early stop that was not) or a
+    // request sent during a trip; neither a pass nor a fail can rest on an incomplete lane.
+    for (const verdict of verdicts) {
+      if (verdict.status !== 'fail') continue;
+      verdict.status = 'inconclusive';
+      verdict.explanation = `Not judged as a failure because the lanes are incomplete: ${verdict.explanation} Check that every request has its gateway log row (Log Analytics ingestion can lag) and rerun.`;
+    }
   }
   if (verdicts.length === 0) {
     verdicts.push({
@@ -173,6 +206,7 @@ function judgeInstance(
   rule: FaultRule,
   backend: string,
   breaker: BreakerExpectation,
+  lane: BreakerLane,
   instance: string,
   recs: RequestRecord[],
   attributionNote: string,
@@ -181,7 +215,7 @@ function judgeInstance(
   const faultStart = step.appliedAt as number;
   const faultEnd = step.clearedAt ?? evidence.window.end;
   const byStart = recs.slice().sort((a, b) => a.start - b.start || a.seq - b.seq);
-  const name = label(step.id, backend, instance);
+  const name = label(step.id, backend, instance, lane);
   const files = evidence.files;
 
   // Replay the reference breaker from the start of the run, re-anchoring each cycle where the
@@ -201,7 +235,7 @@ function judgeInstance(
     from = Math.max(next, trip.at + 1);
   }
 
-  const share = baselineShare(ctx, backend, instance, faultStart);
+  const share = baselineShare(ctx, backend, lane, instance, faultStart);
   const early = earlyStops(ctx, recs, byStart, breaker, instance, backend, share, faultStart, faultEnd, openWindows);
   if (trips.length === 0) {
     const failures = recs.filter((r) => r.end >= faultStart && r.end <= faultEnd && isBreakerFailure(r, breaker));
@@ -219,7 +253,8 @@ function judgeInstance(
     ];
   }
 
-  const events = evidence.breakerEvents.filter((e) => e.region === instance && (e.data.backendName === backend || e.subject.includes(`/backends/${backend}/`)));
+  const entity = lane.entity ?? backend;
+  const events = evidence.breakerEvents.filter((e) => e.region === instance && (e.data.backendName === entity || e.subject.includes(`/backends/${entity}/`)));
   const count = early.length > 0 ? earlyVerdict(ctx, early, breaker, name, backend, instance, share.p, attributionNote) : judgeCount(ctx, trips, byStart, breaker, name, backend, instance, attributionNote);
   const open = judgeOpen(ctx, trips, byStart, name, backend, instance, events, attributionNote);
   const resume = judgeResume(ctx, trips, name, backend, instance, share);
@@ -234,11 +269,11 @@ interface Share {
   fromInstance: RequestRecord[];
 }
 
-/** The backend's usual share of this instance's regional traffic, before the fault. */
-function baselineShare(ctx: Context, backend: string, instance: string, faultStart: number): Share {
+/** The backend's usual share of this instance's regional traffic (in the breaker's lane), before the fault. */
+function baselineShare(ctx: Context, backend: string, lane: BreakerLane, instance: string, faultStart: number): Share {
   const { index } = ctx;
   const region = index.backendInfo.get(backend)?.region ?? ctx.expectations.backends.find((b) => b.name === backend)?.region ?? instance;
-  const fromInstance = index.requests.filter((r) => r.region === region && instanceOf(index, r).region === instance);
+  const fromInstance = index.requests.filter((r) => r.region === region && instanceOf(index, r).region === instance && lane.has(r));
   const before = fromInstance.filter((r) => r.start < faultStart);
   const used = new Set(fromInstance.map((r) => r.backend));
   const share = before.length >= 10 ? before.filter((r) => r.backend === backend).length / before.length : 1 / Math.max(2, used.size);

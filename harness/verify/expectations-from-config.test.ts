@@ -29,7 +29,14 @@ describe('expectationsFromConfig', () => {
   it('reads the sample: breakers on every backend, regions by front door priority, probes, consumers', () => {
     const x = expectationsFromConfig({ ...sample(), capacityOverrides: { 'ptu:gpt-4o': 9000 } });
     expect(Object.keys(x.breakers).sort()).toEqual(['aoai-eastus-payg', 'aoai-eastus-ptu1', 'aoai-eastus-ptu2', 'aoai-westus-payg', 'aoai-westus-ptu1', 'aoai-westus-ptu2']);
-    expect(x.breakers['aoai-eastus-ptu1']).toEqual({ count: 3, intervalMs: 10_000, tripDurationMs: 30_000, acceptRetryAfter: true, failureStatusRanges: [{ min: 429, max: 429 }, { min: 500, max: 599 }] });
+    const rule = { count: 3, intervalMs: 10_000, tripDurationMs: 30_000, acceptRetryAfter: true, failureStatusRanges: [{ min: 429, max: 429 }, { min: 500, max: 599 }] };
+    // The PTU resources sit behind two entities each (the pool's member and the high-priority lane).
+    expect(x.breakers['aoai-eastus-ptu1']).toEqual({ ...rule, entities: ['aoai-eastus-ptu1', 'aoai-eastus-ptu1-high'] });
+    expect(x.breakers['aoai-eastus-payg']).toEqual(rule);
+    expect(x.entityRoutes?.['aoai-eastus-ptu2-high']).toEqual({ 'aoai-eastus-ptu1': 'aoai-eastus-ptu1-high', 'aoai-eastus-ptu2': 'aoai-eastus-ptu2-high' });
+    expect(x.entityRoutes?.['aoai-eastus-ptu-pool']).toEqual({ 'aoai-eastus-ptu1': 'aoai-eastus-ptu1-high', 'aoai-eastus-ptu2': 'aoai-eastus-ptu2-high' });
+    expect(x.entityRoutes?.['aoai-eastus-ptu2']).toEqual({ 'aoai-eastus-ptu1': 'aoai-eastus-ptu1', 'aoai-eastus-ptu2': 'aoai-eastus-ptu2', 'aoai-eastus-payg': 'aoai-eastus-payg' });
+    expect(x.entityRoutes?.['aoai-eastus-pool']).toEqual({ 'aoai-eastus-ptu1': 'aoai-eastus-ptu1', 'aoai-eastus-ptu2': 'aoai-eastus-ptu2', 'aoai-eastus-payg': 'aoai-eastus-payg' });
     expect(x.regions).toEqual(['East US', 'West US']);
     expect(x.frontDoor).toEqual({ probeIntervalSeconds: 2, sampleSize: 4, successfulSamplesRequired: 3 });
     expect(x.consumers).toEqual({
@@ -59,8 +66,10 @@ describe('expectationsFromConfig', () => {
   it('leaves out backends without the deployment, backends without a breaker, and percentage-only rules', () => {
     const x = expectationsFromConfig({
       ...sample((c) => {
-        const ptu2 = c.backends.get('aoai-eastus-ptu2')!;
-        if (ptu2.type === 'Single') delete ptu2.circuitBreaker;
+        for (const id of ['aoai-eastus-ptu2', 'aoai-eastus-ptu2-high']) {
+          const ptu2 = c.backends.get(id)!;
+          if (ptu2.type === 'Single') delete ptu2.circuitBreaker;
+        }
         const payg = c.backends.get('aoai-eastus-payg')!;
         if (payg.type === 'Single' && payg.circuitBreaker) payg.circuitBreaker = { ...payg.circuitBreaker, failureCondition: { interval: 10_000, percentage: 50, statusCodeRanges: [] } };
       }),
@@ -73,6 +82,21 @@ describe('expectationsFromConfig', () => {
     expect(x.tolerances.spilloverShare).toBe(0.05);
     const none = expectationsFromConfig({ ...sample(), deployment: 'no-such-deployment' });
     expect(none.backends).toEqual([]);
+  });
+
+  it('marks a resource whose entities carry different rules, and leaves an entity reached two ways out of the routes', () => {
+    const x = expectationsFromConfig(
+      sample((c) => {
+        const high = c.backends.get('aoai-eastus-ptu1-high')!;
+        if (high.type === 'Single' && high.circuitBreaker) high.circuitBreaker = { ...high.circuitBreaker, tripDurationMs: 5_000 };
+        // A second pool that reaches ptu1 through its high-lane entity makes "ptu2 as logged" ambiguous.
+        c.backends.set('odd-pool', { id: 'odd-pool', type: 'Pool', members: [{ id: 'aoai-eastus-ptu2' }, { id: 'aoai-eastus-ptu1-high' }], file: 'test' });
+      }),
+    );
+    expect(x.breakers['aoai-eastus-ptu1']?.entityRulesDiffer).toBe(true);
+    expect(x.breakers['aoai-eastus-ptu2']?.entityRulesDiffer).toBeUndefined();
+    expect(x.entityRoutes?.['aoai-eastus-ptu2']?.['aoai-eastus-ptu1']).toBeUndefined();
+    expect(x.entityRoutes?.['aoai-eastus-ptu2']?.['aoai-eastus-ptu2']).toBe('aoai-eastus-ptu2');
   });
 
   it('maps backend URLs to fleet resources', () => {

@@ -57,23 +57,7 @@ export function expectationsFromConfig(source: ExpectationsSource): Expectations
     backends.push({ name: b.name, region: b.region, kind: b.kind, capacityTpm });
   }
 
-  // Breakers are keyed by the fleet resource the backend calls, the name the ledger records.
-  // Rules without a count (percentage only) are left out: their minimum volume is not
-  // documented, so no reference model can replay them.
-  const breakers: Record<string, BreakerExpectation> = {};
-  for (const backend of gatewayConfig.backends.values()) {
-    if (backend.type !== 'Single' || !backend.circuitBreaker) continue;
-    const rule = backend.circuitBreaker;
-    if (rule.failureCondition.count === undefined) continue;
-    const name = fleetResourceOf(backend.url) ?? backend.id;
-    breakers[name] = {
-      count: rule.failureCondition.count,
-      intervalMs: rule.failureCondition.interval,
-      tripDurationMs: rule.tripDurationMs,
-      acceptRetryAfter: rule.acceptRetryAfter,
-      failureStatusRanges: rule.failureCondition.statusCodeRanges.map((r) => ({ min: r.min, max: r.max })),
-    };
-  }
+  const { breakers, entityRoutes } = breakerExpectations(gatewayConfig);
 
   const fd = gatewayConfig.frontDoor;
   const configured = gatewayConfig.regions.slice().sort((a, b) => Number(b.primary) - Number(a.primary)).map((r) => r.name);
@@ -93,9 +77,80 @@ export function expectationsFromConfig(source: ExpectationsSource): Expectations
   return {
     backends,
     breakers,
+    ...(entityRoutes ? { entityRoutes } : {}),
     regions,
     frontDoor: fd ? { probeIntervalSeconds: fd.probeIntervalSeconds, sampleSize: fd.sampleSize, successfulSamplesRequired: fd.successfulSamplesRequired } : null,
     consumers,
     tolerances: { ...defaultTolerances, ...source.tolerances },
   };
+}
+
+/**
+ * Breakers are keyed by the fleet resource the backend calls, the name the ledger records.
+ * Rules without a count (percentage only) are left out: their minimum volume is not
+ * documented, so no reference model can replay them. A resource behind several Single
+ * entities with breakers (a dedicated lane) lists them, and `entityRoutes` says, for each
+ * backend id a gateway log row can name, which entity its request used for each resource.
+ */
+function breakerExpectations(gatewayConfig: GatewayConfig): { breakers: Record<string, BreakerExpectation>; entityRoutes: Record<string, Record<string, string>> | undefined } {
+  const breakers: Record<string, BreakerExpectation> = {};
+  const entitiesOf = new Map<string, string[]>();
+  const resourceOfEntity = new Map<string, string>();
+  for (const backend of gatewayConfig.backends.values()) {
+    if (backend.type !== 'Single') continue;
+    const resource = fleetResourceOf(backend.url) ?? backend.id;
+    resourceOfEntity.set(backend.id, resource);
+    const rule = backend.circuitBreaker;
+    if (!rule || rule.failureCondition.count === undefined) continue;
+    const expectation: BreakerExpectation = {
+      count: rule.failureCondition.count,
+      intervalMs: rule.failureCondition.interval,
+      tripDurationMs: rule.tripDurationMs,
+      acceptRetryAfter: rule.acceptRetryAfter,
+      failureStatusRanges: rule.failureCondition.statusCodeRanges.map((r) => ({ min: r.min, max: r.max })),
+    };
+    const entities = entitiesOf.get(resource);
+    if (!entities) {
+      entitiesOf.set(resource, [backend.id]);
+      breakers[resource] = expectation;
+      continue;
+    }
+    entities.push(backend.id);
+    const first = breakers[resource] as BreakerExpectation;
+    breakers[resource] = { ...first, entities: entities.slice().sort(), ...(sameRule(first, expectation) && !first.entityRulesDiffer ? {} : { entityRulesDiffer: true }) };
+  }
+  if (![...entitiesOf.values()].some((list) => list.length > 1)) return { breakers, entityRoutes: undefined };
+
+  // A request names one backend id in its log row; every entity it could have reached a
+  // resource through is a member of the same pool (or the id itself).
+  const routes: Record<string, Record<string, string>> = {};
+  const ambiguous = new Set<string>();
+  const note = (loggedId: string, entity: string): void => {
+    const resource = resourceOfEntity.get(entity);
+    if (resource === undefined) return;
+    const byResource = (routes[loggedId] ??= {});
+    const key = `${loggedId}|${resource}`;
+    if (byResource[resource] !== undefined && byResource[resource] !== entity) ambiguous.add(key);
+    byResource[resource] = entity;
+  };
+  for (const backend of gatewayConfig.backends.values()) {
+    if (backend.type === 'Single') {
+      note(backend.id, backend.id);
+      continue;
+    }
+    const members = backend.members.map((m) => m.id);
+    for (const member of members) {
+      note(backend.id, member);
+      for (const sibling of members) note(member, sibling);
+    }
+  }
+  for (const key of ambiguous) {
+    const [loggedId, resource] = key.split('|') as [string, string];
+    delete routes[loggedId]?.[resource];
+  }
+  return { breakers, entityRoutes: routes };
+}
+
+function sameRule(a: BreakerExpectation, b: BreakerExpectation): boolean {
+  return a.count === b.count && a.intervalMs === b.intervalMs && a.tripDurationMs === b.tripDurationMs && a.acceptRetryAfter === b.acceptRetryAfter && JSON.stringify(a.failureStatusRanges) === JSON.stringify(b.failureStatusRanges);
 }

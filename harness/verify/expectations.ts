@@ -23,6 +23,15 @@ export interface BreakerExpectation {
    * always counts, as the emulator's breaker counts connection failures.
    */
   failureStatusRanges?: { min: number; max: number }[];
+  /**
+   * The gateway backend entities that send to this resource, when there are several (for
+   * example a dedicated high-priority lane next to the pool's own entity). Breaker state
+   * belongs to the entity, so each is judged as its own breaker under this rule; requests are
+   * told apart through `Expectations.entityRoutes`. Absent or one entity: a single breaker.
+   */
+  entities?: string[];
+  /** Set when the entities of one resource carry different rules: no single reference model applies. */
+  entityRulesDiffer?: boolean;
 }
 
 export type TokenQuotaPeriod = 'Hourly' | 'Daily' | 'Weekly' | 'Monthly' | 'Yearly';
@@ -31,6 +40,14 @@ export interface Expectations {
   backends: BackendExpectation[];
   /** Breaker rule per backend name (absent: no breaker). */
   breakers: Record<string, BreakerExpectation>;
+  /**
+   * For a gateway log row's BackendId (a Single backend or a pool; APIM does not document
+   * which one a pool request logs), the entity through which that request reached each fleet
+   * resource: { [backendId]: { [resource]: entityId } }. Only needed for resources behind
+   * several entities (`BreakerExpectation.entities`); an id reaching one resource through two
+   * different entities is left out (ambiguous).
+   */
+  entityRoutes?: Record<string, Record<string, string>>;
   /** Gateway regions; the first is the primary (front door priority 1). */
   regions: string[];
   frontDoor: { probeIntervalSeconds: number; sampleSize: number; successfulSamplesRequired: number } | null;

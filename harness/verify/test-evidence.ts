@@ -68,6 +68,8 @@ export interface GatewayRequestSpec {
   status?: number;
   /** Write the gateway log row (default true). */
   logged?: boolean;
+  /** The BackendId the log row names; default the last attempt's backend (the entity named like its resource). */
+  backendId?: string | null;
   /** Write an LLM log row when the answer was 2xx (default true). */
   llm?: boolean;
   deployment?: string;
@@ -166,7 +168,7 @@ export class EvidenceBuilder {
     }
     const last = attempts[attempts.length - 1];
     const status = spec.status ?? last?.status ?? 503;
-    const row = gatewayRow({ at: spec.at, correlationId, region, subscription, status, totalTime: cursor - spec.at, backend: last?.backend ?? null, backendStatus: last?.status ?? null });
+    const row = gatewayRow({ at: spec.at, correlationId, region, subscription, status, totalTime: cursor - spec.at, backend: spec.backendId !== undefined ? spec.backendId : (last?.backend ?? null), backendStatus: last?.status ?? null });
     if (spec.logged !== false) this.gatewayLogs.push(row);
     if (status >= 200 && status < 300 && spec.llm !== false && last) {
       this.llmLogs.push(llmRow({ at: spec.at, correlationId, region, promptTokens: last.promptTokens, completionTokens: last.completionTokens, deployment: spec.deployment ?? 'gpt-4o' }));

@@ -1,5 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +144,30 @@ describe('front door routing and failover over real HTTP', () => {
     expect(res).toMatchObject({ status: 429, body: '{"error":{"code":"429"}}' });
     expect(res.headers['retry-after']).toBe('7');
   });
+
+  it('keeps an idle client connection open well past Node\'s 5 s default, so a paced client never writes into a closing socket', async () => {
+    // A raw socket reuses the connection the way k6 (Go's transport) does: without reading
+    // the server's Keep-Alive hint. Node would close it after 5 s (plus a 1 s buffer).
+    const east = await origin('east');
+    const fd = await frontDoor({ origins: [{ name: 'east', url: east.url }], probe: fastProbe });
+    const socket = connect(Number(new URL(fd.url).port), '127.0.0.1');
+    cleanups.push(async () => void socket.destroy());
+    let received = '';
+    let ended = false;
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('end', () => (ended = true));
+    socket.on('error', () => (ended = true));
+    const ask = async (answers: number): Promise<void> => {
+      socket.write('GET /x HTTP/1.1\r\nHost: fd.local\r\n\r\n');
+      await waitFor(() => ended || received.split('HTTP/1.1 200').length - 1 >= answers, `answer ${answers}`, 5_000);
+    };
+    await ask(1);
+    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    expect(ended).toBe(false);
+    await ask(2);
+    expect(received.split('HTTP/1.1 200').length - 1).toBe(2);
+  }, 20_000);
 
   it('stops sending to an origin as soon as it is disabled', async () => {
     const east = await origin('east');

@@ -274,7 +274,12 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     req.pipe(upstream);
   }
 
-  const server: Server = createServer(handle);
+  // Node closes an idle keep-alive connection after 5 s by default; k6 reuses a connection idle
+  // for exactly that long often enough (a VU pacing at 1 request a second behind a slow answer)
+  // that a request lands on a socket being closed and fails with no status, which a failover
+  // check then counts as a client error. Azure Front Door keeps idle client connections far
+  // longer; 65 s, like the gateway and the fleet, keeps the race out of every short run.
+  const server: Server = createServer({ keepAliveTimeout: 65_000 }, handle);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
