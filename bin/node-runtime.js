@@ -44,7 +44,11 @@ export function runWithNode(args) {
   const child = spawn(ensureNode(), args, { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => {
-    if (signal) process.kill(process.pid, signal);
-    else process.exit(code ?? 1);
+    if (signal) {
+      // Die of the same signal, so the caller sees it; the forwarding handler above would
+      // otherwise catch it and this process would exit 0.
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    } else process.exit(code ?? 1);
   });
 }

@@ -52,9 +52,11 @@ export function registerFleetCommand(program: Command): void {
       }
 
       await new Promise<void>((resolveStop) => {
+        // Not once: a terminal's Ctrl-C reaches this process twice when the Node launcher
+        // forwards its own copy, and a second, unhandled SIGINT would kill it mid-shutdown.
         const stop = (): void => resolveStop();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
         if (options.duration !== undefined) setTimeout(stop, options.duration * 1000).unref();
       });
       await fleetRun.close();

@@ -28,12 +28,17 @@ export function registerRunCommand(program: Command): void {
       };
       checkRunInput(runOptions);
       const abort = new AbortController();
+      // Handled for the whole run, not once: Ctrl-C in a terminal signals the whole process
+      // group, and the launcher that picked a suitable Node forwards its copy too, so a second
+      // SIGINT arrives at once; with a one-shot handler it would kill this process mid-cleanup
+      // and leave k6 and the topology behind. Stopping is bounded, so no second Ctrl-C is needed.
       const interrupt = (): void => {
+        if (abort.signal.aborted) return;
         process.stderr.write('\nspillway: stopping the run (k6, the fault timeline and the topology)...\n');
         abort.abort();
       };
-      process.once('SIGINT', interrupt);
-      process.once('SIGTERM', interrupt);
+      process.on('SIGINT', interrupt);
+      process.on('SIGTERM', interrupt);
       const started = Date.now();
       const progress = options.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => process.stdout.write(`${line}\n`);
       const result = await runScenario({ ...runOptions, signal: abort.signal, progress });

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { processesMentioning } from '../cli/cli-test-support.ts';
 import { inspectTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
 import { checkRunInput, runScenario } from './run-scenario.ts';
@@ -124,6 +125,38 @@ describe.skipIf(inspection.status === 'missing')('a real run', () => {
     });
     expect(result.journal.status).toBe('interrupted');
     expect(result.journal.exitCode).toBe(2);
+    expect(Date.parse(result.journal.endedAt) - Date.parse(result.journal.startedAt)).toBeLessThan(60_000);
+    const topology = result.journal.target.topology as { frontDoor: string; regions: { url: string }[]; fleet: { backends: { endpoint: string }[]; control: string } };
+    for (const url of [topology.frontDoor, ...topology.regions.map((r) => r.url), ...topology.fleet.backends.map((b) => b.endpoint), topology.fleet.control]) {
+      expect(await listening(url), url).toBe(false);
+    }
+    expect(readFileSync(join(result.runDir, 'junit.xml'), 'utf8')).toContain('type="harness"');
+  });
+
+  it('marks the journal incomplete (exit 2) when k6 dies mid-run, and stops everything', async () => {
+    const results = mkdtempSync(join(tmpdir(), 'run-results-'));
+    let killed: number[] = [];
+    const result = await runScenario({
+      scenario: 'long',
+      units: 1,
+      k6ConfigFile: configWith({ long: { ...shortPlan, durationSeconds: 120, timeline: [] } }),
+      resultsDir: results,
+      progress: (line) => {
+        // k6's command line names its output file in the run folder: that finds our k6 only.
+        if (line.startsWith('running k6')) {
+          setTimeout(() => {
+            killed = processesMentioning(results);
+            for (const pid of killed) process.kill(pid, 'SIGKILL');
+          }, 3000);
+        }
+      },
+    });
+    expect(killed).toHaveLength(1);
+    expect(result.journal.status).toBe('incomplete');
+    expect(result.journal.exitCode).toBe(2);
+    expect(result.journal.k6).toMatchObject({ exitCode: null, signal: 'SIGKILL', meaning: 'stopped by SIGKILL' });
+    expect(result.journal.problem).toMatch(/^k6 did not complete the run: stopped by SIGKILL .*see k6-output\.log/);
+    expect(result.journal.verdicts).toEqual([]);
     expect(Date.parse(result.journal.endedAt) - Date.parse(result.journal.startedAt)).toBeLessThan(60_000);
     const topology = result.journal.target.topology as { frontDoor: string; regions: { url: string }[]; fleet: { backends: { endpoint: string }[]; control: string } };
     for (const url of [topology.frontDoor, ...topology.regions.map((r) => r.url), ...topology.fleet.backends.map((b) => b.endpoint), topology.fleet.control]) {

@@ -210,9 +210,15 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       },
       regionDown: async (step) => {
         if (!running) throw new Error('a region going down needs the embedded topology');
-        const instance = running.gateway.instance(step.regionDown!.region);
+        const { region, backends } = step.regionDown!;
+        const instance = running.gateway.instance(region);
+        // The region's resources are labelled with the step, so the evidence ties them to it.
+        const refused = backends === false ? null : running.fleet.faults.inject({ kind: 'refuse', target: { region }, label: step.id });
         await instance.stopListening();
-        return async () => instance.resumeListening();
+        return async () => {
+          if (refused) running.fleet.faults.clear(refused.id);
+          await instance.resumeListening();
+        };
       },
     }, Date.now, (fault, what) => say(`${((Date.now() - (k6Run?.startedAt ?? Date.now())) / 1000).toFixed(1).padStart(6)} s  ${what} ${fault.id} (${fault.action} ${fault.target})${fault.error ? `: ${fault.error}` : ''}`));
     const ticker = setInterval(() => {

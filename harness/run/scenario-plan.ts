@@ -49,8 +49,12 @@ const timelineStep = z
     for: z.number().positive().optional(),
     /** A fault the fleet applies to its backends. */
     fleet: fleetFault.optional(),
-    /** A regional gateway goes down (its listener stops), as an outage or APIM's disableGateway. */
-    regionDown: z.strictObject({ region: z.string().min(1) }).optional(),
+    /**
+     * A region goes down: its gateway stops listening and, unless `backends` is false, its
+     * Azure OpenAI resources refuse connections too (a regional outage). `backends: false`
+     * takes only the gateway down, as APIM's disableGateway or an APIM-only incident does.
+     */
+    regionDown: z.strictObject({ region: z.string().min(1), backends: z.boolean().optional() }).optional(),
   })
   .refine((step) => (step.fleet ? 1 : 0) + (step.regionDown ? 1 : 0) === 1, { message: 'each step has exactly one of "fleet" or "regionDown"' });
 

@@ -65,6 +65,60 @@ export const shortPtuTripDuration: Breakage = (dir) => {
 };
 
 /**
+ * The East US PTU breakers trip for 5 minutes instead of 30 s: a tripDuration of PT5M (minutes
+ * where seconds were meant), so a backend that recovered in seconds stays out of the pool.
+ */
+export const longPtuTripDuration: Breakage = (dir) => {
+  for (const backend of ['aoai-eastus-ptu1', 'aoai-eastus-ptu2', 'aoai-eastus-ptu1-high', 'aoai-eastus-ptu2-high']) {
+    editJson(backendFile(dir, backend), (json) => {
+      const rule = json.properties.circuitBreaker.rules[0];
+      if (rule.tripDuration !== 'PT30S') throw new Error(`${backend}: tripDuration is ${String(rule.tripDuration)}, not PT30S`);
+      rule.tripDuration = 'PT5M';
+    });
+  }
+};
+
+/**
+ * Medium and low priority are retried once instead of 6 times: retries sized for "try the
+ * other PTU" rather than for tripping both PTU breakers, so a request that meets saturated PTUs
+ * returns a 429 to the client before the pool can spill it to PAYG (the mistake Spillway found
+ * in the seed's own retry policy).
+ */
+export const singleMediumRetry: Breakage = (dir) => {
+  editText(join(dir, 'apis', 'azure-openai', 'policy.xml'), 'count="6" interval="0" first-fast-retry="true"', 'count="1" interval="0" first-fast-retry="true"');
+};
+
+/**
+ * Medium priority in East US goes to PAYG only: the medium branch names the PAYG backend
+ * instead of the regional pool, so PTU capacity goes unused by medium traffic.
+ */
+export const mediumToPayg: Breakage = (dir) => {
+  const file = fragmentFile(dir, 'aoai-priority-routing');
+  const text = readFileSync(file, 'utf8');
+  // The medium branch is the only place the East US pool is named.
+  editText(file, '<set-backend-service backend-id="aoai-eastus-pool" />', '<set-backend-service backend-id="aoai-eastus-payg" />');
+  if (!text.includes('aoai-eastus-payg')) throw new Error(`${file}: no East US PAYG backend to route to`);
+};
+
+/**
+ * Every regional gateway routes to East US's resources: the region-aware choose was replaced
+ * by a fixed region (a policy copied from a single-region deployment), so when East US goes
+ * down the West US gateway keeps sending its traffic into the dead region.
+ */
+export const regionBlindRouting: Breakage = (dir) => {
+  editText(join(dir, 'apis', 'azure-openai', 'policy.xml'), '<set-variable name="aoaiRegion" value="westus" />', '<set-variable name="aoaiRegion" value="eastus" />');
+};
+
+/**
+ * The dev/test class's token limit is 500 tokens per minute instead of 1,000: a budget halved
+ * in the policy while the agreed consumer budget stays 1,000, so dev-test is refused well
+ * before it has used what it was promised.
+ */
+export const halvedDevTestTokenLimit: Breakage = (dir) => {
+  editText(fragmentFile(dir, 'aoai-consumer-token-limit'), 'tokens-per-minute="1000"', 'tokens-per-minute="500"');
+};
+
+/**
  * The East US pool has PAYG at priority 1 beside the PTU resources: priorities equalised (a
  * pool written as a plain weighted list), so PAYG takes a weighted share of medium traffic
  * all the time instead of only the spillover.

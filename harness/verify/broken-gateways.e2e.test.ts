@@ -9,7 +9,12 @@ import {
   brokenConfig,
   doubledDevTestTokenLimit,
   equalPoolPriorities,
+  halvedDevTestTokenLimit,
   highPriorityToFullPool,
+  longPtuTripDuration,
+  mediumToPayg,
+  singleMediumRetry,
+  regionBlindRouting,
   shortPtuTripDuration,
   slowFrontDoorDetection,
   withoutPtuCircuitBreakers,
@@ -44,10 +49,11 @@ const chat = (words: number, maxTokens: number) => ({ promptWords: { kind: 'fixe
  */
 const plans = {
   // A PTU backend answers 500 for 8 s from t+3 s; its breaker (3 in 10 s, 30 s) trips around
-  // t+3 s and must keep it silent until about t+33 s; 7 s are left to see traffic resume.
+  // t+3 s and must keep it silent until about t+33 s; 15 s are left to see traffic resume
+  // (with 7 s, too few requests followed the trip to call a late return a failure).
   'circuit-breaker': {
     description: 'Medium traffic; aoai-eastus-ptu1 answers 500 for 8 s.',
-    durationSeconds: 40,
+    durationSeconds: 48,
     traffic: [{ consumer: 'user-facing', ratePerUnit: 2, ...chat(30, 40) }],
     timeline: [{ id: 'ptu1-fails', at: 3, for: 8, fleet: { kind: 'status', status: 500, target: { backend: 'aoai-eastus-ptu1' } } }],
     verifiers: ['circuit-breaker'],
@@ -112,13 +118,18 @@ const drills = {
   'sample/breaker': { plan: 'circuit-breaker' },
   'no-breaker/breaker': { plan: 'circuit-breaker', breakage: withoutPtuCircuitBreakers },
   'short-trip/breaker': { plan: 'circuit-breaker', breakage: shortPtuTripDuration },
+  'long-trip/breaker': { plan: 'circuit-breaker', breakage: longPtuTripDuration },
   'sample/routing': { plan: 'spillover' },
   'equal-priorities/routing': { plan: 'spillover', breakage: equalPoolPriorities },
   'high-to-pool/routing': { plan: 'spillover', breakage: highPriorityToFullPool },
+  'one-retry/routing': { plan: 'spillover', breakage: singleMediumRetry },
+  'medium-to-payg/routing': { plan: 'spillover', breakage: mediumToPayg },
   'sample/token-limit': { plan: 'token-limit' },
   'doubled-limit/token-limit': { plan: 'token-limit', breakage: doubledDevTestTokenLimit },
+  'halved-limit/token-limit': { plan: 'token-limit', breakage: halvedDevTestTokenLimit },
   'sample/failover': { plan: 'failover' },
   'slow-probes/failover': { plan: 'failover', breakage: slowFrontDoorDetection },
+  'region-blind/failover': { plan: 'failover', breakage: regionBlindRouting },
 } satisfies Record<string, Drill>;
 type DrillName = keyof typeof drills;
 
@@ -247,8 +258,8 @@ e2e('verifiers against broken gateways (real k6, fleet, gateway emulator, front 
   });
 
   describe('circuit breaker', () => {
-    it('the sample passes opens-after-count and stays-open with a PTU answering 500', { timeout }, async () => {
-      await expectPass('sample/breaker', ['circuit-breaker.opens-after-count', 'circuit-breaker.stays-open']);
+    it('the sample passes opens-after-count, stays-open and resumes with a PTU answering 500', { timeout }, async () => {
+      await expectPass('sample/breaker', ['circuit-breaker.opens-after-count', 'circuit-breaker.stays-open', 'circuit-breaker.resumes']);
     });
     it('PTU backends without a breaker fail opens-after-count or stays-open', { timeout }, async () => {
       await expectFail('no-breaker/breaker', ['circuit-breaker.opens-after-count', 'circuit-breaker.stays-open']);
@@ -256,11 +267,14 @@ e2e('verifiers against broken gateways (real k6, fleet, gateway emulator, front 
     it('a 5 s trip where 30 s is configured fails stays-open', { timeout }, async () => {
       await expectFail('short-trip/breaker', ['circuit-breaker.stays-open']);
     });
+    it('a 5 minute trip where 30 s is configured fails resumes', { timeout }, async () => {
+      await expectFail('long-trip/breaker', ['circuit-breaker.resumes']);
+    });
   });
 
   describe('spillover and priority routing', () => {
-    it('the sample passes payg-only-under-pressure and high-ptu-only under PTU saturation', { timeout }, async () => {
-      await expectPass('sample/routing', ['spillover.payg-only-under-pressure', 'priority.high-ptu-only']);
+    it('the sample passes payg-only-under-pressure, no-429-while-payg-had-room, high-ptu-only and medium-uses-pool under PTU saturation', { timeout }, async () => {
+      await expectPass('sample/routing', ['spillover.payg-only-under-pressure', 'spillover.no-429-while-payg-had-room', 'priority.high-ptu-only', 'priority.medium-uses-pool']);
       // Not a vacuous pass: the pool did spill medium to PAYG, and high was sent while it did.
       const result = await run('sample/routing');
       expect(ledgerRecords(result, (r) => r.type === 'request' && r.kind === 'payg' && r.priority === 'medium'), `no medium request reached PAYG in ${result.runDir}`).toBeGreaterThan(0);
@@ -271,23 +285,35 @@ e2e('verifiers against broken gateways (real k6, fleet, gateway emulator, front 
     it('high priority sent to the full pool fails priority.high-ptu-only', { timeout }, async () => {
       await expectFail('high-to-pool/routing', ['priority.high-ptu-only']);
     });
+    it('medium retried once fails spillover.no-429-while-payg-had-room', { timeout }, async () => {
+      await expectFail('one-retry/routing', ['spillover.no-429-while-payg-had-room']);
+    });
+    it('medium routed to PAYG only fails priority.medium-uses-pool', { timeout }, async () => {
+      await expectFail('medium-to-payg/routing', ['priority.medium-uses-pool']);
+    });
   });
 
   describe('token limit', () => {
-    it('the sample passes admitted-within-limit for dev-test above its budget', { timeout }, async () => {
-      await expectPass('sample/token-limit', ['token-limit.admitted-within-limit']);
+    it('the sample passes admitted-within-limit and no-refusal-below-limit for dev-test above its budget', { timeout }, async () => {
+      await expectPass('sample/token-limit', ['token-limit.admitted-within-limit', 'token-limit.no-refusal-below-limit']);
     });
     it('a doubled dev-test limit fails admitted-within-limit', { timeout }, async () => {
       await expectFail('doubled-limit/token-limit', ['token-limit.admitted-within-limit']);
     });
+    it('a halved dev-test limit fails no-refusal-below-limit', { timeout }, async () => {
+      await expectFail('halved-limit/token-limit', ['token-limit.no-refusal-below-limit']);
+    });
   });
 
   describe('failover', () => {
-    it('the sample passes error-window when the primary region goes down', { timeout }, async () => {
-      await expectPass('sample/failover', ['failover.error-window']);
+    it('the sample passes error-window and no-traffic-after-detection when the primary region goes down', { timeout }, async () => {
+      await expectPass('sample/failover', ['failover.error-window', 'failover.no-traffic-after-detection']);
     });
     it('front door probes that take 8 samples fail error-window', { timeout }, async () => {
       await expectFail('slow-probes/failover', ['failover.error-window']);
+    });
+    it('gateways that route to East US whatever their region fail no-traffic-after-detection', { timeout }, async () => {
+      await expectFail('region-blind/failover', ['failover.no-traffic-after-detection']);
     });
   });
 });

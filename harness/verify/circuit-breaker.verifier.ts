@@ -545,6 +545,11 @@ function judgeResume(ctx: Context, trips: TripObservation[], name: string, backe
           `${backend} got nothing from gateway ${instance} for ${duration(until - (T + obs.tripMs))} after its ${duration(obs.tripMs)} trip should have ended (${moment(T + obs.tripMs, t0)}), while the gateway sent ${peers.length} requests to its other ${region} backends; ` +
           `with its usual ${(p * 100).toFixed(0)}% share that is a chance of ${chance.toExponential(1)}: the breaker may stay open longer than configured, or the pool may no longer list ${backend}; see ${evidence.files.ledger} ${listExamples(peers.map((r) => r.seq))}.`;
       }
+    } else if (resumed) {
+      // It came back; the requests before it went to its peers by the pool's own draw, a
+      // silence that is plausible at the backend's share: a late-looking but healthy return.
+      statuses.push('pass');
+      notes.push(`trip ${i + 1}: the ${peers.length} request(s) after the trip's end that went elsewhere first are a ${percentText(chance)} chance at its ${(p * 100).toFixed(0)}% share`);
     } else {
       statuses.push('inconclusive');
       notes.push(`trip ${i + 1}: too little traffic from ${instance} after the trip (${peers.length} requests to other backends) to tell`);
@@ -565,4 +570,8 @@ function judgeResume(ctx: Context, trips: TripObservation[], name: string, backe
           : `Whether traffic resumed could not be judged: ${notes.join('; ')}.`,
     evidence: [ref(evidence.files.ledger, `requests from gateway ${instance} after each trip`, examples.length > 0 ? examples : trips.flatMap((t) => (t.resumed ? [t.resumed.seq] : [])))],
   };
+}
+
+function percentText(chance: number): string {
+  return chance >= 0.01 ? `${(chance * 100).toFixed(0)}%` : `${(chance * 100).toFixed(2)}%`;
 }

@@ -19,6 +19,8 @@ interface Outage {
   /** Requests routed to East US after detection anyway. */
   leakAfterDetection?: boolean;
   healthEvents?: boolean;
+  /** The West US gateway's backend requests while it serves: to its own resources, or (routing that ignores the region) to East US's. */
+  westBackends?: 'west' | 'east';
   durationMs?: number;
   until?: number | null;
 }
@@ -51,6 +53,9 @@ function outage(options: Outage = {}): ReturnType<EvidenceBuilder['build']> {
     } else {
       b.clientRequest({ at: t, frontDoorOrigin: WEST, servedRegion: WEST, servedBy: 'aoai-westus-ptu1' });
       b.frontDoorRequest({ origin: WEST, at: t });
+      if (options.westBackends === 'west') b.gatewayRequest({ at: t, region: WEST, attempts: [{ backend: 'aoai-westus-ptu1' }] });
+      // East US's resources are down too: the connection is refused, no ledger record, but the log row names the backend.
+      if (options.westBackends === 'east') b.gatewayRequest({ at: t, region: WEST, attempts: [], status: 500, backendId: 'aoai-eastus-ptu1' });
       if (options.leakAfterDetection && i % 10 === 0 && t < 60_000) b.frontDoorRequest({ origin: EAST, at: t + 1, durationMs: 3, status: 503, errorInfo: 'OriginConnectionRefused' });
     }
   }
@@ -86,6 +91,16 @@ describe('verifyFailover', () => {
     const v = get(verifyFailover(outage({ leakAfterDetection: true }), sampleExpectations()), 'failover.no-traffic-after-detection');
     expect(v.status).toBe('fail');
     expect(v.measured).toMatch(/\d+ routed to East US by the front door's log/);
+  });
+
+  it('fails a surviving gateway that keeps sending to the dead region\'s Azure OpenAI resources (routing that ignores the region)', () => {
+    const own = verifyFailover(outage({ westBackends: 'west' }), sampleExpectations());
+    expect(get(own, 'failover.no-traffic-after-detection').status).toBe('pass');
+    const ignoring = verifyFailover(outage({ westBackends: 'east' }), sampleExpectations());
+    const quiet = get(ignoring, 'failover.no-traffic-after-detection');
+    expect(quiet.status).toBe('fail');
+    expect(quiet.measured).toMatch(/, [1-9]\d* gateway log row\(s\) and 0 backend request\(s\) to East US's Azure OpenAI resources$/);
+    expect(quiet.explanation).toMatch(/^The front door moved clients away from East US, but gateway West US kept sending to East US's Azure OpenAI resources/);
   });
 
   it('fails when traffic does not return after recovery while it flows elsewhere', () => {

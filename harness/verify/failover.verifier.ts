@@ -4,7 +4,8 @@
  *   takes at most f = sampleSize − successfulSamplesRequired + 1 failed probes, f probe
  *   intervals after the outage began, plus one probe timeout (a hung origin) [docs/frontdoor.md];
  * - no-traffic-after-detection: once the front door marked the region unhealthy (its health
- *   event; without front door events, the removal bound), nothing more is routed to it;
+ *   event; without front door events, the removal bound), nothing more is routed to it, and
+ *   no surviving gateway sends to the region's Azure OpenAI resources;
  * - traffic-returns: after the region comes back, traffic reaches it again within the restore
  *   bound (successfulSamplesRequired probe intervals), and a primary region gets (nearly) all
  *   of it back.
@@ -13,6 +14,7 @@
 import type { ClientRecord, RunEvidence } from '../evidence/evidence-types.ts';
 import type { HealthEvent, RequestEvent } from '../../mocks/frontdoor/front-door-events.ts';
 import { clientStart } from './evidence-index.ts';
+import { fleetResourceOf } from './expectations-from-config.ts';
 import type { Expectations } from './expectations.ts';
 import { regionDownSteps, type RegionDownStep } from './fault-steps.ts';
 import { duration, moment, percent } from './time-format.ts';
@@ -175,6 +177,17 @@ function judgeStep(evidence: RunEvidence, expectations: Expectations, step: Regi
   const clientAfter = evidence.client.filter((c) => clientStart(c) > detection + slack && clientStart(c) < outageEnd);
   const clientRouted = clientAfter.filter((c) => c.frontDoorOrigin === step.region || isFailoverError(c, step.region));
   const rowsAfter = evidence.gatewayLogs.filter((r) => r.Region === step.region && r.TimeGenerated !== null && Date.parse(r.TimeGenerated) > detection + slack && Date.parse(r.TimeGenerated) < outageEnd);
+  // The region's Azure OpenAI resources are part of it: a surviving gateway that still sends
+  // there (routing that ignores the region) keeps the outage visible. Seen in the gateway
+  // logs (BackendUrl names the resource, even when the connection was refused) and in the
+  // ledger (a resource that answered).
+  const regionOf = new Map<string, string>(expectations.backends.map((b) => [b.name, b.region]));
+  const sentAfter = (at: number): boolean => at > detection + slack && at < outageEnd;
+  const backendRowsAfter = evidence.gatewayLogs.filter((r) => {
+    const resource = r.BackendUrl ? fleetResourceOf(r.BackendUrl) : undefined;
+    return resource !== undefined && regionOf.get(resource) === step.region && r.TimeGenerated !== null && sentAfter(Date.parse(r.TimeGenerated));
+  });
+  const ledgerAfter = evidence.ledger.filter((r) => (r.type === undefined || r.type === 'request') && r.region === step.region && sentAfter(r.start));
   const quietVerdict = ((): Verdict => {
     const check = `failover.no-traffic-after-detection (${name})`;
     const expected = `no request routed to ${step.region} after the front door removed it (${detectionText}) until it came back`;
@@ -190,12 +203,28 @@ function judgeStep(evidence: RunEvidence, expectations: Expectations, step: Regi
         evidence: [ref(evidence.files.client, 'client requests after detection', [], [detection, outageEnd])],
       };
     }
-    const violations = routedEvents.length + rowsAfter.length + (routedEvents.length === 0 ? clientRouted.length : 0);
-    const measured = `${clientAfter.length} client request(s) after detection; ${routedEvents.length} routed to ${step.region} by the front door's log, ${clientRouted.length} client request(s) answered by or failing in ${step.region}, ${rowsAfter.length} gateway log row(s) from ${step.region}`;
+    const toBackends = backendRowsAfter.length + ledgerAfter.length;
+    const violations = routedEvents.length + rowsAfter.length + (routedEvents.length === 0 ? clientRouted.length : 0) + toBackends;
+    const measured = `${clientAfter.length} client request(s) after detection; ${routedEvents.length} routed to ${step.region} by the front door's log, ${clientRouted.length} client request(s) answered by or failing in ${step.region}, ${rowsAfter.length} gateway log row(s) from ${step.region}, ${backendRowsAfter.length} gateway log row(s) and ${ledgerAfter.length} backend request(s) to ${step.region}'s Azure OpenAI resources`;
     if (violations === 0) {
       return { check, status: 'pass', expected, measured, tolerance, explanation: `After ${detectionText}, no request went to ${step.region} until it recovered.`, evidence: [ref(evidence.files.frontDoorEvents, `requests and health events for ${step.region}`)] };
     }
     const examples = [...routedEvents.slice(0, 3).map((e) => e.ref), ...rowsAfter.slice(0, 3).map((r) => r.CorrelationId ?? ''), ...clientRouted.slice(0, 3).map((c) => moment(c.time, t0))].filter(Boolean);
+    if (violations === toBackends) {
+      const gateways = [...new Set(backendRowsAfter.map((r) => r.Region ?? '?'))].join(', ') || 'a surviving gateway';
+      return {
+        check,
+        status: 'fail',
+        expected,
+        measured,
+        tolerance,
+        explanation: `The front door moved clients away from ${step.region}, but gateway ${gateways} kept sending to ${step.region}'s Azure OpenAI resources after ${detectionText}: its routing ignores the region it runs in (a region-aware choose on context.Deployment.Region, or a pool per region, keeps a region's traffic in the region); see ${evidence.files.gatewayLogs} and ${evidence.files.ledger}.`,
+        evidence: [
+          ref(evidence.files.gatewayLogs, `rows whose BackendUrl is in ${step.region}`, backendRowsAfter.slice(0, 3).map((r) => r.CorrelationId ?? ''), [detection, outageEnd]),
+          ref(evidence.files.ledger, `requests to ${step.region}'s resources`, ledgerAfter.slice(0, 3).map((r) => r.seq), [detection, outageEnd]),
+        ],
+      };
+    }
     return {
       check,
       status: 'fail',
