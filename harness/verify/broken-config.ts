@@ -51,28 +51,31 @@ export const withoutPtuCircuitBreakers: Breakage = (dir) => {
 };
 
 /**
- * The East US PTU breakers (both lanes) trip for 5 s instead of 30 s: a tripDuration typed as PT5S (or
- * copied from a test environment), so a failing backend is retried long before it recovers.
+ * The East US PTU breakers (both lanes) trip for a fifth of their agreed duration (PT1S where
+ * PT5S was agreed, PT6S for PT30S): a duration copied from a test environment, so a failing
+ * backend is retried long before it recovers.
  */
 export const shortPtuTripDuration: Breakage = (dir) => {
+  const shorter: Record<string, string> = { PT5S: 'PT1S', PT30S: 'PT6S' };
   for (const backend of ['aoai-eastus-ptu1', 'aoai-eastus-ptu2', 'aoai-eastus-ptu1-high', 'aoai-eastus-ptu2-high']) {
     editJson(backendFile(dir, backend), (json) => {
       const rule = json.properties.circuitBreaker.rules[0];
-      if (rule.tripDuration !== 'PT30S') throw new Error(`${backend}: tripDuration is ${String(rule.tripDuration)}, not PT30S`);
-      rule.tripDuration = 'PT5S';
+      const to = shorter[String(rule.tripDuration)];
+      if (!to) throw new Error(`${backend}: tripDuration is ${String(rule.tripDuration)}, not PT5S or PT30S`);
+      rule.tripDuration = to;
     });
   }
 };
 
 /**
- * The East US PTU breakers trip for 5 minutes instead of 30 s: a tripDuration of PT5M (minutes
- * where seconds were meant), so a backend that recovered in seconds stays out of the pool.
+ * The East US PTU breakers trip for 5 minutes: a tripDuration of PT5M (minutes where seconds
+ * were meant), so a backend that recovered in seconds stays out of the pool.
  */
 export const longPtuTripDuration: Breakage = (dir) => {
   for (const backend of ['aoai-eastus-ptu1', 'aoai-eastus-ptu2', 'aoai-eastus-ptu1-high', 'aoai-eastus-ptu2-high']) {
     editJson(backendFile(dir, backend), (json) => {
       const rule = json.properties.circuitBreaker.rules[0];
-      if (rule.tripDuration !== 'PT30S') throw new Error(`${backend}: tripDuration is ${String(rule.tripDuration)}, not PT30S`);
+      if (rule.tripDuration !== 'PT5S' && rule.tripDuration !== 'PT30S') throw new Error(`${backend}: tripDuration is ${String(rule.tripDuration)}, not PT5S or PT30S`);
       rule.tripDuration = 'PT5M';
     });
   }

@@ -311,11 +311,19 @@ describe('verifyCircuitBreaker', () => {
       expect(byCheck(high, 'circuit-breaker.opens-after-count').explanation).toMatch(/^Not judged as a failure because the lanes are incomplete: .*had no gateway log row naming the backend entity/);
     });
 
-    it('is inconclusive when the entities of one resource carry different rules', () => {
+    it('judges each entity by its own rule when the lanes\' rules differ', () => {
+      // The high lane's breaker trips for 10 s, the medium lane's for 30 s.
+      const evidence = twoLanes({ tripMs: 10_000 });
       const x = laneExpectations();
-      x.breakers['aoai-eastus-ptu1'] = { ...x.breakers['aoai-eastus-ptu1']!, entityRulesDiffer: true };
-      const verdicts = verifyCircuitBreaker(twoLanes(), x);
-      expect(verdicts).toEqual([expect.objectContaining({ status: 'inconclusive', check: 'circuit-breaker (step ptu1-fails, aoai-eastus-ptu1, gateway any)' })]);
+      const resourceRule = x.breakers['aoai-eastus-ptu1']!;
+      const { entities: _entities, ...thirty } = resourceRule;
+      x.breakers['aoai-eastus-ptu1'] = { ...resourceRule, entityRules: { [MEDIUM.ptu1]: thirty, [HIGH.ptu1]: { ...thirty, tripDurationMs: 10_000 } } };
+      const verdicts = verifyCircuitBreaker(evidence, x);
+      expect(verdicts.filter((v) => v.status !== 'pass').map((v) => v.check)).toEqual([]);
+      expect(byCheck(verdicts, 'circuit-breaker.stays-open (step ptu1-fails, aoai-eastus-ptu1 via aoai-eastus-ptu1-high').measured).toMatch(/= 10\.\d s/);
+      // Held to the resource's 30 s instead, the high lane's 10 s trip is a failure.
+      const oneRule = verifyCircuitBreaker(evidence, laneExpectations());
+      expect(byCheck(oneRule, 'circuit-breaker.stays-open (step ptu1-fails, aoai-eastus-ptu1 via aoai-eastus-ptu1-high').status).toBe('fail');
     });
   });
 });

@@ -138,19 +138,6 @@ function judgeBackend(ctx: Context, step: FleetFaultStep, rule: FaultRule, backe
   const { evidence, index } = ctx;
   const faultStart = step.appliedAt as number;
   const faultEnd = step.clearedAt ?? evidence.window.end;
-  if (breaker.entityRulesDiffer) {
-    return [
-      {
-        check: `circuit-breaker (${label(step.id, backend, 'any')})`,
-        status: 'inconclusive',
-        expected: `one breaker rule for ${backend}`,
-        measured: `${backend} sits behind ${breaker.entities?.join(', ')}, whose breaker rules differ`,
-        tolerance: 'none',
-        explanation: `The gateway reaches ${backend} through several backend entities with different breaker rules, and this verifier replays one rule per resource; give the entities the same rule, or target a resource behind a single entity with the fault.`,
-        evidence: [ref(evidence.files.ledger, `requests to ${backend}`, [], [faultStart, faultEnd])],
-      },
-    ];
-  }
   const { lanes, unattributed } = breakerLanes(index, ctx.expectations, backend, breaker);
   const unattributedDuring = unattributed.filter((r) => r.start >= faultStart && r.start <= faultEnd).length;
   const laneNote =
@@ -174,7 +161,10 @@ function judgeBackend(ctx: Context, step: FleetFaultStep, rule: FaultRule, backe
     for (const [instance, recs] of [...byInstance].sort((a, b) => a[0].localeCompare(b[0]))) {
       const during = recs.filter((r) => r.start >= faultStart && r.start <= faultEnd);
       if (during.length === 0) continue;
-      verdicts.push(...judgeInstance(ctx, step, rule, backend, breaker, lane, instance, recs, attributionNote));
+      // Each entity trips by its own rule (the sample's lanes differ in trip length and Retry-After).
+      const laneBreaker: BreakerExpectation = (lane.entity ? breaker.entityRules?.[lane.entity] : undefined) ?? breaker;
+      if (!isBreakerFailure({ status: rule.status ?? 0, reason: 'fault:status' }, laneBreaker)) continue;
+      verdicts.push(...judgeInstance(ctx, step, rule, backend, laneBreaker, lane, instance, recs, attributionNote));
     }
   }
   if (unattributedDuring > 0) {

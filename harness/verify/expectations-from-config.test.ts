@@ -30,8 +30,14 @@ describe('expectationsFromConfig', () => {
     const x = expectationsFromConfig({ ...sample(), capacityOverrides: { 'ptu:gpt-4o': 9000 } });
     expect(Object.keys(x.breakers).sort()).toEqual(['aoai-eastus-payg', 'aoai-eastus-ptu1', 'aoai-eastus-ptu2', 'aoai-westus-payg', 'aoai-westus-ptu1', 'aoai-westus-ptu2']);
     const rule = { count: 3, intervalMs: 10_000, tripDurationMs: 30_000, acceptRetryAfter: true, failureStatusRanges: [{ min: 429, max: 429 }, { min: 500, max: 599 }] };
-    // The PTU resources sit behind two entities each (the pool's member and the high-priority lane).
-    expect(x.breakers['aoai-eastus-ptu1']).toEqual({ ...rule, entities: ['aoai-eastus-ptu1', 'aoai-eastus-ptu1-high'] });
+    const backOff = { ...rule, tripDurationMs: 5_000, acceptRetryAfter: false };
+    // The PTU resources sit behind two entities each (the pool's member and the high-priority
+    // lane) with different rules; the resource-level rule is the longest trip.
+    expect(x.breakers['aoai-eastus-ptu1']).toEqual({
+      ...rule,
+      entities: ['aoai-eastus-ptu1', 'aoai-eastus-ptu1-high'],
+      entityRules: { 'aoai-eastus-ptu1': backOff, 'aoai-eastus-ptu1-high': rule },
+    });
     expect(x.breakers['aoai-eastus-payg']).toEqual(rule);
     expect(x.entityRoutes?.['aoai-eastus-ptu2-high']).toEqual({ 'aoai-eastus-ptu1': 'aoai-eastus-ptu1-high', 'aoai-eastus-ptu2': 'aoai-eastus-ptu2-high' });
     expect(x.entityRoutes?.['aoai-eastus-ptu-pool']).toEqual({ 'aoai-eastus-ptu1': 'aoai-eastus-ptu1-high', 'aoai-eastus-ptu2': 'aoai-eastus-ptu2-high' });
@@ -84,17 +90,18 @@ describe('expectationsFromConfig', () => {
     expect(none.backends).toEqual([]);
   });
 
-  it('marks a resource whose entities carry different rules, and leaves an entity reached two ways out of the routes', () => {
+  it('lists one rule for entities that share it, and leaves an entity reached two ways out of the routes', () => {
     const x = expectationsFromConfig(
       sample((c) => {
         const high = c.backends.get('aoai-eastus-ptu1-high')!;
-        if (high.type === 'Single' && high.circuitBreaker) high.circuitBreaker = { ...high.circuitBreaker, tripDurationMs: 5_000 };
+        if (high.type === 'Single' && high.circuitBreaker) high.circuitBreaker = { ...high.circuitBreaker, tripDurationMs: 5_000, acceptRetryAfter: false };
         // A second pool that reaches ptu1 through its high-lane entity makes "ptu2 as logged" ambiguous.
         c.backends.set('odd-pool', { id: 'odd-pool', type: 'Pool', members: [{ id: 'aoai-eastus-ptu2' }, { id: 'aoai-eastus-ptu1-high' }], file: 'test' });
       }),
     );
-    expect(x.breakers['aoai-eastus-ptu1']?.entityRulesDiffer).toBe(true);
-    expect(x.breakers['aoai-eastus-ptu2']?.entityRulesDiffer).toBeUndefined();
+    expect(x.breakers['aoai-eastus-ptu1']).toMatchObject({ tripDurationMs: 5_000, acceptRetryAfter: false, entities: ['aoai-eastus-ptu1', 'aoai-eastus-ptu1-high'] });
+    expect(x.breakers['aoai-eastus-ptu1']?.entityRules).toBeUndefined();
+    expect(x.breakers['aoai-eastus-ptu2']?.entityRules).toBeDefined();
     expect(x.entityRoutes?.['aoai-eastus-ptu2']?.['aoai-eastus-ptu1']).toBeUndefined();
     expect(x.entityRoutes?.['aoai-eastus-ptu2']?.['aoai-eastus-ptu2']).toBe('aoai-eastus-ptu2');
   });

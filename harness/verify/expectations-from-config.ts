@@ -6,7 +6,7 @@
 import type { FleetDescription } from '../../mocks/aoai/fleet.ts';
 import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
 import type { K6Config } from '../run/scenario-plan.ts';
-import type { BreakerExpectation, Expectations } from './expectations.ts';
+import type { BreakerExpectation, BreakerRule, Expectations } from './expectations.ts';
 
 export interface ExpectationsSource {
   gatewayConfig: GatewayConfig;
@@ -93,8 +93,7 @@ export function expectationsFromConfig(source: ExpectationsSource): Expectations
  * backend id a gateway log row can name, which entity its request used for each resource.
  */
 function breakerExpectations(gatewayConfig: GatewayConfig): { breakers: Record<string, BreakerExpectation>; entityRoutes: Record<string, Record<string, string>> | undefined } {
-  const breakers: Record<string, BreakerExpectation> = {};
-  const entitiesOf = new Map<string, string[]>();
+  const rulesOf = new Map<string, Map<string, BreakerRule>>();
   const resourceOfEntity = new Map<string, string>();
   for (const backend of gatewayConfig.backends.values()) {
     if (backend.type !== 'Single') continue;
@@ -102,24 +101,26 @@ function breakerExpectations(gatewayConfig: GatewayConfig): { breakers: Record<s
     resourceOfEntity.set(backend.id, resource);
     const rule = backend.circuitBreaker;
     if (!rule || rule.failureCondition.count === undefined) continue;
-    const expectation: BreakerExpectation = {
+    const rules = rulesOf.get(resource) ?? new Map<string, BreakerRule>();
+    rulesOf.set(resource, rules);
+    rules.set(backend.id, {
       count: rule.failureCondition.count,
       intervalMs: rule.failureCondition.interval,
       tripDurationMs: rule.tripDurationMs,
       acceptRetryAfter: rule.acceptRetryAfter,
       failureStatusRanges: rule.failureCondition.statusCodeRanges.map((r) => ({ min: r.min, max: r.max })),
-    };
-    const entities = entitiesOf.get(resource);
-    if (!entities) {
-      entitiesOf.set(resource, [backend.id]);
-      breakers[resource] = expectation;
-      continue;
-    }
-    entities.push(backend.id);
-    const first = breakers[resource] as BreakerExpectation;
-    breakers[resource] = { ...first, entities: entities.slice().sort(), ...(sameRule(first, expectation) && !first.entityRulesDiffer ? {} : { entityRulesDiffer: true }) };
+    });
   }
-  if (![...entitiesOf.values()].some((list) => list.length > 1)) return { breakers, entityRoutes: undefined };
+  const breakers: Record<string, BreakerExpectation> = {};
+  for (const [resource, rules] of rulesOf) {
+    const entities = [...rules.keys()].sort();
+    const all = entities.map((e) => rules.get(e) as BreakerRule);
+    const longest = all.reduce((a, b) => (b.tripDurationMs > a.tripDurationMs ? b : a));
+    if (entities.length === 1) breakers[resource] = longest;
+    else if (all.every((r) => sameRule(r, longest))) breakers[resource] = { ...longest, entities };
+    else breakers[resource] = { ...longest, entities, entityRules: Object.fromEntries(entities.map((e) => [e, rules.get(e) as BreakerRule])) };
+  }
+  if (![...rulesOf.values()].some((rules) => rules.size > 1)) return { breakers, entityRoutes: undefined };
 
   // A request names one backend id in its log row; every entity it could have reached a
   // resource through is a member of the same pool (or the id itself).
@@ -151,6 +152,6 @@ function breakerExpectations(gatewayConfig: GatewayConfig): { breakers: Record<s
   return { breakers, entityRoutes: routes };
 }
 
-function sameRule(a: BreakerExpectation, b: BreakerExpectation): boolean {
+function sameRule(a: BreakerRule, b: BreakerRule): boolean {
   return a.count === b.count && a.intervalMs === b.intervalMs && a.tripDurationMs === b.tripDurationMs && a.acceptRetryAfter === b.acceptRetryAfter && JSON.stringify(a.failureStatusRanges) === JSON.stringify(b.failureStatusRanges);
 }

@@ -30,9 +30,17 @@ export interface BreakerExpectation {
    * told apart through `Expectations.entityRoutes`. Absent or one entity: a single breaker.
    */
   entities?: string[];
-  /** Set when the entities of one resource carry different rules: no single reference model applies. */
-  entityRulesDiffer?: boolean;
+  /**
+   * Each entity's own rule, when the entities of one resource carry different rules (the
+   * sample's medium lane backs off for 5 s, its high lane takes the PTU's Retry-After). The
+   * resource-level fields then hold the rule with the longest trip, the lenient choice for
+   * checks that only ask whether the resource may have been tripped.
+   */
+  entityRules?: Record<string, BreakerRule>;
 }
+
+/** One breaker rule, as a backend entity carries it. */
+export type BreakerRule = Omit<BreakerExpectation, 'entities' | 'entityRules'>;
 
 export type TokenQuotaPeriod = 'Hourly' | 'Daily' | 'Weekly' | 'Monthly' | 'Yearly';
 

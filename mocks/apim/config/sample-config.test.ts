@@ -16,7 +16,7 @@ import type { PolicyElement } from './test-support.ts';
 
 const SAMPLE_DIR = fileURLToPath(new URL('../../../deploy/apim', import.meta.url));
 const TOPOLOGY = JSON.parse(readFileSync(fileURLToPath(new URL('../../aoai/default-topology.json', import.meta.url)), 'utf8')) as {
-  resources: Array<{ name: string; region: string }>;
+  resources: Array<{ name: string; region: string; kind: string }>;
 };
 
 const config: GatewayConfig = loadGatewayConfig(SAMPLE_DIR);
@@ -70,33 +70,36 @@ describe('the sample configuration (deploy/apim)', () => {
     ]);
   });
 
-  it.each(Object.entries(REGION_KEYS))('has the %s pools of the seed: PTU1 1/50, PTU2 1/50, PAYG 2/100, and a PTU-only pool', (key) => {
+  it.each(Object.entries(REGION_KEYS))('has the %s pools of the seed: PTU1 1/50, PTU2 1/50, PAYG 2/100, and a PTU-only pool of high-lane entities', (key) => {
     expect(pool(`aoai-${key}-pool`).members).toEqual([
       { id: `aoai-${key}-ptu1`, priority: 1, weight: 50 },
       { id: `aoai-${key}-ptu2`, priority: 1, weight: 50 },
       { id: `aoai-${key}-payg`, priority: 2, weight: 100 },
     ]);
     expect(pool(`aoai-${key}-ptu-pool`).members).toEqual([
-      { id: `aoai-${key}-ptu1`, priority: 1, weight: 50 },
-      { id: `aoai-${key}-ptu2`, priority: 1, weight: 50 },
+      { id: `aoai-${key}-ptu1-high`, priority: 1, weight: 50 },
+      { id: `aoai-${key}-ptu2-high`, priority: 1, weight: 50 },
     ]);
   });
 
-  it('points every single backend at a fleet resource of its own region, with the seed breaker rule', () => {
+  it('points every single backend at a fleet resource of its own region; the seed breaker rule, with medium\'s PTU lane backing off for 5 s', () => {
     const singles = [...config.backends.values()].filter((b) => b.type === 'Single');
-    expect(singles).toHaveLength(6);
+    expect(singles).toHaveLength(10);
     for (const single of singles) {
       if (single.type !== 'Single') continue;
       const url = new URL(single.url);
-      expect(url.hostname).toBe(`${single.id}.openai.azure.com`);
+      // The high lane's entities (…-high) call the same resource as the pool's members.
+      const resourceName = single.id.replace(/-high$/, '');
+      expect(url.hostname).toBe(`${resourceName}.openai.azure.com`);
       expect(url.pathname).toBe('/openai');
-      const resource = TOPOLOGY.resources.find((r) => r.name === single.id);
+      const resource = TOPOLOGY.resources.find((r) => r.name === resourceName);
       const regionKey = /^aoai-(\w+)-/.exec(single.id)?.[1] ?? '';
       expect(resource?.region).toBe(REGION_KEYS[regionKey]);
-      expect(single.circuitBreaker).toMatchObject({
+      const mediumPtuLane = resource?.kind === 'ptu' && resourceName === single.id;
+      expect(single.circuitBreaker, single.id).toMatchObject({
         failureCondition: { count: 3, interval: 10_000, statusCodeRanges: [{ min: 429, max: 429 }, { min: 500, max: 599 }] },
-        tripDurationMs: 30_000,
-        acceptRetryAfter: true,
+        tripDurationMs: mediumPtuLane ? 5_000 : 30_000,
+        acceptRetryAfter: !mediumPtuLane,
       });
     }
   });
@@ -160,7 +163,7 @@ describe('the sample configuration (deploy/apim)', () => {
     const breakerCount = backend('aoai-eastus-ptu1').circuitBreaker?.failureCondition.count ?? 0;
     expect([ptuMembers, breakerCount]).toEqual([2, 3]);
     expect(retries.map((r) => r.attributes)).toEqual([
-      { condition, count: '5', interval: '1', 'first-fast-retry': 'false' },
+      { condition, count: '10', interval: '1', 'first-fast-retry': 'false' },
       { condition, count: String(ptuMembers * breakerCount), interval: '0', 'first-fast-retry': 'true' },
     ]);
     for (const retry of retries) expect(retry.children.map((c) => [c.name, c.attributes])).toEqual([['forward-request', { 'buffer-request-body': 'true' }]]);

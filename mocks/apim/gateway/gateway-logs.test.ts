@@ -189,7 +189,8 @@ describe('ApiManagementGatewayLogs', () => {
     const answer = await chat(gateway.instance('East US').url, 'local-critical-ops-key', { body: { messages: 'not a list' } });
     expect(answer.status).toBe(400);
     expect(gateway.logs.recent.gateway.at(-1)).toMatchObject({ ResponseCode: 400, BackendResponseCode: 400, IsRequestSuccess: false, LastErrorReason: null });
-    expect(gateway.logs.recent.gateway.at(-1)!.BackendId).toMatch(/^aoai-eastus-ptu[12]$/);
+    // critical-ops is high priority: the PTU-only pool of the high lane's entities.
+    expect(gateway.logs.recent.gateway.at(-1)!.BackendId).toMatch(/^aoai-eastus-ptu[12]-high$/);
   });
 });
 
