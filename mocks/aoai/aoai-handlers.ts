@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { http, type RequestHandler } from 'msw';
 import type { Clock } from '../shared/clock.ts';
-import { bufferedResponse, requestText } from '../shared/msw-node-server.ts';
+import { bufferedResponse } from '../shared/msw-node-server.ts';
 import { abortableSleep } from '../shared/abortable-sleep.ts';
+import { boundedMemo } from '../shared/bounded-memo.ts';
 import type { Rng } from '../shared/rng.ts';
 import { azureErrors, errorResponse, type AzureError } from './azure-errors.ts';
-import { completionTokens } from './completion-text.ts';
+import { completionText, completionTokens } from './completion-text.ts';
 import { resolveCompletionLength, sampleCompletionLength } from './completion-length.ts';
 import type { DeploymentRuntime } from './deployment-runtime.ts';
 import { embeddingVector, encodeEmbedding, resolveEmbeddingDimensions } from './embedding-vectors.ts';
@@ -15,7 +16,8 @@ import type { Ledger, LedgerReason, RequestRecord } from './ledger.ts';
 import type { Operation } from './model-catalog.ts';
 import { ptuAdmissionCost, type PtuTicket } from './ptu-limiter.ts';
 import { parseJsonBody, validateChatRequest, validateCompletionRequest, validateEmbeddingRequest } from './request-validation.ts';
-import { chatCompletionBody, completionId, embeddingsBody, textCompletionBody, usage, type AnswerMeta } from './response-bodies.ts';
+import { completionId, embeddingsBody, usage, type AnswerMeta } from './response-bodies.ts';
+import { chatCompletionJson, textCompletionJson } from './response-json.ts';
 import { addSuccessHeaders, baseResponseHeaders, headerValue, type ResponseHeaders } from './response-headers.ts';
 import {
   chatFinishFrame,
@@ -59,13 +61,21 @@ const operationNames: Record<Operation, { api: string; display: string }> = {
 
 const apiVersionPattern = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
 
-export function aoaiHandlers(runtime: ResourceRuntime): RequestHandler[] {
+/** The api-version query parameter; request URLs repeat, so each is parsed once. */
+const apiVersionOf = boundedMemo((url: string): string | null => new URL(url).searchParams.get('api-version'));
+
+/**
+ * `base` prefixes the paths: the origin the handlers are served on (see MswNodeServerOptions
+ * .handlers), or '' for paths msw resolves itself. Chat comes first: it is what load tests
+ * send most, and msw tries the handlers in order.
+ */
+export function aoaiHandlers(runtime: ResourceRuntime, base = ''): RequestHandler[] {
   const route = (operation: Operation) => ({ request, params }: { request: Request; params: Record<string, string | readonly string[] | undefined> }) =>
     handleModelRequest(runtime, operation, request, String(params.deployment ?? ''));
   return [
-    http.post('/openai/deployments/:deployment/chat/completions', route('chat')),
-    http.post('/openai/deployments/:deployment/completions', route('completions')),
-    http.post('/openai/deployments/:deployment/embeddings', route('embeddings')),
+    http.post(`${base}/openai/deployments/:deployment/chat/completions`, route('chat')),
+    http.post(`${base}/openai/deployments/:deployment/completions`, route('completions')),
+    http.post(`${base}/openai/deployments/:deployment/embeddings`, route('embeddings')),
   ];
 }
 
@@ -115,8 +125,7 @@ function record(runtime: ResourceRuntime, t: Tracking, outcome: { status: number
 
 async function handleModelRequest(runtime: ResourceRuntime, operation: Operation, request: Request, deploymentName: string): Promise<Response> {
   const { resource, clock } = runtime;
-  const url = new URL(request.url);
-  const apiVersion = url.searchParams.get('api-version');
+  const apiVersion = apiVersionOf(request.url);
   const t: Tracking = {
     start: clock.now(),
     requestId: randomUUID(),
@@ -137,7 +146,8 @@ async function handleModelRequest(runtime: ResourceRuntime, operation: Operation
 
   try {
     const fired = runtime.faults.firing({ backend: resource.name, region: resource.region, deployment: deploymentName }, runtime.rng);
-    const faultEffect = await applyRequestFaults(fired, request.signal);
+    // No fault fired (the usual case): nothing to wait for, so no turn of the microtask queue.
+    const faultEffect = fired.length === 0 ? noFaults : await applyRequestFaults(fired, request.signal);
     if (faultEffect.kind === 'reset') {
       record(runtime, t, { status: 0, reason: 'fault:reset', firstByte: null });
       return Response.error();
@@ -153,7 +163,7 @@ async function handleModelRequest(runtime: ResourceRuntime, operation: Operation
     if (!deployment) return fail(azureErrors.deploymentNotFound(), 'not-found');
     const contentType = request.headers.get('content-type');
     if (!contentType || !/^application\/json\b/i.test(contentType)) return fail(azureErrors.unsupportedMediaType(contentType), 'bad-request');
-    const body = parseJsonBody(await requestText(request));
+    const body = parseJsonBody(await request.text());
     if (!body.ok) return fail(body.error, 'bad-request');
     if (!deployment.model.operations.includes(operation)) return fail(azureErrors.operationNotSupported(operationNames[operation].display, deployment.config.model), 'bad-request');
 
@@ -179,6 +189,19 @@ type FaultEffect =
   | { kind: 'reset' }
   | { kind: 'status'; rule: FaultRule }
   | { kind: 'proceed'; extraPerTokenMs: number; cutAfterTokens: number | null; cutMode: 'reset' | 'close' };
+
+const noFaults: Extract<FaultEffect, { kind: 'proceed' }> = Object.freeze({ kind: 'proceed', extraPerTokenMs: 0, cutAfterTokens: null, cutMode: 'reset' });
+
+/**
+ * abortableSleep, or nothing at all when there is nothing to wait for: no delay and a client
+ * still there (zero modelled latency). Awaiting even a settled promise costs a turn of the
+ * microtask queue per await, a visible share of a request at zero latency; an aborted signal
+ * still rejects exactly as abortableSleep(0) does.
+ */
+function sleepIfAny(ms: number, signal: AbortSignal): Promise<void> | undefined {
+  // Written as !(ms <= 0) so that anything abortableSleep would wait on (NaN included) still waits.
+  return !(ms <= 0) || signal.aborted ? abortableSleep(ms, signal) : undefined;
+}
 
 /** Applies the fired faults that act before the backend does any work. */
 async function applyRequestFaults(fired: readonly FaultRule[], signal: AbortSignal): Promise<FaultEffect> {
@@ -208,8 +231,8 @@ async function applyRequestFaults(fired: readonly FaultRule[], signal: AbortSign
 
 function isAuthorized(headers: Headers, apiKeys: readonly string[] | undefined): boolean {
   const key = headers.get('api-key');
-  const bearer = /^bearer\s+(\S+)/i.exec(headers.get('authorization') ?? '')?.[1];
-  const presented = key ?? bearer;
+  // The authorization header is looked at only without an api-key, as the key wins anyway.
+  const presented = key ?? /^bearer\s+(\S+)/i.exec(headers.get('authorization') ?? '')?.[1];
   if (!presented) return false;
   return apiKeys === undefined || apiKeys.includes(presented);
 }
@@ -316,14 +339,14 @@ async function answerCompletion(a: AnswerContext, operation: 'chat' | 'completio
   });
   const plan = planLatency(deployment.latency, length.tokens, deployment.rng, runtime.latencyScale);
   const seed = runtime.seed ^ hashString(t.requestId);
-  const pieces = completionTokens(length.tokens, model, seed);
   const meta: AnswerMeta = { id: completionId(operation === 'chat' ? 'chatcmpl' : 'cmpl'), created: Math.floor(runtime.clock.now() / 1000), model };
   const use = usage(promptTokens, length.tokens);
   // Injected delays are real time: latencyScale shapes the model, not the faults.
   const extraPerTokenMs = a.faults.extraPerTokenMs;
 
   try {
-    await abortableSleep(plan.timeToFirstTokenMs, t.request.signal);
+    const waiting = sleepIfAny(plan.timeToFirstTokenMs, t.request.signal);
+    if (waiting) await waiting;
   } catch (error) {
     settle(0);
     throw error;
@@ -333,7 +356,8 @@ async function answerCompletion(a: AnswerContext, operation: 'chat' | 'completio
     // A non-streamed answer takes the same total time as the stream would.
     const rest = plan.totalMs - plan.timeToFirstTokenMs + extraPerTokenMs * length.tokens;
     try {
-      await abortableSleep(rest, t.request.signal);
+      const waiting = sleepIfAny(rest, t.request.signal);
+      if (waiting) await waiting;
     } catch (error) {
       settle(0);
       throw error;
@@ -342,9 +366,9 @@ async function answerCompletion(a: AnswerContext, operation: 'chat' | 'completio
     addSuccessHeaders(headers, { upstreamMs: runtime.clock.now() - t.start, stream: false });
     headers['content-type'] = 'application/json';
     record(runtime, t, { status: 200, reason: 'ok', completionTokens: length.tokens });
-    const text = pieces.join('');
-    const answer = operation === 'chat' ? chatCompletionBody(meta, text, length.finishReason, use) : textCompletionBody(meta, text, length.finishReason, use);
-    return bufferedResponse(JSON.stringify(answer), { status: 200, headers });
+    const text = completionText(length.tokens, model, seed);
+    const json = operation === 'chat' ? chatCompletionJson(meta, text, length.finishReason, use) : textCompletionJson(meta, text, length.finishReason, use);
+    return bufferedResponse(json, { status: 200, headers });
   }
 
   const chunk = { meta, includeUsage };
@@ -353,7 +377,7 @@ async function answerCompletion(a: AnswerContext, operation: 'chat' | 'completio
   const firstByte = runtime.clock.now();
   const body$ = timedSseStream({
     opening: operation === 'chat' ? [promptFilterFrame(), chatRoleFrame(chunk)] : [promptFilterFrame()],
-    tokens: pieces.map((piece) => (operation === 'chat' ? chatTokenFrame(chunk, piece) : textTokenFrame(chunk, piece))),
+    tokens: completionTokens(length.tokens, model, seed).map((piece) => (operation === 'chat' ? chatTokenFrame(chunk, piece) : textTokenFrame(chunk, piece))),
     gapsMs: plan.interTokenMs,
     extraPerTokenMs,
     closing:

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { encode as encodeO200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { encode as encodeCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
-import { completionTokens } from './completion-text.ts';
+import { completionText, completionTokens } from './completion-text.ts';
 
 // Counted with the tokenizer directly, not through tokens.ts, so a fault in the mock's own
 // counting cannot hide a fault here.
@@ -54,5 +54,14 @@ describe('completionTokens', () => {
   it('rejects counts that are not non-negative integers', () => {
     expect(() => completionTokens(-1, 'gpt-4o', 1)).toThrow(RangeError);
     expect(() => completionTokens(2.5, 'gpt-4o', 1)).toThrow(RangeError);
+    expect(() => completionText(-1, 'gpt-4o', 1)).toThrow(RangeError);
+  });
+
+  it('gives the same completion as one string: the tokens joined', () => {
+    for (const model of ['gpt-4o', 'gpt-4', 'gpt-35-turbo-instruct']) {
+      for (const count of [0, 1, 7, 20, 333]) {
+        for (const seed of [0, 1, 0xdeadbeef]) expect(completionText(count, model, seed)).toBe(completionTokens(count, model, seed).join(''));
+      }
+    }
   });
 });

@@ -102,31 +102,53 @@ function drawSentenceLength(rng: Rng): number {
 }
 
 /**
- * `count` strings, each exactly one token in the model's encoding, whose concatenation is
- * exactly `count` tokens: sentences of common words ending in ".". The same seed always
- * gives the same text.
+ * Hands `visit` the `count` tokens of the completion, in order: sentences of common words
+ * ending in ".". The same seed always gives the same tokens.
  */
-export function completionTokens(count: number, model: string, seed: number): string[] {
+function visitCompletionTokens(count: number, model: string, seed: number, visit: (token: string) => void): void {
   if (!Number.isSafeInteger(count) || count < 0) {
     throw new RangeError(`token count must be a non-negative integer, got ${count}`);
   }
   const vocabulary = VOCABULARIES[encodingForModel(model)];
   const rng = seededRng(seed);
-  const tokens: string[] = [];
+  let emitted = 0;
   let wordsLeftInSentence = 0;
   let sentenceOpen = false;
-  while (tokens.length < count) {
+  while (emitted < count) {
     if (!sentenceOpen) {
-      tokens.push(pick(tokens.length === 0 ? vocabulary.firstOpeners : vocabulary.spacedOpeners, rng));
+      visit(pick(emitted === 0 ? vocabulary.firstOpeners : vocabulary.spacedOpeners, rng));
       wordsLeftInSentence = drawSentenceLength(rng) - 1;
       sentenceOpen = true;
     } else if (wordsLeftInSentence > 0) {
-      tokens.push(pick(vocabulary.spacedWords, rng));
+      visit(pick(vocabulary.spacedWords, rng));
       wordsLeftInSentence -= 1;
     } else {
-      tokens.push(SENTENCE_END);
+      visit(SENTENCE_END);
       sentenceOpen = false;
     }
+    emitted += 1;
   }
+}
+
+/**
+ * `count` strings, each exactly one token in the model's encoding, whose concatenation is
+ * exactly `count` tokens: sentences of common words ending in ".". The same seed always
+ * gives the same text.
+ */
+export function completionTokens(count: number, model: string, seed: number): string[] {
+  const tokens: string[] = [];
+  visitCompletionTokens(count, model, seed, (token) => tokens.push(token));
   return tokens;
+}
+
+/**
+ * The same completion as one string, `completionTokens(count, model, seed).join('')`, for an
+ * answer that is not streamed: no array of pieces to build and join on every request.
+ */
+export function completionText(count: number, model: string, seed: number): string {
+  let text = '';
+  visitCompletionTokens(count, model, seed, (token) => {
+    text += token;
+  });
+  return text;
 }

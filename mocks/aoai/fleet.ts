@@ -1,5 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { RequestHandler } from 'msw';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { startMswNodeServer, type MswNodeServer } from '../shared/msw-node-server.ts';
 import { mathRng, seededRng, type Rng } from '../shared/rng.ts';
@@ -111,7 +112,12 @@ export async function startFleet(options: FleetOptions): Promise<RunningFleet> {
       resource.deployments.forEach((deployment, d) => deployments.set(deployment.name, createDeploymentRuntime(deployment, resource.kind, clock, rngFor(index * 100 + d + 1))));
       deploymentsByBackend.set(resource.name, deployments);
       const runtime: ResourceRuntime = { resource, deployments, faults, ledger, clock, rng: rngFor(index * 100), latencyScale: topology.latencyScale, seed };
-      const handlers = aoaiHandlers(runtime);
+      // Built for the origin the adapter serves them on (absolute paths: see aoaiHandlers).
+      let served: { base: string; handlers: RequestHandler[] } | undefined;
+      const handlersFor = (base: string): RequestHandler[] => {
+        if (served?.base !== base) served = { base, handlers: aoaiHandlers(runtime, base) };
+        return served.handlers;
+      };
       const port = resource.port !== 0 ? resource.port : options.portBase !== undefined ? options.portBase + index : 0;
       const rejectWithoutHandler = (request: Request, status: 404 | 413): Response => {
         const requestId = randomUUID();
@@ -144,7 +150,7 @@ export async function startFleet(options: FleetOptions): Promise<RunningFleet> {
         return errorResponse(status === 404 ? azureErrors.missingApiVersion() : azureErrors.bodyTooLarge(topology.maxRequestBodyBytes), headers);
       };
       const server = await startMswNodeServer({
-        handlers: () => handlers,
+        handlers: handlersFor,
         host: topology.host,
         port,
         maxBodyBytes: topology.maxRequestBodyBytes,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { boundedMemo } from '../shared/bounded-memo.ts';
 
 /**
  * Headers every answer carries, success or error, as real Azure OpenAI responses do, plus
@@ -6,7 +7,7 @@ import { randomUUID } from 'node:crypto';
  * tell which backend served it.
  *
  * A plain record with lower-case names, not a Headers object: the Response validates them
- * once when it is built, and the node:http adapter writes a prepared answer's record as is
+ * once when it is built, and the node:http adapter writes a prepared answer's headers as they are
  * (see bufferedResponse), where a Headers object would be validated and copied twice.
  */
 export type ResponseHeaders = Record<string, string>;
@@ -14,6 +15,13 @@ export type ResponseHeaders = Record<string, string>;
 const outsideLatin1 = /[^\u0000-\u00ff]/;
 const lineBreakOrNul = /[\r\n\0]/;
 const httpWhitespaceAtEdges = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+
+/** The same values (a region, a deployment name) come by on every request: each is checked once. */
+const checkedHeaderValue = boundedMemo((value: string): string => {
+  if (outsideLatin1.test(value)) throw new TypeError(`Cannot convert argument to a ByteString: ${JSON.stringify(value)} has a character above U+00FF.`);
+  if (lineBreakOrNul.test(value) && lineBreakOrNul.test(value.replace(httpWhitespaceAtEdges, ''))) throw new TypeError(`Invalid header value ${JSON.stringify(value)}.`);
+  return value;
+});
 
 /**
  * Returns `value`, or throws the TypeError Headers.set throws for it: a character above
@@ -23,9 +31,7 @@ const httpWhitespaceAtEdges = /^[\t\n\r ]+|[\t\n\r ]+$/g;
  * that point, before anything is recorded, and not later when the Response is built.
  */
 export function headerValue(value: string): string {
-  if (outsideLatin1.test(value)) throw new TypeError(`Cannot convert argument to a ByteString: ${JSON.stringify(value)} has a character above U+00FF.`);
-  if (lineBreakOrNul.test(value) && lineBreakOrNul.test(value.replace(httpWhitespaceAtEdges, ''))) throw new TypeError(`Invalid header value ${JSON.stringify(value)}.`);
-  return value;
+  return checkedHeaderValue(value);
 }
 
 export function baseResponseHeaders(args: { backend: string; region: string; requestId: string; clientRequestId: string | null }): ResponseHeaders {

@@ -1,6 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { getResponse, RequestHandler } from 'msw';
+import { boundedMemo } from './bounded-memo.ts';
+import { PreparedResponse } from './prepared-response.ts';
+import { servedRequest, type ServedRequest } from './served-request.ts';
+
+export { bufferedResponse } from './prepared-response.ts';
 
 /**
  * Serves msw request handlers over a real node:http listener: a small adapter around msw's
@@ -11,9 +16,21 @@ import { getResponse, RequestHandler } from 'msw';
  * - a handler returning `Response.error()` resets the connection (TCP RST);
  * - a response body stream that errors mid-way destroys the socket (a truncated stream);
  * - the Request's `signal` aborts when the client goes away, so handlers can stop waiting.
+ *
+ * What keeps a request cheap: the Request handed to getResponse is a ServedRequest
+ * (served-request.ts: url, method, headers, signal and body reads without an undici Request
+ * behind them), and an answer built with bufferedResponse (prepared-response.ts) goes out as
+ * prepared bytes without an undici Response ever being built.
  */
 export interface MswNodeServerOptions {
-  handlers: () => readonly RequestHandler[];
+  /**
+   * The handlers, asked for on every request. `base` is the server's origin as a URL
+   * normalises it (`new URL(origin).origin`): a handler whose path is `${base}/a/:b` matches
+   * exactly the requests `/a/:b` matches, and spares msw resolving the relative path against
+   * the origin again on every request it is tried for (HttpHandler.parse → matchRequestUrl →
+   * normalizePath builds a URL from it each time; an absolute path is used as it is).
+   */
+  handlers: (base: string) => readonly RequestHandler[];
   host?: string;
   port?: number;
   /** Bodies larger than this are answered by `onBodyTooLarge` without reading further. */
@@ -42,6 +59,9 @@ export async function startMswNodeServer(options: MswNodeServerOptions): Promise
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
   const sockets = new Set<Socket>();
   let origin = '';
+  let base = '';
+  // Targets repeat (a load test sends the same few); the URL each makes depends on it alone.
+  const urlOf = boundedMemo((target) => requestUrl(target, origin));
 
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     void serve(req, res).catch((error: unknown) => {
@@ -57,63 +77,48 @@ export async function startMswNodeServer(options: MswNodeServerOptions): Promise
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const abort = new AbortController();
+    let request: ServedRequest | undefined;
+    let clientGone = false;
     res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
+      if (res.writableFinished) return;
+      clientGone = true;
+      request?.clientGone();
     });
     const refused = options.gate?.(req);
     if (refused) {
       await writeResponse(refused, res);
       return;
     }
-    // The Request parses its URL (and validates its headers) itself: a path target is handed
-    // over as origin + path and the headers as name/value pairs, rather than as a URL and a
-    // Headers object that the Request would serialise, re-parse and re-validate. Targets whose
-    // relative resolution differs from plain concatenation ('//host', '/\\host', absolute
-    // forms) are resolved as before.
-    const target = req.url ?? '/';
-    const url = target.startsWith('/') && target[1] !== '/' && target[1] !== '\\' ? origin + target : new URL(target, origin).href;
-    const headers: [string, string][] = [];
-    let contentLength: string | undefined;
-    const raw = req.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i]!;
-      const value = raw[i + 1]!;
-      headers.push([name, value]);
-      // As req.headers['content-length'] reads it: the first one (Node drops duplicates).
-      if (contentLength === undefined && name.length === 14 && name.toLowerCase() === 'content-length') contentLength = value;
-    }
-    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    const method = req.method ?? 'GET';
+    const url = urlOf(req.url ?? '/');
+    const rawHeaders = req.rawHeaders;
+    const hasBody = method !== 'GET' && method !== 'HEAD';
 
     let body: Buffer | undefined;
     if (hasBody) {
-      const declared = Number(contentLength ?? Number.NaN);
+      const declared = Number(firstContentLength(rawHeaders) ?? Number.NaN);
       const read = Number.isFinite(declared) && declared > maxBodyBytes ? null : await readBody(req, maxBodyBytes);
       if (read === null) {
-        const request = new Request(url, { method: req.method ?? 'POST', headers, signal: abort.signal });
+        request = servedRequest({ url, method, rawHeaders, body: undefined });
+        if (clientGone) request.clientGone();
         const tooLarge = options.onBodyTooLarge?.(request) ?? new Response(null, { status: 413 });
         // The rest of the body is not read: close the connection after answering.
         res.setHeader('connection', 'close');
         await writeResponse(tooLarge, res);
         return;
       }
-      body = read;
+      body = read.bytes;
     }
-    const request = new Request(url, {
-      method: req.method ?? 'GET',
-      headers,
-      signal: abort.signal,
-      // Node's Buffers are backed by plain ArrayBuffers; the cast only satisfies the DOM typings.
-      ...(body !== undefined ? { body: body as Uint8Array<ArrayBuffer> } : {}),
-    });
-    if (body !== undefined) receivedBodies.set(request, body);
+    request = servedRequest({ url, method, rawHeaders, body });
+    if (clientGone) request.clientGone();
     skipRequestClone(request);
-    const response = (await getResponse([...options.handlers()], request, { baseUrl: origin, quiet: true })) ?? options.onUnhandled?.(request) ?? new Response(null, { status: 404 });
+    const response = (await getResponse([...options.handlers(base)], request, { baseUrl: origin, quiet: true })) ?? options.onUnhandled?.(request) ?? new Response(null, { status: 404 });
     if (response.type === 'error') {
       req.socket.resetAndDestroy();
       return;
     }
-    await writeResponse(response, res);
+    const writing = writeResponse(response, res);
+    if (writing) await writing;
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -125,6 +130,7 @@ export async function startMswNodeServer(options: MswNodeServerOptions): Promise
   });
   const port = (server.address() as AddressInfo).port;
   origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  base = new URL(origin).origin;
   let listening = true;
 
   const dropConnections = (): void => {
@@ -183,29 +189,31 @@ function skipRequestClone(request: Request): void {
 }
 
 /**
- * The bytes each served Request was built from, so that `requestText` can hand them to a
- * handler without reading them back out of the Request's body stream (a reader, a chunk
- * per microtask, a copy; through a teed stream if msw did clone the request). msw passes
- * the very Request it was given to the resolver, so the lookup by identity finds it.
+ * The URL a Request built from this target would report: a path target is joined to the
+ * origin and parsed once; targets whose relative resolution differs from plain concatenation
+ * ('//host', '/\\host', absolute forms) are resolved against the origin. Either way the
+ * result is the parsed URL's serialisation, dot segments resolved and odd characters
+ * percent-encoded, as undici's Request serialises it.
  */
-const receivedBodies = new WeakMap<Request, Buffer>();
-const utf8 = new TextDecoder();
-
-/**
- * `request.text()` for handlers served by this adapter, without the stream read; any other
- * Request (one a test built, a clone) is read the ordinary way. Read the body once: a body
- * served from the side channel leaves the Request's own stream unread.
- */
-export function requestText(request: Request): Promise<string> {
-  const bytes = request.bodyUsed ? undefined : receivedBodies.get(request);
-  if (bytes === undefined) return request.text();
-  receivedBodies.delete(request);
-  // TextDecoder's defaults (BOM stripped, invalid bytes replaced) are the Fetch spec's UTF-8 decode, as text() does.
-  return Promise.resolve(utf8.decode(bytes));
+function requestUrl(target: string, origin: string): string {
+  return target.startsWith('/') && target[1] !== '/' && target[1] !== '\\' ? new URL(origin + target).href : new URL(target, origin).href;
 }
 
-/** Reads the whole body, or returns null as soon as it passes the limit. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+/** The first content-length value, as `req.headers['content-length']` reads it (Node drops repeats). */
+function firstContentLength(rawHeaders: readonly string[]): string | undefined {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') return rawHeaders[i + 1];
+  }
+  return undefined;
+}
+
+/**
+ * Reads the whole body, or gives null as soon as it passes the limit. The bytes come wrapped
+ * in a plain object: resolving a promise with a Buffer looks its prototype chain up for a
+ * `then`, generically and measurably slower than for an object literal.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<{ bytes: Buffer } | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -221,59 +229,24 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
       chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!over) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      if (!over) resolve({ bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
     });
     req.on('error', reject);
   });
 }
 
 /**
- * A buffered answer whose bytes and wire headers were worked out when it was built. Reading a
- * Response body back through its web stream and walking its Headers cost more than building
- * the answer; msw's getResponse hands back the very Response object the resolver returned
- * (it wraps one only for resolvers that use `finalize`), so the adapter finds it by identity.
- * Anything else, including a wrapped or already read response, takes the generic path.
+ * Writes a prepared answer at once, and returns nothing to wait for: the common case costs no
+ * turn of the microtask queue. Anything else goes through the generic path, to be awaited.
  */
-interface PreparedAnswer {
-  status: number;
-  /** As the generic path would build them: sorted lowercase names, then content-length. */
-  headers: Record<string, string>;
-  bytes: Buffer;
-}
-const preparedAnswers = new WeakMap<Response, PreparedAnswer>();
-const httpWhitespaceAtEdge = /^[\t\n\r ]|[\t\n\r ]$/;
-
-/**
- * `new Response(body, { status, headers })` for a whole-body answer, remembered so that this
- * adapter writes the same bytes and headers without reading the Response back. Headers the
- * Response would normalise (upper case names, padded values), set-cookie and content-length
- * are not prepared: such answers take the generic path and stay exactly as they were.
- */
-export function bufferedResponse(body: string, init: { status: number; headers: Record<string, string> }): Response {
-  const names = Object.keys(init.headers);
-  let preparable = names.includes('content-type');
-  for (const name of names) {
-    const value = init.headers[name]!;
-    if (name !== name.toLowerCase() || name === 'set-cookie' || name === 'content-length' || httpWhitespaceAtEdge.test(value)) preparable = false;
-  }
-  if (!preparable) return new Response(body, init);
-  // The Response gets the encoded bytes rather than the string: the same body (a string
-  // body only adds a default content-type, and this one has its own), encoded once.
-  const bytes = Buffer.from(body);
-  const response = new Response(bytes as Uint8Array<ArrayBuffer>, init);
-  const headers: Record<string, string> = {};
-  for (const name of names.sort()) headers[name] = init.headers[name]!;
-  headers['content-length'] = String(bytes.length);
-  preparedAnswers.set(response, { status: init.status, headers, bytes });
-  return response;
+function writeResponse(response: Response, res: ServerResponse): Promise<void> | undefined {
+  const prepared = response instanceof PreparedResponse ? response.wire : undefined;
+  if (prepared === undefined) return writeGenericResponse(response, res);
+  res.writeHead(prepared.status, undefined, prepared.headers).end(prepared.bytes);
+  return undefined;
 }
 
-async function writeResponse(response: Response, res: ServerResponse): Promise<void> {
-  const prepared = preparedAnswers.get(response);
-  if (prepared !== undefined && !response.bodyUsed && !response.body?.locked) {
-    res.writeHead(prepared.status, undefined, prepared.headers).end(prepared.bytes);
-    return;
-  }
+async function writeGenericResponse(response: Response, res: ServerResponse): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;
