@@ -24,6 +24,8 @@ export interface Journal {
   timeline: AppliedFault[];
   k6: { exitCode: number | null; signal: string | null; meaning: string; startedAt: string | null; endedAt: string | null; bundle: string | null };
   evidence: Record<string, string>;
+  /** Where the verifiers' expectations came from: an APIOps folder, an explicit file, or none (remote, not given). */
+  expectations?: { source: 'config'; dir: string } | { source: 'file'; file: string };
   verdicts: Verdict[];
   /** Phases' wall time in ms, for the benchmark and for people. */
   phases: Record<string, number>;

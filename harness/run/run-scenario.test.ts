@@ -73,6 +73,13 @@ describe('checking the input before anything starts', () => {
     }
   });
 
+  it('names the file and field of a bad expectations file, before anything starts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'expectations-'));
+    const file = join(dir, 'expectations.json');
+    writeFileSync(file, JSON.stringify({ backends: [], breakers: {}, regions: ['East US'], frontDoor: null, consumers: { 'user-facing': { tokensPerMinute: -5, priority: 'medium' } } }));
+    expect(() => checkRunInput({ scenario: 'smoke', units: 1, expectationsFile: file })).toThrow(`${file}: consumers.user-facing.tokensPerMinute:`);
+  });
+
   it('names the file and field of a bad plan', () => {
     const file = configWith({ bad: { ...shortPlan, traffic: [{ ...shortPlan.traffic[0], consumer: 'nobody' }] } });
     expect(() => checkRunInput({ scenario: 'bad', units: 1, k6ConfigFile: file })).toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: scenarios\\.bad\\.traffic\\.0\\.consumer: "nobody" is not a consumer class`));
@@ -163,6 +170,34 @@ describe.skipIf(inspection.status === 'missing')('a real run', () => {
       expect(await listening(url), url).toBe(false);
     }
     expect(readFileSync(join(result.runDir, 'junit.xml'), 'utf8')).toContain('type="harness"');
+  });
+
+  it('judges the gateway against an expectations file when one is given, and says so in the journal', async () => {
+    // Derived from the sample, except that user-facing was promised only 100 tokens a minute:
+    // the gateway (20,000 for it) reports remaining tokens far above that budget, and the
+    // verifier says so (the run is too short for a full minute's admission count).
+    const { expectationsFromConfig } = await import('../verify/expectations-from-config.ts');
+    const { loadGatewayConfig } = await import('../../mocks/apim/config/index.ts');
+    const { loadTopologyFile, defaultTopologyPath } = await import('../../mocks/aoai/topology.ts');
+    const { loadK6Config } = await import('./scenario-plan.ts');
+    const topology = loadTopologyFile(defaultTopologyPath);
+    const fleet = { backends: topology.resources.map((r) => ({ name: r.name, region: r.region, kind: r.kind, endpoint: 'http://127.0.0.1:0', deployments: r.deployments.map((d) => ({ name: d.name, model: d.model, capacityTpm: d.capacityTpm })) })), control: '', ledger: null };
+    const expectations = expectationsFromConfig({ gatewayConfig: loadGatewayConfig(join(repo, 'deploy', 'apim')), fleet, k6Config: loadK6Config(join(repo, 'k6.config.json')), deployment: 'gpt-4o' });
+    expectations.consumers['user-facing'] = { tokensPerMinute: 100, priority: 'medium' };
+    const expectationsFile = join(mkdtempSync(join(tmpdir(), 'expectations-')), 'expectations.json');
+    writeFileSync(expectationsFile, JSON.stringify(expectations));
+
+    const result = await runScenario({
+      scenario: 'budget',
+      units: 1,
+      k6ConfigFile: configWith({ budget: { ...shortPlan, timeline: [], thresholds: {}, verifiers: ['token-limit'] } }),
+      resultsDir: mkdtempSync(join(tmpdir(), 'run-results-')),
+      expectationsFile,
+    });
+    expect(result.journal.expectations).toEqual({ source: 'file', file: expectationsFile });
+    const remaining = result.journal.verdicts.find((v) => v.check === 'token-limit.remaining-tokens');
+    expect(remaining?.status, JSON.stringify(result.journal.verdicts.map((v) => [v.check, v.status]))).toBe('fail');
+    expect(remaining?.explanation).toMatch(/a value above the consumer's limit means the gateway enforces a larger tokens-per-minute/);
   });
 
   it('catches an unreachable gateway before k6 starts', async () => {

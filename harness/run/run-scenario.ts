@@ -8,6 +8,8 @@ import { bundleScenarios } from '../k6/bundle-scenarios.ts';
 import { resolveTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
 import { expectationsFromConfig } from '../verify/expectations-from-config.ts';
+import { loadExpectationsFile } from '../verify/expectations-file.ts';
+import type { Expectations } from '../verify/expectations.ts';
 import { runVerifiers } from '../verify/index.ts';
 import type { Verdict } from '../verify/verdict.ts';
 import { startEmbeddedTopology, type EmbeddedTopology } from './embedded-topology.ts';
@@ -36,6 +38,11 @@ export interface RunOptions {
    * while the emulated gateway runs gatewayConfigDir. Default: gatewayConfigDir.
    */
   expectationsConfigDir?: string;
+  /**
+   * Expectations given explicitly (a JSON file in the `Expectations` shape, see
+   * harness/verify/expectations-file.ts): they replace what is read from the configuration.
+   */
+  expectationsFile?: string;
   /**
    * A gateway (or front door) at a URL instead of the embedded default. Keys then come from
    * the environment variables k6.config.json names; fleet faults and a region going down need
@@ -68,7 +75,7 @@ export class RunInputError extends Error {
 }
 
 /** Checks what a person typed before anything starts (all errors name the option). */
-export function checkRunInput(options: RunOptions): { config: K6Config; plan: ScenarioPlan; configFile: string } {
+export function checkRunInput(options: RunOptions): { config: K6Config; plan: ScenarioPlan; configFile: string; expectations: Expectations | null } {
   if (!Number.isInteger(options.units) || options.units < 1 || options.units > 30) {
     throw new RunInputError(`--units must be a whole number from 1 to 30 (APIM's largest unit count per region), got ${String(options.units)}`);
   }
@@ -89,12 +96,13 @@ export function checkRunInput(options: RunOptions): { config: K6Config; plan: Sc
     const missing = [...new Set(plan.traffic.map((t) => config.consumers[t.consumer]!.keyEnv))].filter((name) => !process.env[name]);
     if (missing.length > 0) throw new RunInputError(`a remote gateway needs subscription keys in the environment: set ${missing.join(', ')}`);
   }
-  return { config, plan, configFile };
+  const expectations = options.expectationsFile !== undefined ? loadExpectationsFile(resolve(options.expectationsFile)) : null;
+  return { config, plan, configFile, expectations };
 }
 
 export async function runScenario(options: RunOptions): Promise<RunResult> {
   const say = options.progress ?? (() => undefined);
-  const { config, plan } = checkRunInput(options);
+  const { config, plan, expectations: explicitExpectations } = checkRunInput(options);
   const k6 = await resolveTool(k6Spec, { install: false });
 
   const startedAt = new Date();
@@ -254,8 +262,10 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     const evidence = await collectEvidence(runDir, { start: exit.startedAt, end: exit.endedAt }, timeline.applied);
     journal.evidence = { ...evidence.files, k6SummaryExport: relative(runDir, paths.k6SummaryExport), k6Output: 'k6-output.log', journal: 'journal.json' };
     const thresholds = thresholdVerdicts(paths.k6SummaryExport, relative(runDir, paths.k6SummaryExport), plan.thresholds);
+    if (explicitExpectations) journal.expectations = { source: 'file', file: resolve(options.expectationsFile as string) };
+    else if (gatewayConfig) journal.expectations = { source: 'config', dir: resolve(options.expectationsConfigDir ?? options.gatewayConfigDir ?? defaultGatewayConfigDir) };
     if (gatewayConfig && fleetDescription) {
-      const expectations = expectationsFromConfig({ gatewayConfig, fleet: fleetDescription, k6Config: config, deployment: 'gpt-4o' });
+      const expectations = explicitExpectations ?? expectationsFromConfig({ gatewayConfig, fleet: fleetDescription, k6Config: config, deployment: 'gpt-4o' });
       verdicts = [...thresholds, ...runVerifiers(plan.verifiers, evidence, expectations)];
     } else {
       // Against a remote gateway there is no fleet ledger or gateway log here yet (Log
@@ -268,7 +278,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
           expected: 'evidence from the fleet ledger and the gateway logs',
           measured: 'a remote gateway: no ledger or gateway logs in this run',
           tolerance: 'n/a',
-          explanation: `The ${name} verifier judges the backend ledger and the gateway's logs, which a remote gateway run does not collect yet.`,
+          explanation: `The ${name} verifier judges the backend ledger and the gateway's logs, which a remote gateway run does not collect yet${explicitExpectations ? ' (the expectations you gave are recorded in the journal and will apply once it does)' : ''}.`,
           evidence: [],
         })),
       ];

@@ -1,0 +1,54 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultTolerances } from './expectations-from-config.ts';
+import { loadExpectationsFile } from './expectations-file.ts';
+import { sampleExpectations } from './test-evidence.ts';
+
+function file(content: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'expectations-')), 'expectations.json');
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+describe('loadExpectationsFile', () => {
+  it('reads the Expectations shape back as it was written, lanes included', () => {
+    const written = sampleExpectations();
+    written.breakers['aoai-eastus-ptu1'] = {
+      ...written.breakers['aoai-eastus-ptu1']!,
+      entities: ['aoai-eastus-ptu1', 'aoai-eastus-ptu1-high'],
+      entityRules: { 'aoai-eastus-ptu1': { count: 3, intervalMs: 10_000, tripDurationMs: 5_000, acceptRetryAfter: false } },
+    };
+    written.entityRoutes = { 'aoai-eastus-ptu1-high': { 'aoai-eastus-ptu1': 'aoai-eastus-ptu1-high' } };
+    expect(loadExpectationsFile(file(written))).toEqual(written);
+  });
+
+  it('fills tolerances left out with the defaults', () => {
+    const { tolerances: _t, ...rest } = sampleExpectations();
+    expect(loadExpectationsFile(file({ ...rest, tolerances: { spilloverShare: 0.05 } })).tolerances).toEqual({ ...defaultTolerances, spilloverShare: 0.05 });
+    expect(loadExpectationsFile(file(rest)).tolerances).toEqual(defaultTolerances);
+  });
+
+  it('names the file and every field that is wrong', () => {
+    const bad = { ...sampleExpectations(), regions: [], frontDoor: { probeIntervalSeconds: 2, sampleSize: 2, successfulSamplesRequired: 3 } };
+    bad.breakers['aoai-eastus-ptu1'] = { ...bad.breakers['aoai-eastus-ptu1']!, count: 0 };
+    const path = file({ ...bad, typo: true });
+    let message = '';
+    try {
+      loadExpectationsFile(path);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain(`${path}: breakers.aoai-eastus-ptu1.count:`);
+    expect(message).toContain(`${path}: regions:`);
+    expect(message).toContain(`${path}: frontDoor: successfulSamplesRequired must not exceed sampleSize`);
+    expect(message).toMatch(/\(top level\): Unrecognized key: "typo"/);
+  });
+
+  it('says when the file is missing or not JSON', () => {
+    expect(() => loadExpectationsFile('/nonexistent/expectations.json')).toThrow(/^\/nonexistent\/expectations\.json: cannot read the expectations \(ENOENT\)$/);
+    const path = file('{ "backends": [');
+    expect(() => loadExpectationsFile(path)).toThrow(new RegExp(`^${path.replace(/[.]/g, '\\.')}: not valid JSON: `));
+  });
+});

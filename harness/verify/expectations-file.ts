@@ -1,0 +1,75 @@
+/**
+ * Expectations given explicitly, as a JSON file (`spillway run --expectations file`): for a
+ * gateway whose configuration Spillway cannot read (a real APIM managed in the portal), or to
+ * hold a gateway to what was agreed rather than to what it runs. The shape is `Expectations`
+ * (expectations.ts) with durations in milliseconds; tolerances may be partial and fall back to
+ * the defaults. Every problem is reported with the file and the field.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { defaultTolerances } from './expectations-from-config.ts';
+import type { Expectations } from './expectations.ts';
+
+export class ExpectationsFileError extends Error {
+  override name = 'UserFacingError';
+}
+
+const statusRange = z.strictObject({ min: z.int().min(100).max(599), max: z.int().min(100).max(599) }).refine((r) => r.min <= r.max, { message: 'min must not exceed max' });
+
+const breakerRule = z.strictObject({
+  count: z.int().min(1),
+  intervalMs: z.number().positive(),
+  tripDurationMs: z.number().positive(),
+  acceptRetryAfter: z.boolean(),
+  failureStatusRanges: z.array(statusRange).optional(),
+});
+
+const breaker = breakerRule.extend({
+  entities: z.array(z.string().min(1)).optional(),
+  entityRules: z.record(z.string(), breakerRule).optional(),
+});
+
+const priority = z.enum(['high', 'medium', 'low']);
+
+const expectationsSchema = z.strictObject({
+  backends: z.array(z.strictObject({ name: z.string().min(1), region: z.string().min(1), kind: z.enum(['ptu', 'payg']), capacityTpm: z.number().positive() })),
+  breakers: z.record(z.string(), breaker),
+  entityRoutes: z.record(z.string(), z.record(z.string(), z.string())).optional(),
+  regions: z.array(z.string().min(1)).min(1),
+  frontDoor: z
+    .strictObject({ probeIntervalSeconds: z.number().positive(), sampleSize: z.int().min(1), successfulSamplesRequired: z.int().min(1) })
+    .refine((fd) => fd.successfulSamplesRequired <= fd.sampleSize, { message: 'successfulSamplesRequired must not exceed sampleSize' })
+    .nullable(),
+  consumers: z.record(
+    z.string(),
+    z.strictObject({
+      tokensPerMinute: z.number().positive(),
+      priority,
+      tokenQuota: z.strictObject({ tokens: z.number().positive(), period: z.enum(['Hourly', 'Daily', 'Weekly', 'Monthly', 'Yearly']) }).optional(),
+    }),
+  ),
+  ptuBurstSeconds: z.number().positive().optional(),
+  tolerances: z.strictObject({ tripDurationMs: z.number().min(0), tokenLimitRelative: z.number().min(0), spilloverShare: z.number().min(0).max(1) }).partial().optional(),
+});
+
+export function loadExpectationsFile(file: string): Expectations {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ExpectationsFileError(`${file}: cannot read the expectations (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ExpectationsFileError(`${file}: not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = expectationsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ExpectationsFileError(`invalid expectations:\n${parsed.error.issues.map((i) => `  ${file}: ${i.path.join('.') || '(top level)'}: ${i.message}`).join('\n')}`);
+  }
+  const { tolerances, ...rest } = parsed.data;
+  // Optional fields are left out rather than set to undefined (exactOptionalPropertyTypes).
+  return JSON.parse(JSON.stringify({ ...rest, tolerances: { ...defaultTolerances, ...tolerances } })) as Expectations;
+}
