@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { processesMentioning } from '../cli/cli-test-support.ts';
 import { inspectTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
-import { checkRunInput, runScenario } from './run-scenario.ts';
+import { checkRunInput, runScenario, type RunResult } from './run-scenario.ts';
 
 /**
  * The run orchestration end to end, with real k6 on the embedded topology: a short plan so
@@ -38,6 +38,15 @@ const shortPlan = {
   thresholds: { http_req_failed: ['rate<0.5'] },
   fleet: { latencyScale: 0.05 },
 };
+
+/** Nothing the run started listens any more, and its JUnit report carries the harness failure. */
+async function expectAllStopped(result: RunResult): Promise<void> {
+  const topology = result.journal.target.topology as { frontDoor: string; regions: { url: string }[]; fleet: { backends: { endpoint: string }[]; control: string } };
+  for (const url of [topology.frontDoor, ...topology.regions.map((r) => r.url), ...topology.fleet.backends.map((b) => b.endpoint), topology.fleet.control]) {
+    expect(await listening(url), url).toBe(false);
+  }
+  expect(readFileSync(join(result.runDir, 'junit.xml'), 'utf8')).toContain('type="harness"');
+}
 
 function listening(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);
@@ -133,11 +142,7 @@ describe.skipIf(inspection.status === 'missing')('a real run', () => {
     expect(result.journal.status).toBe('interrupted');
     expect(result.journal.exitCode).toBe(2);
     expect(Date.parse(result.journal.endedAt) - Date.parse(result.journal.startedAt)).toBeLessThan(60_000);
-    const topology = result.journal.target.topology as { frontDoor: string; regions: { url: string }[]; fleet: { backends: { endpoint: string }[]; control: string } };
-    for (const url of [topology.frontDoor, ...topology.regions.map((r) => r.url), ...topology.fleet.backends.map((b) => b.endpoint), topology.fleet.control]) {
-      expect(await listening(url), url).toBe(false);
-    }
-    expect(readFileSync(join(result.runDir, 'junit.xml'), 'utf8')).toContain('type="harness"');
+    await expectAllStopped(result);
   });
 
   it('marks the journal incomplete (exit 2) when k6 dies mid-run, and stops everything', async () => {
@@ -165,11 +170,7 @@ describe.skipIf(inspection.status === 'missing')('a real run', () => {
     expect(result.journal.problem).toMatch(/^k6 did not complete the run: stopped by SIGKILL .*see k6-output\.log/);
     expect(result.journal.verdicts).toEqual([]);
     expect(Date.parse(result.journal.endedAt) - Date.parse(result.journal.startedAt)).toBeLessThan(60_000);
-    const topology = result.journal.target.topology as { frontDoor: string; regions: { url: string }[]; fleet: { backends: { endpoint: string }[]; control: string } };
-    for (const url of [topology.frontDoor, ...topology.regions.map((r) => r.url), ...topology.fleet.backends.map((b) => b.endpoint), topology.fleet.control]) {
-      expect(await listening(url), url).toBe(false);
-    }
-    expect(readFileSync(join(result.runDir, 'junit.xml'), 'utf8')).toContain('type="harness"');
+    await expectAllStopped(result);
   });
 
   it('judges the gateway against an expectations file when one is given, and says so in the journal', async () => {
