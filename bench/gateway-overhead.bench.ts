@@ -13,14 +13,17 @@
  *              not queueing;
  *   throughput a closed-loop phase (--vus) that saturates the target.
  * Targets: added latency p50 (emulator − direct, at the fixed rate) at most 1 ms; throughput
- * at least a third of nginx's.
+ * at least a third of nginx's. The gateway's CPU time per request (this process's, over the
+ * emulator phases) is reported beside them: it is steadier than latency on a shared machine.
  *
  * The sample's consumer-class token limits (at most 50,000 TPM) would turn most of a
  * benchmark's requests into 429s, which measures rejections instead of the pipeline. So the
  * benchmark runs a copy of the sample whose tokens-per-minute figures are multiplied by
  * 100,000: the token-limit policy still counts every request, it just never says no.
  *
- *   npm run bench:gateway [-- --seconds 8 --vus 32 --rounds 2]
+ * Before the rounds, every target gets an unrecorded closed-loop warm-up (--warmup seconds).
+ *
+ *   npm run bench:gateway [-- --seconds 8 --vus 32 --rounds 2 --warmup 3]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -34,11 +37,12 @@ import { startGateway } from '../mocks/apim/gateway/gateway.ts';
 import { driveWithK6, meanOf, type Phase } from './k6-drive.ts';
 import { resolveK6 } from './k6-binary.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, vus: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' }, rate: { type: 'string', default: '100' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, vus: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' }, rate: { type: 'string', default: '100' }, warmup: { type: 'string', default: '3' } } });
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const vus = Number(values.vus);
 const rounds = Number(values.rounds);
+const warmupSeconds = Number(values.warmup);
 const repo = join(import.meta.dirname, '..');
 
 function findNginx(): string {
@@ -132,11 +136,28 @@ async function main(): Promise<void> {
     { target: 'nginx', url: `${nginx.url}${path}`, headers: { ...headers, 'api-key': 'bench' } },
   ];
   const phases: Phase[] = [];
+  // The gateway runs in this process and nothing else here works during a phase, so this
+  // process's CPU time over an emulator phase, per request, is the gateway's cost per request:
+  // far steadier than latency when other load shares the machine. At the fixed rate it is
+  // several times the closed-loop figure: between requests other processes evict the caches.
+  const cpuPerRequest: { target: string; us: number }[] = [];
+  const drive = async (phase: Parameters<typeof driveWithK6>[0]): Promise<void> => {
+    const before = process.cpuUsage();
+    const result = await driveWithK6(phase);
+    const used = process.cpuUsage(before);
+    phases.push(result);
+    if (phase.target.startsWith('emulator') && result.requests > 0) cpuPerRequest.push({ target: phase.target, us: (used.user + used.system) / result.requests });
+  };
   try {
+    // Unrecorded warm-up of every target first: the fleet and the gateway are JavaScript, and
+    // without it round 1 measures V8 compiling them (nginx needs none) rather than their cost.
+    if (warmupSeconds > 0) {
+      for (const t of targets) await driveWithK6({ k6, target: `${t.target}@warmup`, url: t.url, body, headers: t.headers, vus, seconds: warmupSeconds, work });
+    }
     for (let round = 0; round < rounds; round++) {
       for (const t of targets) {
-        phases.push(await driveWithK6({ k6, target: `${t.target}@rate`, url: t.url, body, headers: t.headers, vus: 16, rate, seconds, work }));
-        phases.push(await driveWithK6({ k6, target: t.target, url: t.url, body, headers: t.headers, vus, seconds, work }));
+        await drive({ k6, target: `${t.target}@rate`, url: t.url, body, headers: t.headers, vus: 16, rate, seconds, work });
+        await drive({ k6, target: t.target, url: t.url, body, headers: t.headers, vus, seconds, work });
       }
     }
   } finally {
@@ -147,9 +168,13 @@ async function main(): Promise<void> {
 
   const summary = (target: string) => ({ rps: meanOf(phases, target, 'rps'), p50Ms: meanOf(phases, target, 'p50'), p99Ms: meanOf(phases, target, 'p99') });
   const atRate = (target: string) => summary(`${target}@rate`);
+  const meanCpu = (target: string): number => {
+    const values = cpuPerRequest.filter((c) => c.target === target).map((c) => c.us);
+    return values.reduce((sum, v) => sum + v, 0) / Math.max(values.length, 1);
+  };
   const result = {
     when: new Date().toISOString(),
-    settings: { seconds, vus, rounds, rate },
+    settings: { seconds, vus, rounds, rate, warmupSeconds },
     phases,
     direct: summary('direct'),
     emulator: summary('emulator'),
@@ -159,6 +184,7 @@ async function main(): Promise<void> {
     nginxAddedP50Ms: atRate('nginx').p50Ms - atRate('direct').p50Ms,
     emulatorAddedP99Ms: atRate('emulator').p99Ms - atRate('direct').p99Ms,
     throughputVsNginx: summary('emulator').rps / summary('nginx').rps,
+    emulatorCpuUsPerRequest: { atRate: meanCpu('emulator@rate'), closedLoop: meanCpu('emulator') },
     targets: { addedP50Ms: 1, throughputVsNginx: 1 / 3 },
   };
   mkdirSync(join(import.meta.dirname, 'out'), { recursive: true });
@@ -170,6 +196,7 @@ async function main(): Promise<void> {
   process.stdout.write(`throughput with ${vus} VUs (closed loop):\n`);
   process.stdout.write(`${line('fleet direct', result.direct)}\n${line('emulator (sample policies)', result.emulator)}\n${line('nginx reverse proxy', result.nginx)}\n`);
   process.stdout.write(`  emulator added p50 ${result.emulatorAddedP50Ms.toFixed(2)} ms, p99 ${result.emulatorAddedP99Ms.toFixed(2)} ms at ${rate} req/s (target p50 <= 1 ms) ${result.emulatorAddedP50Ms <= 1 ? 'met' : 'NOT met'}; nginx added p50 ${result.nginxAddedP50Ms.toFixed(2)} ms\n`);
+  process.stdout.write(`  emulator CPU per request ${result.emulatorCpuUsPerRequest.atRate.toFixed(0)} us at ${rate} req/s, ${result.emulatorCpuUsPerRequest.closedLoop.toFixed(0)} us closed loop\n`);
   process.stdout.write(`  emulator throughput / nginx ${result.throughputVsNginx.toFixed(2)} (target >= 0.33) ${result.throughputVsNginx >= 1 / 3 ? 'met' : 'NOT met'}\n`);
   const failures = phases.reduce((sum, p) => sum + p.failed, 0);
   if (failures > 0) process.stdout.write(`  warning: ${failures} requests did not answer 200\n`);

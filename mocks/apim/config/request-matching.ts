@@ -110,14 +110,18 @@ function decode(value: string): string {
   }
 }
 
-function matchTemplate(template: CompiledTemplate, parts: readonly string[]): Record<string, string> | undefined {
+/**
+ * `parts` are the request's path segments as sent, `literals` the same decoded and lower-cased
+ * (what literal template segments compare with), worked out once per request for all templates.
+ */
+function matchTemplate(template: CompiledTemplate, parts: readonly string[], literals: readonly string[]): Record<string, string> | undefined {
   if (template.rest === undefined ? parts.length !== template.segments.length : parts.length < template.segments.length) return undefined;
   const parameters: Record<string, string> = {};
   for (let i = 0; i < template.segments.length; i++) {
     const segment = template.segments[i] as CompiledSegment;
     const part = parts[i] as string;
     if (segment.kind === 'literal') {
-      if (decode(part).toLowerCase() !== segment.literal) return undefined;
+      if (literals[i] !== segment.literal) return undefined;
       continue;
     }
     const match = segment.pattern?.exec(part);
@@ -136,12 +140,13 @@ function matchTemplate(template: CompiledTemplate, parts: readonly string[]): Re
  */
 export function matchOperation(api: Pick<ApiConfig, 'operations'>, method: string, pathAfterApiPath: string): OperationMatch | undefined {
   const parts = splitPath(stripQuery(pathAfterApiPath));
+  const literals = parts.map((part) => decode(part).toLowerCase());
   const wanted = method.toUpperCase();
   let best: { match: OperationMatch; score: number; rest: boolean } | undefined;
   for (const operation of api.operations) {
     if (operation.method !== wanted) continue;
     const template = templateOf(operation);
-    const parameters = matchTemplate(template, parts);
+    const parameters = matchTemplate(template, parts, literals);
     if (!parameters) continue;
     const rest = template.rest !== undefined;
     // Strictly better only, so the earlier of two equal templates keeps the match.

@@ -9,7 +9,11 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 export interface ForwardAttempt {
   url: URL;
   method: string;
-  headers: Record<string, string>;
+  /**
+   * name, value, name, value, ...: the headers to send, without host, content-length and
+   * transfer-encoding, which the forwarder sets for the attempt.
+   */
+  headers: readonly string[];
   body: Buffer | null;
   timeoutMs: number;
   /** Aborts the attempt when the client goes away. */
@@ -40,12 +44,27 @@ export function forwardToBackend(attempt: ForwardAttempt): Promise<ForwardOutcom
       attempt.signal.removeEventListener('abort', onAbort);
       resolve(outcome);
     };
-    const secure = attempt.url.protocol === 'https:';
-    const headers: Record<string, string> = { ...attempt.headers, host: attempt.url.host };
-    if (attempt.body) headers['content-length'] = String(attempt.body.length);
-    else delete headers['content-length'];
-    delete headers['transfer-encoding'];
-    const req = (secure ? httpsRequest : httpRequest)(attempt.url, { method: attempt.method, headers, agent: secure ? httpsAgent : httpAgent });
+    const { url } = attempt;
+    const secure = url.protocol === 'https:';
+    const headers = [...attempt.headers, 'host', url.host];
+    if (attempt.body) headers.push('content-length', String(attempt.body.length));
+    const agent = secure ? httpsAgent : httpAgent;
+    // Options rather than the URL, and the headers as a flat list: http.request then neither
+    // converts the URL nor sets the headers one by one (it still validates each). A URL with
+    // credentials keeps the URL form, for the Authorization header Node derives from them.
+    const req =
+      url.username || url.password
+        ? (secure ? httpsRequest : httpRequest)(url, { method: attempt.method, headers: Object.fromEntries(pairs(headers)), agent })
+        : (secure ? httpsRequest : httpRequest)({
+            protocol: url.protocol,
+            // URL keeps IPv6 literals in brackets; http.request wants the bare address.
+            hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+            port: url.port,
+            path: `${url.pathname}${url.search}`,
+            method: attempt.method,
+            headers,
+            agent,
+          });
 
     // forward-request's timeout covers the wait for the response headers.
     const timer = setTimeout(() => {
@@ -92,4 +111,11 @@ export function fleetUrlMapper(endpoints: ReadonlyMap<string, string>): (url: UR
     if (!endpoint) return url;
     return new URL(`${url.pathname}${url.search}`, endpoint);
   };
+}
+
+/** [name, value] pairs of a flat name, value, ... list. */
+function pairs(flat: readonly string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return out;
 }

@@ -14,7 +14,7 @@ import type { CompiledGateway } from './compiled-gateway.ts';
 import { gatewayErrors } from './gateway-errors.ts';
 import type { GatewayLogSink } from './gateway-log-sink.ts';
 import { InstanceState } from './instance-state.ts';
-import { estimatePromptTokens, SseUsageTap, usageFromJsonAnswer } from './llm-usage.ts';
+import { SseUsageTap } from './llm-usage.ts';
 import { gatewayResponse, PipelineStop, PolicyExecutor, PolicyFailure, type ScopeChain } from './policy-executor.ts';
 import { HeaderBag, RequestState, type GatewayResponse, type LlmUsage } from './request-state.ts';
 
@@ -118,8 +118,7 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
     if (!base) throw new PolicyFailure({ source: 'forward-request', reason: 'BackendNotFound', message: 'No backend service URL: set serviceUrl on the API or use set-backend-service.', section, scope });
 
     const configured = new URL(`${base.replace(/\/+$/, '')}${state.backendPath}${state.backendQuery.size > 0 ? `?${state.backendQuery.toString()}` : ''}`);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(state.requestHeaders.toRecord())) if (!hopByHop.has(name.toLowerCase())) headers[name] = value;
+    const headers = state.requestHeaders.toFlatList(hopByHop);
     state.log.attempts++;
     state.log.backendId = breakerId;
     state.log.backendUrl = configured.toString();
@@ -232,7 +231,7 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
       // tokens-consumed-variable-name is "updated with the reported count in outbound" [DOC LTL]:
       // a buffered answer's usage is known before outbound runs (a stream's only after).
       if (state.usageVariables.length > 0 && state.response?.body.kind === 'buffer' && state.response.status >= 200 && state.response.status < 300) {
-        const reported = usageFromJsonAnswer(state.response.body.bytes);
+        const reported = state.answerUsage(state.response.body.bytes);
         if (reported) for (const name of state.usageVariables) state.variables.set(name, reported.promptTokens + reported.completionTokens);
       }
       await executor.runSection('outbound', chain, state);
@@ -280,7 +279,7 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
     let usage: LlmUsage | null = null;
     let responseSize = bodySize(response);
     if (response.body.kind === 'buffer') {
-      if (response.status >= 200 && response.status < 300) usage = usageFromJsonAnswer(response.body.bytes);
+      if (response.status >= 200 && response.status < 300) usage = state.answerUsage(response.body.bytes);
       for (const name of state.usageHeaders) if (usage) state.responseHeaderAdditions.set(name, [String(usage.promptTokens + usage.completionTokens)]);
       writeBuffered(res, response, state.responseHeaderAdditions);
     } else {
@@ -334,13 +333,7 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
   /** Passes an event stream through as it arrives, watching it for token usage. */
   async function pipeStream(res: ServerResponse, state: RequestState, response: GatewayResponse): Promise<{ usage: LlmUsage; bytes: number }> {
     const outcome = (response.body as Extract<GatewayResponse['body'], { kind: 'stream' }>).outcome;
-    let requestBody: unknown = null;
-    try {
-      requestBody = JSON.parse(state.requestBody.toString('utf8'));
-    } catch {
-      requestBody = null;
-    }
-    const estimate = estimatePromptTokens(requestBody);
+    const estimate = state.promptEstimate();
     const tap = new SseUsageTap(estimate?.tokens ?? 0, estimate?.model ?? 'gpt-4o');
     const headers = mergeHeaders(response.headers, state.responseHeaderAdditions);
     res.writeHead(response.status, response.reason, headers);

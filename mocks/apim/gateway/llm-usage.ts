@@ -8,8 +8,14 @@ import type { LlmUsage } from './request-state.ts';
  */
 const defaultModel = 'gpt-4o';
 
+export interface PromptEstimate {
+  tokens: number;
+  model: string;
+  stream: boolean;
+}
+
 /** The prompt-token estimate llm-token-limit uses with estimate-prompt-tokens or streaming. */
-export function estimatePromptTokens(body: unknown): { tokens: number; model: string; stream: boolean } | null {
+export function estimatePromptTokens(body: unknown): PromptEstimate | null {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
   const request = body as Record<string, unknown>;
   const model = typeof request.model === 'string' ? request.model : defaultModel;
@@ -25,7 +31,24 @@ export function estimatePromptTokens(body: unknown): { tokens: number; model: st
   return null;
 }
 
-/** Usage from a buffered JSON answer (chat, completions, embeddings). */
+/**
+ * estimatePromptTokens of a request body as sent (null when it is empty or not JSON). A request
+ * can need it twice (the token limit, then a streamed answer's tap): RequestState keeps it.
+ */
+export function estimateRequestBody(bytes: Buffer): PromptEstimate | null {
+  let body: unknown = null;
+  try {
+    body = bytes.length > 0 ? JSON.parse(bytes.toString('utf8')) : null;
+  } catch {
+    body = null;
+  }
+  return estimatePromptTokens(body);
+}
+
+/**
+ * Usage from a buffered JSON answer (chat, completions, embeddings). A request can need it
+ * twice (tokens-consumed variables, then the LLM log): RequestState keeps it.
+ */
 export function usageFromJsonAnswer(bytes: Buffer): LlmUsage | null {
   let answer: unknown;
   try {

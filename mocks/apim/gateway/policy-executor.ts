@@ -22,7 +22,6 @@ import { abortableSleep } from '../../shared/abortable-sleep.ts';
 import { gatewayErrorBody, gatewayErrors, type GatewayError } from './gateway-errors.ts';
 import type { InstanceState } from './instance-state.ts';
 import { ipAllowed } from './ip-filter.ts';
-import { estimatePromptTokens } from './llm-usage.ts';
 import { HeaderBag, type GatewayResponse, type LlmUsage, type RequestState } from './request-state.ts';
 import { validateJwt } from './validate-jwt.ts';
 
@@ -93,115 +92,114 @@ export class PolicyExecutor {
     return run;
   }
 
-  async #runLevel(section: SectionName, chain: ScopeChain, level: number, state: RequestState, run: { forwarded: boolean }): Promise<void> {
-    if (level < 0) return;
+  // The walk below is synchronous until a policy actually waits (forward-request, a retry's
+  // pause): each step returns a promise only then, and undefined otherwise. Most policies never
+  // wait, and making every step async cost a promise and a microtask hop per policy per request.
+
+  #runLevel(section: SectionName, chain: ScopeChain, level: number, state: RequestState, run: { forwarded: boolean }): Promise<void> | undefined {
+    if (level < 0) return undefined;
     const nodes = chain[level]!.policy?.sections[section] ?? null;
-    if (nodes === null) {
-      await this.#runLevel(section, chain, level - 1, state, run);
-      return;
-    }
-    await this.#runNodes(nodes, { section, chain, level, state, run });
+    if (nodes === null) return this.#runLevel(section, chain, level - 1, state, run);
+    return this.#runNodes(nodes, { section, chain, level, state, run });
   }
 
-  async #runNodes(nodes: readonly PolicyNode[], at: Position): Promise<void> {
-    for (const node of nodes) {
+  /** Runs `nodes` from `from` on; once one of them waits, the rest run after it. */
+  #runNodes(nodes: readonly PolicyNode[], at: Position, from = 0): Promise<void> | undefined {
+    for (let i = from; i < nodes.length; i++) {
+      const node = nodes[i]!;
       if (at.state.signal.aborted) throw new PolicyFailure({ source: node.kind, reason: 'ClientConnectionFailure', message: 'The client closed the connection.', section: at.section, scope: at.chain[at.level]!.scope });
-      await this.#runNode(node, at);
+      const pending = this.#runNode(node, at);
+      if (pending) return pending.then(() => this.#runNodes(nodes, at, i + 1));
     }
+    return undefined;
   }
 
-  async #runNode(node: PolicyNode, at: Position): Promise<void> {
-    const { state } = at;
+  /** Runs one policy; a failure, thrown or rejected, becomes a PolicyFailure of that policy. */
+  #runNode(node: PolicyNode, at: Position): Promise<void> | undefined {
+    let pending: Promise<void> | undefined;
     try {
-      switch (node.kind) {
-        case 'base':
-          await this.#runLevel(at.section, at.chain, at.level - 1, state, at.run);
-          return;
-        case 'choose': {
-          for (const clause of node.when) {
-            if (this.#value(clause.condition, at) === true) {
-              await this.#runNodes(clause.policies, at);
-              return;
-            }
-          }
-          if (node.otherwise) await this.#runNodes(node.otherwise, at);
-          return;
-        }
-        case 'set-variable':
-          state.variables.set(node.name, node.value.kind === 'literal' ? node.value.text : node.value.expression.evaluate(state.view()));
-          return;
-        case 'set-header':
-        case 'set-query-parameter':
-          this.#setHeader(node, at);
-          return;
-        case 'set-backend-service':
-          state.target = node.backendId ? { backendId: this.#string(node.backendId, at), baseUrl: null } : { backendId: null, baseUrl: this.#string(node.baseUrl!, at) };
-          return;
-        case 'rewrite-uri':
-          this.#rewriteUri(node, at);
-          return;
-        case 'forward-request':
-          at.run.forwarded = true;
-          await this.#deps.forward(state, node, at.section, at.chain[at.level]!.scope);
-          return;
-        case 'retry':
-          await this.#retry(node, at);
-          return;
-        case 'rate-limit-by-key':
-          this.#rateLimit(node, at);
-          return;
-        case 'quota-by-key':
-          this.#quota(node, at);
-          return;
-        case 'llm-token-limit':
-        case 'azure-openai-token-limit':
-          this.#tokenLimit(node, at);
-          return;
-        case 'return-response':
-          throw new PipelineStop(this.#returnResponse(node, at));
-        case 'set-status':
-          this.#setStatus(node, at);
-          return;
-        case 'set-body':
-          this.#setBody(node, at);
-          return;
-        case 'check-header':
-          this.#checkHeader(node, at);
-          return;
-        case 'ip-filter':
-          this.#ipFilter(node, at);
-          return;
-        case 'validate-jwt': {
-          const outcome = validateJwt(node, state, (value) => this.#string(value, at), (value) => this.#value(value, at));
-          if (!outcome.ok) throw new PipelineStop(gatewayResponse({ status: outcome.status, reason: 'Unauthorized', message: outcome.message }));
-          return;
-        }
-        case 'authentication-managed-identity': {
-          // No token is fetched: the emulator records the call and presents a recognisable stand-in.
-          const resource = this.#string(node.resource, at);
-          const token = `emulator-managed-identity-token;resource=${resource}`;
-          if (node.outputTokenVariableName) state.variables.set(node.outputTokenVariableName, token);
-          else state.requestHeaders.set('Authorization', [`Bearer ${token}`]);
-          state.invalidate();
-          return;
-        }
-        case 'llm-emit-token-metric':
-        case 'azure-openai-emit-token-metric':
-          this.#recordMetric(node, at);
-          return;
-      }
+      pending = this.#execute(node, at);
     } catch (error) {
-      if (error instanceof PipelineStop || error instanceof PolicyFailure) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      throw new PolicyFailure({
-        source: node.kind,
-        reason: error instanceof Error && error.name === 'ExpressionRuntimeError' ? 'ExpressionValueEvaluationFailure' : 'PolicyExecutionFailure',
-        message,
-        section: at.section,
-        scope: at.chain[at.level]!.scope,
-        ...(node.policyId ? { policyId: node.policyId } : {}),
-      });
+      throw policyFailureOf(error, node, at);
     }
+    return pending?.catch((error: unknown) => {
+      throw policyFailureOf(error, node, at);
+    });
+  }
+
+  #execute(node: PolicyNode, at: Position): Promise<void> | undefined {
+    const { state } = at;
+    switch (node.kind) {
+      case 'base':
+        return this.#runLevel(at.section, at.chain, at.level - 1, state, at.run);
+      case 'choose': {
+        for (const clause of node.when) {
+          if (this.#value(clause.condition, at) === true) return this.#runNodes(clause.policies, at);
+        }
+        return node.otherwise ? this.#runNodes(node.otherwise, at) : undefined;
+      }
+      case 'set-variable':
+        state.variables.set(node.name, node.value.kind === 'literal' ? node.value.text : node.value.expression.evaluate(state.view()));
+        return;
+      case 'set-header':
+      case 'set-query-parameter':
+        this.#setHeader(node, at);
+        return;
+      case 'set-backend-service':
+        state.target = node.backendId ? { backendId: this.#string(node.backendId, at), baseUrl: null } : { backendId: null, baseUrl: this.#string(node.baseUrl!, at) };
+        return;
+      case 'rewrite-uri':
+        this.#rewriteUri(node, at);
+        return;
+      case 'forward-request':
+        at.run.forwarded = true;
+        return this.#deps.forward(state, node, at.section, at.chain[at.level]!.scope);
+      case 'retry':
+        return this.#retry(node, at);
+      case 'rate-limit-by-key':
+        this.#rateLimit(node, at);
+        return;
+      case 'quota-by-key':
+        this.#quota(node, at);
+        return;
+      case 'llm-token-limit':
+      case 'azure-openai-token-limit':
+        this.#tokenLimit(node, at);
+        return;
+      case 'return-response':
+        throw new PipelineStop(this.#returnResponse(node, at));
+      case 'set-status':
+        this.#setStatus(node, at);
+        return;
+      case 'set-body':
+        this.#setBody(node, at);
+        return;
+      case 'check-header':
+        this.#checkHeader(node, at);
+        return;
+      case 'ip-filter':
+        this.#ipFilter(node, at);
+        return;
+      case 'validate-jwt': {
+        const outcome = validateJwt(node, state, (value) => this.#string(value, at), (value) => this.#value(value, at));
+        if (!outcome.ok) throw new PipelineStop(gatewayResponse({ status: outcome.status, reason: 'Unauthorized', message: outcome.message }));
+        return;
+      }
+      case 'authentication-managed-identity': {
+        // No token is fetched: the emulator records the call and presents a recognisable stand-in.
+        const resource = this.#string(node.resource, at);
+        const token = `emulator-managed-identity-token;resource=${resource}`;
+        if (node.outputTokenVariableName) state.variables.set(node.outputTokenVariableName, token);
+        else state.requestHeaders.set('Authorization', [`Bearer ${token}`]);
+        state.invalidate();
+        return;
+      }
+      case 'llm-emit-token-metric':
+      case 'azure-openai-emit-token-metric':
+        this.#recordMetric(node, at);
+        return;
+    }
+    return undefined;
   }
 
   #value<T>(value: PolicyValue<T>, at: Position): T | unknown {
@@ -370,13 +368,7 @@ export class PolicyExecutor {
       ...(node.tokenQuotaPeriod !== null ? { tokenQuotaPeriod: node.tokenQuotaPeriod } : {}),
       estimatePromptTokens: node.estimatePromptTokens,
     });
-    let body: unknown = null;
-    try {
-      body = state.requestBody.length > 0 ? JSON.parse(state.requestBody.toString('utf8')) : null;
-    } catch {
-      body = null;
-    }
-    const estimate = estimatePromptTokens(body);
+    const estimate = state.promptEstimate();
     const admission = limit.admit(key, estimate?.tokens ?? 0, { streaming: estimate?.stream ?? false });
     if (!admission.ok) {
       if (node.retryAfterVariableName) state.variables.set(node.retryAfterVariableName, admission.retryAfterSeconds);
@@ -480,6 +472,20 @@ export class PolicyExecutor {
       this.#deps.emitTokenMetric({ namespace, dimensions, usage });
     });
   }
+}
+
+/** A policy's failure as the pipeline reports it: stops and policy failures pass as they are. */
+function policyFailureOf(error: unknown, node: PolicyNode, at: Position): unknown {
+  if (error instanceof PipelineStop || error instanceof PolicyFailure) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new PolicyFailure({
+    source: node.kind,
+    reason: error instanceof Error && error.name === 'ExpressionRuntimeError' ? 'ExpressionValueEvaluationFailure' : 'PolicyExecutionFailure',
+    message,
+    section: at.section,
+    scope: at.chain[at.level]!.scope,
+    ...(node.policyId ? { policyId: node.policyId } : {}),
+  });
 }
 
 interface Position {

@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../../shared/clock.ts';
 import type { ApiConfig, OperationConfig, ProductConfig, SubscriptionConfig } from '../config/types.ts';
-import { headerMap, messageBody, queryMap } from '../expressions/index.ts';
-import type { HeaderMapView, LastErrorView, MessageBodyView, PolicyContextView, UrlView } from '../expressions/index.ts';
+import { messageBody } from '../expressions/index.ts';
+import type { HeaderMapView, LastErrorView, MessageBodyView, PolicyContextView } from '../expressions/index.ts';
 import type { ForwardOutcome } from './backend-forwarder.ts';
+import { ContextView } from './context-view.ts';
+import { estimateRequestBody, usageFromJsonAnswer, type PromptEstimate } from './llm-usage.ts';
 
 /**
  * Everything one request carries through the pipeline: the request as policies have shaped
@@ -12,6 +14,8 @@ import type { ForwardOutcome } from './backend-forwarder.ts';
  */
 export class HeaderBag {
   readonly #values = new Map<string, { name: string; values: string[] }>();
+  /** The expression view of these headers, kept until the next change (see view()). */
+  #view: HeaderMapView | null = null;
 
   static from(headers: IncomingMessage['headers'] | Record<string, string | string[] | number | undefined>): HeaderBag {
     const bag = new HeaderBag();
@@ -36,21 +40,35 @@ export class HeaderBag {
 
   set(name: string, values: string[]): void {
     this.#values.set(name.toLowerCase(), { name, values });
+    this.#view = null;
   }
 
   append(name: string, values: string[]): void {
     const existing = this.#values.get(name.toLowerCase());
-    if (existing) existing.values.push(...values);
-    else this.set(name, [...values]);
+    if (existing) {
+      existing.values.push(...values);
+      this.#view = null;
+    } else this.set(name, [...values]);
   }
 
   delete(name: string): void {
     this.#values.delete(name.toLowerCase());
+    this.#view = null;
   }
 
-  /** For the expression engine: lower-case keys, values in order. */
+  /**
+   * For the expression engine: lower-case keys, values in order. A snapshot, taken at most once
+   * per change of the bag however many expression views read it in between.
+   */
   view(): HeaderMapView {
-    return headerMap([...this.#values.values()].flatMap(({ name, values }) => values.map((value) => [name, value] as const)));
+    if (!this.#view) {
+      // What headerMap() would make of the (name, value) pairs: the keys here are already the
+      // lower-cased names, one entry each, so each becomes a copy of its values.
+      const map = new Map<string, string[]>();
+      for (const [key, { values }] of this.#values) map.set(key, [...values]);
+      this.#view = map;
+    }
+    return this.#view;
   }
 
   /** For sending: one value per header, joined as HTTP allows, except set-cookie. */
@@ -60,9 +78,14 @@ export class HeaderBag {
     return out;
   }
 
-  toRecord(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const { name, values } of this.#values.values()) out[name] = values.join(', ');
+  /**
+   * For forwarding: name, value, name, value, ... (values joined), leaving out the headers
+   * whose lower-case names are in `skip`. Flat, as http.request takes headers without
+   * building and validating an object of them first.
+   */
+  toFlatList(skip: ReadonlySet<string>): string[] {
+    const out: string[] = [];
+    for (const [key, { name, values }] of this.#values) if (!skip.has(key)) out.push(name, values.join(', '));
     return out;
   }
 }
@@ -157,18 +180,18 @@ export class RequestState {
     this.signal = args.signal;
   }
 
-  #view: PolicyContextView | null = null;
+  #view: ContextView | null = null;
 
-  /** Drops the cached expression view after the request or response changed. */
+  /** Tells the expression view that the request or response changed. */
   invalidate(): void {
-    this.#view = null;
+    this.#view?.invalidate();
   }
 
   /** The response outbound and on-error policies act on; an empty 200 when none exists yet. */
   ensureResponse(): GatewayResponse {
     if (!this.response) {
       this.response = { status: 200, reason: 'OK', headers: new HeaderBag(), body: { kind: 'buffer', bytes: Buffer.alloc(0) } };
-      this.#view = null;
+      this.invalidate();
     }
     return this.response;
   }
@@ -189,10 +212,26 @@ export class RequestState {
   setRequestBody(bytes: Buffer): void {
     this.requestBody = bytes;
     this.#requestBodyView = null;
-    this.#view = null;
+    this.invalidate();
   }
 
-  #bodyView(): MessageBodyView | null {
+  #promptEstimate: { body: Buffer; estimate: PromptEstimate | null } | null = null;
+  #answerUsage: { answer: Buffer; usage: LlmUsage | null } | null = null;
+
+  /** The request body's prompt-token estimate (llm-usage.ts), worked out once per body. */
+  promptEstimate(): PromptEstimate | null {
+    if (this.#promptEstimate?.body !== this.requestBody) this.#promptEstimate = { body: this.requestBody, estimate: estimateRequestBody(this.requestBody) };
+    return this.#promptEstimate.estimate;
+  }
+
+  /** The token usage a buffered answer reports (llm-usage.ts), parsed once per answer. */
+  answerUsage(answer: Buffer): LlmUsage | null {
+    if (this.#answerUsage?.answer !== answer) this.#answerUsage = { answer, usage: usageFromJsonAnswer(answer) };
+    return this.#answerUsage.usage;
+  }
+
+  /** The request body for expressions (null when empty), made once per body. */
+  requestBodyView(): MessageBodyView | null {
     if (this.requestBody.length === 0) return null;
     if (!this.#requestBodyView) {
       const bytes = this.requestBody;
@@ -209,59 +248,13 @@ export class RequestState {
   }
 
   /**
-   * The `context` expressions see. Built once and reused until something it shows changes
-   * (policies call invalidate()); variables are a live map, so set-variable needs no rebuild.
+   * The `context` expressions see: one lazy view per request (see context-view.ts), whose
+   * request and response parts are made again after invalidate(); variables are a live map,
+   * so set-variable needs no invalidate().
    */
   view(): PolicyContextView {
-    if (this.#view) {
-      this.#view.elapsedMs = this.elapsedMs;
-      return this.#view;
-    }
-    this.#view = this.#buildView();
+    this.#view ??= new ContextView(this, this.#clock);
     return this.#view;
-  }
-
-  #buildView(): PolicyContextView {
-    const { facts } = this;
-    const url = this.originalUrl;
-    const urlView: UrlView = {
-      scheme: url.protocol.replace(/:$/, ''),
-      host: url.hostname,
-      port: url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port),
-      path: decodeURIComponent(url.pathname),
-      query: queryMap(this.backendQuery),
-      queryString: this.backendQuery.size > 0 ? `?${this.backendQuery.toString()}` : '',
-    };
-    const response = this.response;
-    return {
-      request: {
-        method: this.method,
-        url: urlView,
-        headers: this.requestHeaders.view(),
-        body: this.#bodyView(),
-        ipAddress: facts.callerIp,
-        matchedParameters: this.templateParameters,
-      },
-      response: response
-        ? {
-            statusCode: response.status,
-            statusReason: response.reason,
-            headers: response.headers.view(),
-            body: response.body.kind === 'buffer' ? messageBody(response.body.bytes.toString('utf8')) : null,
-          }
-        : null,
-      subscription: facts.subscription ? { id: facts.subscription.id, name: facts.subscription.displayName, key: facts.presentedKey ?? '', primaryKey: facts.subscription.primaryKey } : null,
-      product: facts.product ? { id: facts.product.id, name: facts.product.displayName } : null,
-      user: null,
-      api: { id: facts.api.id, name: facts.api.displayName, path: facts.api.path },
-      operation: { id: facts.operation.id, name: facts.operation.id, method: facts.operation.method, urlTemplate: facts.operation.urlTemplate },
-      deployment: { region: facts.region, serviceName: facts.serviceName, gatewayId: 'managed' },
-      variables: this.variables,
-      lastError: this.lastError,
-      requestId: this.requestId,
-      elapsedMs: this.elapsedMs,
-      now: () => this.#clock.now(),
-    };
   }
 }
 
