@@ -44,8 +44,9 @@ export function registerRunCommand(program: Command): void {
       const started = Date.now();
       const progress = options.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => process.stdout.write(`${line}\n`);
       const result = await runScenario({ ...runOptions, signal: abort.signal, progress });
-      process.off('SIGINT', interrupt);
-      process.off('SIGTERM', interrupt);
+      // The handlers stay until the process exits: a late copy of the Ctrl-C (the launcher
+      // forwards its own) arriving while the verdicts are printed must not kill the process
+      // and turn exit code 2 into death by signal.
       const { journal } = result;
       if (options.json) {
         process.stdout.write(
