@@ -12,6 +12,9 @@ import { defaultGatewayConfigDir } from '../run/run-scenario.ts';
 
 export type Breakage = (configDir: string) => void;
 
+/** Every backend entity in front of East US's PTU resources: the medium pool's members and the high lane's. */
+const eastUsPtuEntities = ['aoai-eastus-ptu1', 'aoai-eastus-ptu2', 'aoai-eastus-ptu1-high', 'aoai-eastus-ptu2-high'];
+
 /** A fresh copy of the sample (or `from`) in a temp dir, with `breakage` applied; returns its path. */
 export function brokenConfig(breakage: Breakage, from: string = defaultGatewayConfigDir, parent: string = tmpdir()): string {
   const dir = join(mkdtempSync(join(parent, 'spillway-broken-')), 'apim');
@@ -42,7 +45,7 @@ const fragmentFile = (dir: string, fragment: string): string => join(dir, 'polic
  * PTU keeps receiving traffic.
  */
 export const withoutPtuCircuitBreakers: Breakage = (dir) => {
-  for (const backend of ['aoai-eastus-ptu1', 'aoai-eastus-ptu2', 'aoai-eastus-ptu1-high', 'aoai-eastus-ptu2-high']) {
+  for (const backend of eastUsPtuEntities) {
     editJson(backendFile(dir, backend), (json) => {
       if (!json.properties.circuitBreaker) throw new Error(`${backend} has no circuitBreaker to remove`);
       delete json.properties.circuitBreaker;
@@ -57,7 +60,7 @@ export const withoutPtuCircuitBreakers: Breakage = (dir) => {
  */
 export const shortPtuTripDuration: Breakage = (dir) => {
   const shorter: Record<string, string> = { PT5S: 'PT1S', PT30S: 'PT6S' };
-  for (const backend of ['aoai-eastus-ptu1', 'aoai-eastus-ptu2', 'aoai-eastus-ptu1-high', 'aoai-eastus-ptu2-high']) {
+  for (const backend of eastUsPtuEntities) {
     editJson(backendFile(dir, backend), (json) => {
       const rule = json.properties.circuitBreaker.rules[0];
       const to = shorter[String(rule.tripDuration)];
@@ -72,7 +75,7 @@ export const shortPtuTripDuration: Breakage = (dir) => {
  * were meant), so a backend that recovered in seconds stays out of the pool.
  */
 export const longPtuTripDuration: Breakage = (dir) => {
-  for (const backend of ['aoai-eastus-ptu1', 'aoai-eastus-ptu2', 'aoai-eastus-ptu1-high', 'aoai-eastus-ptu2-high']) {
+  for (const backend of eastUsPtuEntities) {
     editJson(backendFile(dir, backend), (json) => {
       const rule = json.properties.circuitBreaker.rules[0];
       if (rule.tripDuration !== 'PT5S' && rule.tripDuration !== 'PT30S') throw new Error(`${backend}: tripDuration is ${String(rule.tripDuration)}, not PT5S or PT30S`);
@@ -96,11 +99,8 @@ export const singleMediumRetry: Breakage = (dir) => {
  * instead of the regional pool, so PTU capacity goes unused by medium traffic.
  */
 export const mediumToPayg: Breakage = (dir) => {
-  const file = fragmentFile(dir, 'aoai-priority-routing');
-  const text = readFileSync(file, 'utf8');
-  // The medium branch is the only place the East US pool is named.
-  editText(file, '<set-backend-service backend-id="aoai-eastus-pool" />', '<set-backend-service backend-id="aoai-eastus-payg" />');
-  if (!text.includes('aoai-eastus-payg')) throw new Error(`${file}: no East US PAYG backend to route to`);
+  // The medium branch is the only place the East US pool is named (editText checks it is there once).
+  editText(fragmentFile(dir, 'aoai-priority-routing'), '<set-backend-service backend-id="aoai-eastus-pool" />', '<set-backend-service backend-id="aoai-eastus-payg" />');
 };
 
 /**

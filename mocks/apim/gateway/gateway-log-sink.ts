@@ -2,14 +2,14 @@ import { join } from 'node:path';
 import { pushBounded as pushWindow } from '../../shared/bounded-window.ts';
 import type { CircuitBreakerEvent } from '../backends/circuit-breaker.ts';
 import { toEventGridEvent } from '../backends/circuit-breaker.ts';
-import { BatchedJsonlWriter } from './batched-jsonl-writer.ts';
+import { JsonlWriter } from '../../shared/jsonl-writer.ts';
 import type { GatewayLogRow, LlmLogRow } from './gateway-log-schema.ts';
 
 /**
  * Where the emulator writes what a real APIM would send to Azure Monitor, one JSONL file per
  * table, named after the table: ApiManagementGatewayLogs, ApiManagementGatewayLlmLog, the
  * circuit breaker's Event Grid events, and the token metrics (customMetrics-shaped rows).
- * Rows reach the files in batches (see batched-jsonl-writer.ts) and all of them by close().
+ * Rows reach the files in batches (see shared/jsonl-writer.ts) and all of them by close().
  */
 export interface GatewayLogSink {
   readonly dir: string | null;
@@ -28,10 +28,10 @@ const pushBounded = <T>(list: T[], item: T): void => pushWindow(list, item, keep
 export function createGatewayLogSink(dir: string | null): GatewayLogSink {
   const files = dir
     ? {
-        gateway: new BatchedJsonlWriter(join(dir, 'ApiManagementGatewayLogs.jsonl')),
-        llm: new BatchedJsonlWriter(join(dir, 'ApiManagementGatewayLlmLog.jsonl')),
-        events: new BatchedJsonlWriter(join(dir, 'circuit-breaker-events.jsonl')),
-        metrics: new BatchedJsonlWriter(join(dir, 'token-metrics.jsonl')),
+        gateway: new JsonlWriter(join(dir, 'ApiManagementGatewayLogs.jsonl')),
+        llm: new JsonlWriter(join(dir, 'ApiManagementGatewayLlmLog.jsonl')),
+        events: new JsonlWriter(join(dir, 'circuit-breaker-events.jsonl')),
+        metrics: new JsonlWriter(join(dir, 'token-metrics.jsonl')),
       }
     : null;
   const recent = { gateway: [] as GatewayLogRow[], llm: [] as LlmLogRow[], events: [] as object[], metrics: [] as object[] };
