@@ -42,6 +42,20 @@ describe('Ledger', () => {
     expect(lines[19]!.promptTokens).toBe(20);
   });
 
+  it('writes batches from the ring: after flushMs without close(), and before a record could leave the window', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ledger-')), 'ledger.jsonl');
+    const seqs = (): number[] => readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { seq: number }).seq);
+    const ledger = new Ledger({ path, windowSize: 8, flushMs: 20 });
+    ledger.append(entry(1));
+    ledger.append({ type: 'fault', at: 5, action: 'inject', rule: { id: 'f1', kind: 'status', status: 503, rate: 1 } as never });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seqs()).toEqual([1, 2]);
+    // 30 records at once through a window of 8: none may be overwritten before it is written.
+    for (let i = 3; i <= 32; i++) ledger.append(entry(i));
+    await ledger.close();
+    expect(seqs()).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
+  });
+
   it('tells subscribers about each record as it is appended', () => {
     const ledger = new Ledger();
     const seen: number[] = [];

@@ -85,16 +85,22 @@ export class Ledger {
   #seq = 0;
   #file: WriteStream | null;
   /**
-   * Lines not yet handed to the file. They go out in one write per turn of the event loop:
-   * a write per record (a Buffer and a queued stream chunk each) was a visible share of a
-   * request's cost under load. Same bytes, same order; close() writes what is left.
+   * The newest record already handed to the file. Records reach the file in batches, straight
+   * from the ring: every flushMs, or sooner once half the window is waiting, and on close().
+   * Why: a JSON line built per request (and kept until its batch went out) cost about a tenth
+   * of a request's CPU at a few thousand requests per second, mostly in the garbage collector
+   * (each line outlived the young generation). The ring keeps the records anyway; a line now
+   * exists only for the moment its batch is written. Same bytes, same order.
    */
-  #pending = '';
+  #written = 0;
+  #flushTimer: NodeJS.Timeout | null = null;
+  readonly #flushMs: number;
   #listeners = new Set<(record: LedgerRecord) => void>();
 
-  constructor(options: { path?: string | null; windowSize?: number } = {}) {
+  constructor(options: { path?: string | null; windowSize?: number; flushMs?: number } = {}) {
     this.path = options.path ?? null;
     this.windowSize = options.windowSize ?? 10_000;
+    this.#flushMs = options.flushMs ?? 100;
     this.#ring = new Array<LedgerRecord | undefined>(this.windowSize);
     if (this.path) {
       mkdirSync(dirname(this.path), { recursive: true });
@@ -119,8 +125,13 @@ export class Ledger {
     record.seq = this.#seq;
     this.#ring[this.#seq % this.windowSize] = record;
     if (this.#file) {
-      if (this.#pending === '') setImmediate(this.#flush);
-      this.#pending += `${record.type === 'request' ? requestRecordJson(record) : JSON.stringify(record)}\n`;
+      // Written before it can leave the ring: a batch never spans more than half the window.
+      if (this.#seq - this.#written >= this.windowSize >> 1) this.#flush();
+      else if (!this.#flushTimer) {
+        this.#flushTimer = setTimeout(this.#flush, this.#flushMs);
+        // A pending flush must not keep a process alive that has nothing else to do; close() flushes.
+        this.#flushTimer.unref();
+      }
     }
     for (const listener of this.#listeners) listener(record);
     return record;
@@ -145,9 +156,18 @@ export class Ledger {
   }
 
   #flush = (): void => {
-    if (this.#pending === '') return;
-    this.#file?.write(this.#pending);
-    this.#pending = '';
+    if (this.#flushTimer) {
+      clearTimeout(this.#flushTimer);
+      this.#flushTimer = null;
+    }
+    if (!this.#file || this.#written === this.#seq) return;
+    let lines = '';
+    for (let seq = this.#written + 1; seq <= this.#seq; seq++) {
+      const record = this.#ring[seq % this.windowSize]!;
+      lines += `${record.type === 'request' ? requestRecordJson(record) : JSON.stringify(record)}\n`;
+    }
+    this.#written = this.#seq;
+    this.#file.write(lines);
   };
 
   /** Flushes the file; the ledger accepts no more records afterwards. */

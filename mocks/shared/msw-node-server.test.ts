@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { http, type RequestHandler } from 'msw';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bufferedResponse, startMswNodeServer, type MswNodeServer } from './msw-node-server.ts';
 
 /**
@@ -171,5 +171,51 @@ describe('msw node server: requests', () => {
     await requestSeen;
     req.destroy();
     await abortSeen;
+  });
+});
+
+/**
+ * patches/msw+3.0.5.patch: msw aborted a fresh AbortController after every resolver, whether
+ * or not the resolver used `finalize`, and each abort built a DOMException with a stack trace
+ * (about a tenth of a fleet request's CPU). The patch creates the controller with the finalize
+ * machinery it serves. These tests fail without the patch, or if finalize stops working.
+ */
+describe('msw as patched (patches/msw+3.0.5.patch)', () => {
+  it('aborts no controller for a resolver that never touches finalize', async () => {
+    const server = await serverOf([http.post('/plain', () => bufferedResponse('{"ok":true}', { status: 200, headers: { 'content-type': 'application/json' } }))]);
+    await send(server.origin, '/plain'); // warm: the first request may set up what later ones reuse
+    const abort = vi.spyOn(AbortController.prototype, 'abort');
+    try {
+      for (let i = 0; i < 5; i++) expect((await send(server.origin, '/plain')).status).toBe(200);
+      expect(abort).not.toHaveBeenCalled();
+    } finally {
+      abort.mockRestore();
+    }
+  });
+
+  it('still runs finalize cleanups when the client goes away while the resolver waits', async () => {
+    let cleanedUp: () => void = () => undefined;
+    const cleanupRan = new Promise<void>((resolve) => {
+      cleanedUp = resolve;
+    });
+    let arrived: () => void = () => undefined;
+    const requestSeen = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const server = await serverOf([
+      http.post('/finalized-wait', ({ request, finalize }) => {
+        finalize(() => cleanedUp());
+        arrived();
+        return new Promise<Response>((resolve) => {
+          request.signal.addEventListener('abort', () => setTimeout(() => resolve(new Response(null, { status: 204 })), 50));
+        });
+      }),
+    ]);
+    const req = httpRequest(`${server.origin}/finalized-wait`, { method: 'POST', agent: false });
+    req.on('error', () => undefined);
+    req.end('x');
+    await requestSeen;
+    req.destroy();
+    await cleanupRan;
   });
 });
