@@ -7,7 +7,9 @@
  * requests per second and p99 for each and the ratio A/B (target: at least 0.5), and the
  * cost of one PTU admission decision (target: under 20 µs).
  *
- *   npm run bench:fleet [-- --seconds 8 --vus 32 --rounds 2]
+ * Before the rounds, both get an unrecorded warm-up (--warmup seconds).
+ *
+ *   npm run bench:fleet [-- --seconds 8 --vus 32 --rounds 2 --warmup 3]
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -26,11 +28,13 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '8' },
     vus: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '2' },
+    warmup: { type: 'string', default: '3' },
   },
 });
 const seconds = Number(values.seconds);
 const vus = Number(values.vus);
 const rounds = Number(values.rounds);
+const warmupSeconds = Number(values.warmup);
 
 const requestBody = JSON.stringify({ messages: [{ role: 'user', content: 'Say hello to the benchmark, briefly.' }], max_tokens: 40 });
 const requestHeaders = { 'content-type': 'application/json', 'api-key': 'bench', 'x-fleet-completion-tokens': '20' };
@@ -62,9 +66,10 @@ async function main(): Promise<void> {
   const fleet = await startFleet({ topology, ledgerPath: join(work, 'ledger.jsonl') });
   const fleetUrl = `${fleet.describe().backends[0]!.endpoint}/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21`;
 
-  // The reference answers with the very bytes and headers the fleet sends.
+  // The reference answers with the very bytes and headers the fleet sends, and writes them as
+  // the fleet does: the head and a text body in one write (see PreparedAnswer.body).
   const sample = await fetch(fleetUrl, { method: 'POST', body: requestBody, headers: requestHeaders });
-  const sampleBody = Buffer.from(await sample.arrayBuffer());
+  const sampleBody = await sample.text();
   const sampleHeaders: Record<string, string> = {};
   sample.headers.forEach((value, name) => {
     if (name !== 'date' && name !== 'connection' && name !== 'keep-alive') sampleHeaders[name] = value;
@@ -78,6 +83,13 @@ async function main(): Promise<void> {
 
   const phases: Phase[] = [];
   try {
+    // Unrecorded warm-up of both first, as the gateway benchmark does: the fleet is JavaScript
+    // that V8 compiles under load during its first seconds, which the bare server hardly needs.
+    if (warmupSeconds > 0) {
+      for (const [target, url] of [['fleet', fleetUrl], ['bare', bareUrl]] as const) {
+        await driveWithK6({ k6, target: `${target}@warmup`, url, body: requestBody, headers: requestHeaders, vus, seconds: warmupSeconds, work });
+      }
+    }
     for (let round = 0; round < rounds; round++) {
       phases.push(await driveWithK6({ k6, target: 'fleet', url: fleetUrl, body: requestBody, headers: requestHeaders, vus, seconds, work }));
       phases.push(await driveWithK6({ k6, target: 'bare', url: bareUrl, body: requestBody, headers: requestHeaders, vus, seconds, work }));
@@ -92,7 +104,7 @@ async function main(): Promise<void> {
   const result = {
     when: new Date().toISOString(),
     k6,
-    settings: { seconds, vus, rounds, completionTokens: 20 },
+    settings: { seconds, vus, rounds, warmupSeconds, completionTokens: 20 },
     phases,
     fleet: { rps: mean('fleet', 'rps'), p50Ms: mean('fleet', 'p50'), p99Ms: mean('fleet', 'p99') },
     bare: { rps: mean('bare', 'rps'), p50Ms: mean('bare', 'p50'), p99Ms: mean('bare', 'p99') },

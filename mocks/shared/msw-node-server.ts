@@ -242,7 +242,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<{ bytes: Buffer 
 function writeResponse(response: Response, res: ServerResponse): Promise<void> | undefined {
   const prepared = response instanceof PreparedResponse ? response.wire : undefined;
   if (prepared === undefined) return writeGenericResponse(response, res);
-  res.writeHead(prepared.status, undefined, prepared.headers).end(prepared.bytes);
+  res.writeHead(prepared.status, undefined, prepared.headers).end(prepared.body);
   return undefined;
 }
 

@@ -20,7 +20,7 @@ describe('prepared response', () => {
   it('writes sorted headers and content-length, and only while its body is unread', async () => {
     const prepared = bufferedResponse(body, { status: 200, headers: headers() }) as PreparedResponse;
     expect(prepared.wire?.headers).toEqual(['content-type', 'application/json', 'x-alpha', 'first', 'x-zeta', 'last', 'content-length', String(Buffer.byteLength(body))]);
-    expect(prepared.wire?.bytes.toString()).toBe(body);
+    expect(prepared.wire?.body).toBe(body);
     const copy = prepared.clone();
     expect(await copy.text()).toBe(body);
     expect(prepared.wire).toBeDefined();

@@ -1,5 +1,5 @@
 /**
- * A buffered answer whose bytes and wire headers are worked out when it is built, so that the
+ * A buffered answer whose body and wire headers are worked out when it is built, so that the
  * node:http adapter writes them without reading a Response back, and without an undici
  * Response being built at all unless someone looks at one.
  *
@@ -28,7 +28,12 @@ export interface PreparedAnswer {
    * rather than a record: no object with a dozen dynamic keys to build per answer.
    */
   headers: string[];
-  bytes: Buffer;
+  /**
+   * The body as text, encoded as UTF-8 on the way out. Text rather than bytes: node:http
+   * sends a text body in the same write as the head (one string, one syscall), where a Buffer
+   * goes out as a second chunk of a writev; and no Buffer is built per answer.
+   */
+  body: string;
 }
 
 /**
@@ -80,15 +85,14 @@ export class PreparedResponse implements Response {
   }
 
   #materialize(): Response {
-    // The encoded bytes rather than the string: the same body (a string body only adds a
-    // default content-type, and a prepared answer has its own), encoded once.
+    // A string body only adds a default content-type, and a prepared answer has its own.
     if (this.#real === undefined) {
       // From the prepared headers (a copy the caller cannot change since), less the
       // content-length that only the wire carries.
       const headers: [string, string][] = [];
       const list = this.#answer.headers;
       for (let i = 0; i < list.length; i += 2) if (list[i] !== 'content-length') headers.push([list[i]!, list[i + 1]!]);
-      this.#real = new Response(this.#answer.bytes as Uint8Array<ArrayBuffer>, { status: this.status, headers });
+      this.#real = new Response(this.#answer.body, { status: this.status, headers });
     }
     return this.#real;
   }
@@ -175,9 +179,8 @@ export function bufferedResponse(body: string, init: { status: number; headers: 
     preparable = nameKeptAsIs(name) && !valueNotKeptAsIs.test(init.headers[name]!);
   }
   if (!preparable) return new Response(body, init);
-  const bytes = Buffer.from(body);
   const headers: string[] = [];
   for (const name of sortNames(names)) headers.push(name, init.headers[name]!);
-  headers.push('content-length', String(bytes.length));
-  return new PreparedResponse({ status: init.status, headers, bytes });
+  headers.push('content-length', String(Buffer.byteLength(body)));
+  return new PreparedResponse({ status: init.status, headers, body });
 }
