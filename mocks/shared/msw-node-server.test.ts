@@ -14,6 +14,15 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((server) => server.close()));
 });
 
+/** A promise and the function that settles it: for "wait until the handler got this far". */
+function moment(): [Promise<void>, () => void] {
+  let settle: () => void = () => undefined;
+  const reached = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  return [reached, settle];
+}
+
 async function serverOf(handlers: RequestHandler[], onUnhandled?: (request: Request) => Response): Promise<MswNodeServer> {
   const server = await startMswNodeServer({ handlers: () => handlers, ...(onUnhandled ? { onUnhandled } : {}) });
   running.push(server);
@@ -146,14 +155,8 @@ describe('msw node server: requests', () => {
   });
 
   it('still aborts the Request signal when the client goes away', async () => {
-    let aborted: () => void = () => undefined;
-    const abortSeen = new Promise<void>((resolve) => {
-      aborted = resolve;
-    });
-    let arrived: () => void = () => undefined;
-    const requestSeen = new Promise<void>((resolve) => {
-      arrived = resolve;
-    });
+    const [abortSeen, aborted] = moment();
+    const [requestSeen, arrived] = moment();
     const server = await serverOf([
       http.post('/wait', ({ request }) => {
         arrived();
@@ -194,14 +197,8 @@ describe('msw as patched (patches/msw+3.0.5.patch)', () => {
   });
 
   it('still runs finalize cleanups when the client goes away while the resolver waits', async () => {
-    let cleanedUp: () => void = () => undefined;
-    const cleanupRan = new Promise<void>((resolve) => {
-      cleanedUp = resolve;
-    });
-    let arrived: () => void = () => undefined;
-    const requestSeen = new Promise<void>((resolve) => {
-      arrived = resolve;
-    });
+    const [cleanupRan, cleanedUp] = moment();
+    const [requestSeen, arrived] = moment();
     const server = await serverOf([
       http.post('/finalized-wait', ({ request, finalize }) => {
         finalize(() => cleanedUp());
