@@ -5,6 +5,9 @@
  *   emulator the East US gateway instance running the sample configuration (deploy/apim):
  *            region-aware priority routing, the backend pool with its breakers, retry, the
  *            per-subscription token limit, managed identity and token metrics all active;
+ *   node     a bare node:http reverse proxy to the same backend (node-proxy.ts), in this
+ *            process as the emulator is: the floor any node:http gateway pays on this machine,
+ *            so the emulator's own share is emulator − node;
  *   nginx    Debian's nginx as a plain reverse proxy to the same backend (1 worker, keepalive
  *            upstream), the reference for what any proxy costs on this machine.
  * Two measures per target, alternated in rounds:
@@ -36,6 +39,7 @@ import { loadGatewayConfig } from '../mocks/apim/config/index.ts';
 import { startGateway } from '../mocks/apim/gateway/gateway.ts';
 import { driveWithK6, meanOf, type Phase } from './k6-drive.ts';
 import { resolveK6 } from './k6-binary.ts';
+import { startNodeProxy } from './node-proxy.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, vus: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' }, rate: { type: 'string', default: '100' }, warmup: { type: 'string', default: '3' } } });
 const rate = Number(values.rate);
@@ -126,6 +130,7 @@ async function main(): Promise<void> {
   const gateway = await startGateway({ config: loadGatewayConfig(benchConfigDir(work)), fleetEndpoints: endpoints, logsDir: join(work, 'logs'), seed: 1 });
   const direct = endpoints.get('aoai-eastus-ptu1')!;
   const nginx = await startNginx(work, Number(new URL(direct).port));
+  const nodeProxy = await startNodeProxy(direct);
 
   const path = '/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21';
   const body = JSON.stringify({ messages: [{ role: 'user', content: 'Say hello to the benchmark, briefly.' }], max_tokens: 40 });
@@ -133,11 +138,12 @@ async function main(): Promise<void> {
   const targets = [
     { target: 'direct', url: `${direct}${path}`, headers: { ...headers, 'api-key': 'bench' } },
     { target: 'emulator', url: `${gateway.instance('East US').url}${path}`, headers: { ...headers, 'api-key': 'local-user-facing-key', 'x-priority': 'medium' } },
+    { target: 'node', url: `${nodeProxy.url}${path}`, headers: { ...headers, 'api-key': 'bench' } },
     { target: 'nginx', url: `${nginx.url}${path}`, headers: { ...headers, 'api-key': 'bench' } },
   ];
   const phases: Phase[] = [];
-  // The gateway runs in this process and nothing else here works during a phase, so this
-  // process's CPU time over an emulator phase, per request, is the gateway's cost per request:
+  // The gateway (and the node:http proxy) run in this process and nothing else here works
+  // during a phase, so this process's CPU time over a phase, per request, is that proxy's cost:
   // far steadier than latency when other load shares the machine. At the fixed rate it is
   // several times the closed-loop figure: between requests other processes evict the caches.
   const cpuPerRequest: { target: string; us: number }[] = [];
@@ -146,7 +152,7 @@ async function main(): Promise<void> {
     const result = await driveWithK6(phase);
     const used = process.cpuUsage(before);
     phases.push(result);
-    if (phase.target.startsWith('emulator') && result.requests > 0) cpuPerRequest.push({ target: phase.target, us: (used.user + used.system) / result.requests });
+    if ((phase.target.startsWith('emulator') || phase.target.startsWith('node')) && result.requests > 0) cpuPerRequest.push({ target: phase.target, us: (used.user + used.system) / result.requests });
   };
   try {
     // Unrecorded warm-up of every target first: the fleet and the gateway are JavaScript, and
@@ -162,6 +168,7 @@ async function main(): Promise<void> {
     }
   } finally {
     nginx.stop();
+    await nodeProxy.close();
     await gateway.close();
     fleetProcess.kill('SIGINT');
   }
@@ -178,13 +185,16 @@ async function main(): Promise<void> {
     phases,
     direct: summary('direct'),
     emulator: summary('emulator'),
+    node: summary('node'),
     nginx: summary('nginx'),
-    latencyAtRate: { direct: atRate('direct'), emulator: atRate('emulator'), nginx: atRate('nginx') },
+    latencyAtRate: { direct: atRate('direct'), emulator: atRate('emulator'), node: atRate('node'), nginx: atRate('nginx') },
     emulatorAddedP50Ms: atRate('emulator').p50Ms - atRate('direct').p50Ms,
+    nodeProxyAddedP50Ms: atRate('node').p50Ms - atRate('direct').p50Ms,
     nginxAddedP50Ms: atRate('nginx').p50Ms - atRate('direct').p50Ms,
     emulatorAddedP99Ms: atRate('emulator').p99Ms - atRate('direct').p99Ms,
     throughputVsNginx: summary('emulator').rps / summary('nginx').rps,
     emulatorCpuUsPerRequest: { atRate: meanCpu('emulator@rate'), closedLoop: meanCpu('emulator') },
+    nodeProxyCpuUsPerRequest: { atRate: meanCpu('node@rate'), closedLoop: meanCpu('node') },
     targets: { addedP50Ms: 1, throughputVsNginx: 1 / 3 },
   };
   mkdirSync(join(import.meta.dirname, 'out'), { recursive: true });
@@ -192,11 +202,12 @@ async function main(): Promise<void> {
   const line = (name: string, v: { rps: number; p50Ms: number; p99Ms: number }): string => `  ${name.padEnd(34)} ${v.rps.toFixed(0).padStart(6)} req/s   p50 ${v.p50Ms.toFixed(2).padStart(7)} ms   p99 ${v.p99Ms.toFixed(2).padStart(7)} ms`;
   process.stdout.write(`gateway overhead, ${rounds} rounds of ${seconds}s each with ${vus} VUs (real k6, loopback, zero modeled latency)\n`);
   process.stdout.write(`latency at ${rate} req/s (open model):\n`);
-  process.stdout.write(`${line('fleet direct', result.latencyAtRate.direct)}\n${line('emulator (sample policies)', result.latencyAtRate.emulator)}\n${line('nginx reverse proxy', result.latencyAtRate.nginx)}\n`);
+  process.stdout.write(`${line('fleet direct', result.latencyAtRate.direct)}\n${line('emulator (sample policies)', result.latencyAtRate.emulator)}\n${line('bare node:http proxy', result.latencyAtRate.node)}\n${line('nginx reverse proxy', result.latencyAtRate.nginx)}\n`);
   process.stdout.write(`throughput with ${vus} VUs (closed loop):\n`);
-  process.stdout.write(`${line('fleet direct', result.direct)}\n${line('emulator (sample policies)', result.emulator)}\n${line('nginx reverse proxy', result.nginx)}\n`);
-  process.stdout.write(`  emulator added p50 ${result.emulatorAddedP50Ms.toFixed(2)} ms, p99 ${result.emulatorAddedP99Ms.toFixed(2)} ms at ${rate} req/s (target p50 <= 1 ms) ${result.emulatorAddedP50Ms <= 1 ? 'met' : 'NOT met'}; nginx added p50 ${result.nginxAddedP50Ms.toFixed(2)} ms\n`);
-  process.stdout.write(`  emulator CPU per request ${result.emulatorCpuUsPerRequest.atRate.toFixed(0)} us at ${rate} req/s, ${result.emulatorCpuUsPerRequest.closedLoop.toFixed(0)} us closed loop\n`);
+  process.stdout.write(`${line('fleet direct', result.direct)}\n${line('emulator (sample policies)', result.emulator)}\n${line('bare node:http proxy', result.node)}\n${line('nginx reverse proxy', result.nginx)}\n`);
+  process.stdout.write(`  emulator added p50 ${result.emulatorAddedP50Ms.toFixed(2)} ms, p99 ${result.emulatorAddedP99Ms.toFixed(2)} ms at ${rate} req/s (target p50 <= 1 ms) ${result.emulatorAddedP50Ms <= 1 ? 'met' : 'NOT met'}\n`);
+  process.stdout.write(`  references added p50: bare node:http proxy ${result.nodeProxyAddedP50Ms.toFixed(2)} ms (the emulator's own share: ${(result.emulatorAddedP50Ms - result.nodeProxyAddedP50Ms).toFixed(2)} ms), nginx ${result.nginxAddedP50Ms.toFixed(2)} ms\n`);
+  process.stdout.write(`  CPU per request at ${rate} req/s / closed loop: emulator ${result.emulatorCpuUsPerRequest.atRate.toFixed(0)} / ${result.emulatorCpuUsPerRequest.closedLoop.toFixed(0)} us, bare node:http proxy ${result.nodeProxyCpuUsPerRequest.atRate.toFixed(0)} / ${result.nodeProxyCpuUsPerRequest.closedLoop.toFixed(0)} us\n`);
   process.stdout.write(`  emulator throughput / nginx ${result.throughputVsNginx.toFixed(2)} (target >= 0.33) ${result.throughputVsNginx >= 1 / 3 ? 'met' : 'NOT met'}\n`);
   const failures = phases.reduce((sum, p) => sum + p.failed, 0);
   if (failures > 0) process.stdout.write(`  warning: ${failures} requests did not answer 200\n`);

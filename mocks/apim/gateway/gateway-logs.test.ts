@@ -26,7 +26,7 @@ async function sampleGateway(): Promise<{ gateway: RunningGateway; logsDir: stri
   delete config.frontDoor;
   const logsDir = mkdtempSync(join(tmpdir(), 'spillway-gw-logs-'));
   dirs.push(logsDir);
-  const gateway = await startGateway({ config, fleetEndpoints: shared.endpoints, logsDir, seed: 3 });
+  const gateway = await startGateway({ config, fleetEndpoints: shared.endpoints, logsDir, seed: 3, keepRecentLogs: true });
   shared.gateways.push(gateway);
   return { gateway, logsDir };
 }

@@ -19,6 +19,8 @@ export interface GatewayOptions {
   fleetEndpoints?: ReadonlyMap<string, string>;
   /** Where the log tables are written; null keeps them in memory only. */
   logsDir: string | null;
+  /** Keep the latest rows in memory (logs.recent) even when writing files; see gateway-log-sink.ts. */
+  keepRecentLogs?: boolean;
   serviceName?: string;
   seed?: number;
   clock?: Clock;
@@ -37,7 +39,7 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const compiled = compileGateway(options.config);
   const clock = options.clock ?? systemClock;
-  const logs = createGatewayLogSink(options.logsDir);
+  const logs = createGatewayLogSink(options.logsDir, options.keepRecentLogs === undefined ? {} : { keepRecent: options.keepRecentLogs });
   const mapBackendUrl = fleetUrlMapper(options.fleetEndpoints ?? new Map());
   const instances: GatewayInstance[] = [];
   let frontDoor: FrontDoor | null = null;
