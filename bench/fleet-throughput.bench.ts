@@ -3,9 +3,13 @@
  * zero modeled latency against
  *   A) one resource of the mock fleet (msw handlers over node:http, tokenizer, limiter, ledger)
  *   B) a bare node:http server answering the same bytes,
- * alternating A, B, A, B in the same run so that machine noise hits both alike. It reports
+ *   C) msw alone: the fleet's node:http adapter and msw's getResponse with one handler that
+ *      answers those bytes, prepared as the fleet prepares them, and does nothing else,
+ * alternating A, B, C in the same run so that machine noise hits them alike. It reports
  * requests per second and p99 for each and the ratio A/B (target: at least 0.5), and the
- * cost of one PTU admission decision (target: under 20 µs).
+ * cost of one PTU admission decision (target: under 20 µs). C is not part of the target: it
+ * splits the gap between A and B into what serving through msw costs (C against B) and what
+ * the fleet's own work costs (A against C).
  *
  * Before the rounds, both get an unrecorded warm-up (--warmup seconds).
  *
@@ -17,10 +21,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { http, type RequestHandler } from 'msw';
 import { startFleet } from '../mocks/aoai/fleet.ts';
 import { PtuLimiter } from '../mocks/aoai/ptu-limiter.ts';
 import { parseTopology } from '../mocks/aoai/topology.ts';
 import { ManualClock } from '../mocks/shared/clock.ts';
+import { bufferedResponse, startMswNodeServer } from '../mocks/shared/msw-node-server.ts';
 import { resolveK6 } from './k6-binary.ts';
 import { driveWithK6, meanOf, type Phase } from './k6-drive.ts';
 const { values } = parseArgs({
@@ -81,21 +87,38 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
   const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21`;
 
+  // bufferedResponse sets content-length itself.
+  const { 'content-length': _length, ...mswHeaders } = sampleHeaders;
+  // The adapter asks for the handlers on every request: built once per origin, as the fleet does.
+  let mswHandlers: { base: string; list: RequestHandler[] } | undefined;
+  const mswOnly = await startMswNodeServer({
+    handlers: (base) => {
+      if (mswHandlers?.base !== base) mswHandlers = { base, list: [http.post(`${base}/openai/deployments/:deployment/chat/completions`, () => bufferedResponse(sampleBody, { status: 200, headers: mswHeaders }))] };
+      return mswHandlers.list;
+    },
+  });
+  const mswUrl = `${mswOnly.origin}/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21`;
+  const targets = [
+    ['fleet', fleetUrl],
+    ['bare', bareUrl],
+    ['msw', mswUrl],
+  ] as const;
+
   const phases: Phase[] = [];
   try {
-    // Unrecorded warm-up of both first, as the gateway benchmark does: the fleet is JavaScript
+    // Unrecorded warm-up of each first, as the gateway benchmark does: the fleet is JavaScript
     // that V8 compiles under load during its first seconds, which the bare server hardly needs.
     if (warmupSeconds > 0) {
-      for (const [target, url] of [['fleet', fleetUrl], ['bare', bareUrl]] as const) {
+      for (const [target, url] of targets) {
         await driveWithK6({ k6, target: `${target}@warmup`, url, body: requestBody, headers: requestHeaders, vus, seconds: warmupSeconds, work });
       }
     }
     for (let round = 0; round < rounds; round++) {
-      phases.push(await driveWithK6({ k6, target: 'fleet', url: fleetUrl, body: requestBody, headers: requestHeaders, vus, seconds, work }));
-      phases.push(await driveWithK6({ k6, target: 'bare', url: bareUrl, body: requestBody, headers: requestHeaders, vus, seconds, work }));
+      for (const [target, url] of targets) phases.push(await driveWithK6({ k6, target, url, body: requestBody, headers: requestHeaders, vus, seconds, work }));
     }
   } finally {
     await fleet.close();
+    await mswOnly.close();
     await new Promise<void>((resolve) => bare.close(() => resolve()));
   }
 
@@ -108,7 +131,10 @@ async function main(): Promise<void> {
     phases,
     fleet: { rps: mean('fleet', 'rps'), p50Ms: mean('fleet', 'p50'), p99Ms: mean('fleet', 'p99') },
     bare: { rps: mean('bare', 'rps'), p50Ms: mean('bare', 'p50'), p99Ms: mean('bare', 'p99') },
+    mswOnly: { rps: mean('msw', 'rps'), p50Ms: mean('msw', 'p50'), p99Ms: mean('msw', 'p99') },
     throughputRatio: mean('fleet', 'rps') / mean('bare', 'rps'),
+    mswOnlyToBare: mean('msw', 'rps') / mean('bare', 'rps'),
+    fleetToMswOnly: mean('fleet', 'rps') / mean('msw', 'rps'),
     ptuAdmission: admission,
     targets: { throughputRatio: 0.5, ptuAdmissionMicroseconds: 20 },
   };
@@ -118,8 +144,9 @@ async function main(): Promise<void> {
 
   const line = (name: string, v: { rps: number; p50Ms: number; p99Ms: number }): string => `  ${name.padEnd(26)} ${v.rps.toFixed(0).padStart(7)} req/s   p50 ${v.p50Ms.toFixed(2).padStart(7)} ms   p99 ${v.p99Ms.toFixed(2).padStart(7)} ms`;
   process.stdout.write(`fleet throughput, ${rounds} rounds of ${seconds}s each with ${vus} VUs (real k6 on loopback, zero modeled latency)\n`);
-  process.stdout.write(`${line('mock fleet', result.fleet)}\n${line('bare node:http, same bytes', result.bare)}\n`);
+  process.stdout.write(`${line('mock fleet', result.fleet)}\n${line('bare node:http, same bytes', result.bare)}\n${line('msw alone, same bytes', result.mswOnly)}\n`);
   process.stdout.write(`  ratio fleet/bare           ${result.throughputRatio.toFixed(2)}  (target >= 0.5)  ${result.throughputRatio >= 0.5 ? 'met' : 'NOT met'}\n`);
+  process.stdout.write(`  where the gap is           msw alone/bare ${result.mswOnlyToBare.toFixed(2)}, fleet/msw alone ${result.fleetToMswOnly.toFixed(2)}\n`);
   process.stdout.write(`  PTU admission decision     ${(admission.nsPerDecision / 1000).toFixed(3)} µs  (target < 20 µs)  ${admission.nsPerDecision < 20_000 ? 'met' : 'NOT met'}\n`);
   const failures = phases.reduce((sum, p) => sum + p.failed, 0);
   if (failures > 0) process.stdout.write(`  warning: ${failures} requests failed during the run\n`);
