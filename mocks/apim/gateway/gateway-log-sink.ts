@@ -32,9 +32,8 @@ const pushBounded = <T>(list: T[], item: T): void => pushWindow(list, item, keep
  * `keepRecent` (default: only when there is no directory) keeps the latest rows in memory as
  * well. With files it is off: the files are the evidence, and 10,000 rows of each table held
  * in memory outlive every young-generation collection, so each row is copied into the old
- * generation and marked again by every full collection. At 100 req/s that was a heap growing
- * by about 1 MB/s up to the bound and full collections of 20-30 ms, which showed in the
- * gateway's p99.
+ * generation and marked again by every full collection. That showed in the gateway's CPU per
+ * request and its p99 (docs/apim-emulator.md, "Gateway logs").
  */
 export function createGatewayLogSink(dir: string | null, options: { keepRecent?: boolean } = {}): GatewayLogSink {
   const keepRecent = options.keepRecent ?? dir === null;
