@@ -19,7 +19,8 @@ export interface GatewayLogSink {
   metric(row: { timestamp: string; name: string; value: number; namespace: string; customDimensions: Record<string, string> }): void;
   /**
    * The latest rows of each table (up to 10,000), for tests that read rows without files.
-   * Empty unless the sink was created with keepRecent: see createGatewayLogSink.
+   * Filled only while keepRecent is on, which by default means no logs directory: see
+   * createGatewayLogSink.
    */
   readonly recent: { gateway: GatewayLogRow[]; llm: LlmLogRow[]; events: object[]; metrics: object[] };
   close(): Promise<void>;
