@@ -20,23 +20,26 @@ export async function startNodeProxy(upstream: string): Promise<NodeProxy> {
   const target = new URL(upstream);
   const agent = new Agent({ keepAlive: true, maxSockets: 2048 });
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    void readAll(req).then((body) => {
+    // A stream that fails (a client or the backend gone mid-body) drops the connection, as a
+    // proxy would, instead of becoming an unhandled rejection that ends the benchmark.
+    const drop = (): void => void res.destroy();
+    readAll(req).then((body) => {
       const headers: string[] = [];
       for (let i = 0; i < req.rawHeaders.length; i += 2) {
         if (!hopByHop.has(req.rawHeaders[i]!.toLowerCase())) headers.push(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
       }
       headers.push('host', target.host, 'content-length', String(body.length));
       const forward = request({ hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers, agent }, (answer) => {
-        void readAll(answer).then((bytes) => {
+        readAll(answer).then((bytes) => {
           const out: Record<string, string | string[]> = {};
           for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !hopByHop.has(name)) out[name] = value;
           out['content-length'] = String(bytes.length);
           res.writeHead(answer.statusCode ?? 502, out).end(bytes);
-        });
+        }, drop);
       });
-      forward.on('error', () => res.writeHead(502).end());
+      forward.on('error', () => (res.headersSent ? drop() : res.writeHead(502).end()));
       forward.end(body);
-    });
+    }, drop);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
