@@ -26,7 +26,8 @@ export class HeaderBag {
     return bag;
   }
 
-  get(name: string): string[] | undefined {
+  /** Read-only: a change must go through set, append or delete, which drop the cached view(). */
+  get(name: string): readonly string[] | undefined {
     return this.#values.get(name.toLowerCase())?.values;
   }
 
