@@ -15,7 +15,8 @@ import { planLatency } from './latency-model.ts';
 import type { Ledger, LedgerReason, RequestRecord } from './ledger.ts';
 import type { Operation } from './model-catalog.ts';
 import { ptuAdmissionCost, type PtuTicket } from './ptu-limiter.ts';
-import { parseJsonBody, validateChatRequest, validateCompletionRequest, validateEmbeddingRequest } from './request-validation.ts';
+import { parseJsonBody, validateEmbeddingRequest } from './request-validation.ts';
+import { analyzeCompletionBody, promptCharacterCount, type CompletionRequestFacts } from './completion-request-facts.ts';
 import { completionId, embeddingsBody, usage, type AnswerMeta } from './response-bodies.ts';
 import { chatCompletionJson, textCompletionJson } from './response-json.ts';
 import { addSuccessHeaders, baseResponseHeaders, headerValue, type ResponseHeaders } from './response-headers.ts';
@@ -30,7 +31,7 @@ import {
   textUsageFrame,
 } from './sse-frames.ts';
 import { timedSseStream } from './sse-stream.ts';
-import { countChatPromptTokens, countEmbeddingInputTokens, countTextTokens, estimatePromptTokensByCharacters } from './tokens.ts';
+import { countEmbeddingInputTokens, estimatePromptTokensByCharacters } from './tokens.ts';
 import type { ResourceConfig } from './topology.ts';
 
 /**
@@ -163,13 +164,20 @@ async function handleModelRequest(runtime: ResourceRuntime, operation: Operation
     if (!deployment) return fail(azureErrors.deploymentNotFound(), 'not-found');
     const contentType = request.headers.get('content-type');
     if (!contentType || !/^application\/json\b/i.test(contentType)) return fail(azureErrors.unsupportedMediaType(contentType), 'bad-request');
-    const body = parseJsonBody(await request.text());
-    if (!body.ok) return fail(body.error, 'bad-request');
-    if (!deployment.model.operations.includes(operation)) return fail(azureErrors.operationNotSupported(operationNames[operation].display, deployment.config.model), 'bad-request');
-
+    const text = await request.text();
+    const notSupported = (): Response => fail(azureErrors.operationNotSupported(operationNames[operation].display, deployment.config.model), 'bad-request');
     const answer: AnswerContext = { runtime, deployment, t, headers, fail, faults: faultEffect, apiVersion };
-    if (operation === 'embeddings') return await answerEmbeddings(answer, body.value);
-    return await answerCompletion(answer, operation, body.value);
+    if (operation === 'embeddings') {
+      const body = parseJsonBody(text);
+      if (!body.ok) return fail(body.error, 'bad-request');
+      if (!deployment.model.operations.includes(operation)) return notSupported();
+      return await answerEmbeddings(answer, body.value);
+    }
+    const analysis = analyzeCompletionBody(text, operation, deployment.config.model);
+    if (!analysis.ok && analysis.stage === 'json') return fail(analysis.error, 'bad-request');
+    if (!deployment.model.operations.includes(operation)) return notSupported();
+    if (!analysis.ok) return fail(analysis.error, 'bad-request');
+    return await answerCompletion(answer, operation, analysis.facts);
   } catch (error) {
     if (request.signal.aborted) {
       // The client gave up (or a hang fault held it) before an answer went out.
@@ -292,31 +300,10 @@ function admit(a: AnswerContext, promptTokens: number, promptCharacters: number,
   return { ok: true, ptuTicket: null };
 }
 
-function promptCharacterCount(value: unknown): number {
-  if (typeof value === 'string') return value.length;
-  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + promptCharacterCount(item), 0);
-  if (value && typeof value === 'object') return Object.values(value).reduce((sum: number, item) => sum + promptCharacterCount(item), 0);
-  return 0;
-}
-
-async function answerCompletion(a: AnswerContext, operation: 'chat' | 'completions', body: Record<string, unknown>): Promise<Response> {
+async function answerCompletion(a: AnswerContext, operation: 'chat' | 'completions', facts: CompletionRequestFacts): Promise<Response> {
   const { runtime, deployment, t, headers } = a;
   const model = deployment.config.model;
-  let promptTokens: number;
-  let maxTokens: number | undefined;
-  let stream: boolean;
-  let includeUsage: boolean;
-  if (operation === 'chat') {
-    const parsed = validateChatRequest(body);
-    if (!parsed.ok) return a.fail(parsed.error, 'bad-request');
-    promptTokens = countChatPromptTokens(parsed.value.messages, model, { tools: parsed.value.tools, functions: parsed.value.functions });
-    ({ maxTokens, stream, includeUsage } = parsed.value);
-  } else {
-    const parsed = validateCompletionRequest(body);
-    if (!parsed.ok) return a.fail(parsed.error, 'bad-request');
-    promptTokens = countTextTokens(parsed.value.prompts[0] ?? '', model);
-    ({ maxTokens, stream, includeUsage } = parsed.value);
-  }
+  const { promptTokens, maxTokens, stream, includeUsage } = facts;
   t.stream = stream;
   t.promptTokens = promptTokens;
 
@@ -324,7 +311,7 @@ async function answerCompletion(a: AnswerContext, operation: 'chat' | 'completio
   const requested = promptTokens + (maxTokens ?? 0);
   if (requested > limit) return a.fail(azureErrors.contextLengthExceeded(limit, requested, promptTokens, maxTokens ?? 0), 'context-length');
 
-  const admission = admit(a, promptTokens, promptCharacterCount(operation === 'chat' ? body.messages : body.prompt), maxTokens, operation);
+  const admission = admit(a, promptTokens, facts.promptCharacters, maxTokens, operation);
   if (!admission.ok) return admission.response;
   const settle = (completion: number): void => {
     if (admission.ptuTicket && deployment.limiter.kind === 'ptu') deployment.limiter.ptu.settle(admission.ptuTicket, promptTokens + completion);

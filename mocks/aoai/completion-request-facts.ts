@@ -1,0 +1,100 @@
+import type { AzureError } from './azure-errors.ts';
+import { parseJsonBody, validateChatRequest, validateCompletionRequest } from './request-validation.ts';
+import { countChatPromptTokens, countTextTokensInEncoding, encodingForModel, type EncodingName } from './tokens.ts';
+
+/**
+ * What the fleet needs from a chat or completions request body: the validated request reduced
+ * to the few values the answer depends on, and its prompt measured in tokens (the model's
+ * tokenizer) and characters (the PAYG estimate). All of it is a function of the body text and
+ * the model's encoding alone.
+ */
+export interface CompletionRequestFacts {
+  readonly maxTokens: number | undefined;
+  readonly stream: boolean;
+  readonly includeUsage: boolean;
+  readonly promptTokens: number;
+  readonly promptCharacters: number;
+}
+
+/**
+ * A body that is not JSON (`stage: 'json'`) is rejected before the operation is checked, one
+ * that is JSON but not a valid request (`stage: 'request'`) after: the service's own order.
+ */
+export type CompletionBodyAnalysis = { ok: true; facts: CompletionRequestFacts } | { ok: false; stage: 'json' | 'request'; error: AzureError };
+
+/** Characters of every string in the prompt (message roles and names included), as Azure's estimate counts them. */
+export function promptCharacterCount(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + promptCharacterCount(item), 0);
+  if (value && typeof value === 'object') return Object.values(value).reduce((sum: number, item) => sum + promptCharacterCount(item), 0);
+  return 0;
+}
+
+function analyze(text: string, operation: 'chat' | 'completions', encoding: EncodingName): CompletionBodyAnalysis {
+  const body = parseJsonBody(text);
+  if (!body.ok) return { ok: false, stage: 'json', error: body.error };
+  if (operation === 'chat') {
+    const parsed = validateChatRequest(body.value);
+    if (!parsed.ok) return { ok: false, stage: 'request', error: parsed.error };
+    const { messages, tools, functions, maxTokens, stream, includeUsage } = parsed.value;
+    return {
+      ok: true,
+      facts: Object.freeze({
+        maxTokens,
+        stream,
+        includeUsage,
+        // Any model of the encoding gives the same count: the model only picks the encoding.
+        promptTokens: countChatPromptTokens(messages, encodingModel[encoding], { tools, functions }),
+        promptCharacters: promptCharacterCount(messages),
+      }),
+    };
+  }
+  const parsed = validateCompletionRequest(body.value);
+  if (!parsed.ok) return { ok: false, stage: 'request', error: parsed.error };
+  const { prompts, maxTokens, stream, includeUsage } = parsed.value;
+  return {
+    ok: true,
+    facts: Object.freeze({ maxTokens, stream, includeUsage, promptTokens: countTextTokensInEncoding(prompts[0] ?? '', encoding), promptCharacters: promptCharacterCount(body.value.prompt) }),
+  };
+}
+
+/** A model name of each encoding, for the counters that take a model. */
+const encodingModel: Readonly<Record<EncodingName, string>> = { o200k_base: 'gpt-4o', cl100k_base: 'gpt-4' };
+
+/**
+ * Bodies remembered per model and operation. A load test sends the same few bodies over and
+ * over, and at zero modelled latency parsing, validating and counting one was the largest
+ * share of the fleet's own work per request (about a quarter of it, measured with
+ * `--cpu-prof`). Only valid bodies are kept, as frozen facts with nothing mutable in them.
+ * Bounded: at most MEMO_ENTRIES bodies of at most LONGEST_MEMO_BODY characters each (about
+ * 4 MB at worst per model and operation), starting afresh when full, so that traffic of
+ * unique bodies cannot grow it.
+ */
+const MEMO_ENTRIES = 256;
+const LONGEST_MEMO_BODY = 8192;
+type Memo = Map<string, CompletionBodyAnalysis & { ok: true }>;
+const memos = new Map<string, Record<'chat' | 'completions', Memo>>();
+
+function memoFor(model: string, operation: 'chat' | 'completions'): Memo {
+  let perOperation = memos.get(model);
+  if (perOperation === undefined) {
+    // Models are the topology's few names; anything odd starts the set afresh.
+    if (memos.size >= 64) memos.clear();
+    perOperation = { chat: new Map(), completions: new Map() };
+    memos.set(model, perOperation);
+  }
+  return perOperation[operation];
+}
+
+/** The facts of a chat or completions body for a model, or why the service rejects it. */
+export function analyzeCompletionBody(text: string, operation: 'chat' | 'completions', model: string): CompletionBodyAnalysis {
+  const memo = memoFor(model, operation);
+  const known = memo.get(text);
+  if (known !== undefined) return known;
+  const analysis = analyze(text, operation, encodingForModel(model));
+  if (analysis.ok && text.length <= LONGEST_MEMO_BODY) {
+    if (memo.size >= MEMO_ENTRIES) memo.clear();
+    memo.set(text, Object.freeze(analysis));
+  }
+  return analysis;
+}
