@@ -13,7 +13,10 @@
  *
  * Before the rounds, both get an unrecorded warm-up (--warmup seconds).
  *
- *   npm run bench:fleet [-- --seconds 8 --vus 32 --rounds 2 --warmup 3]
+ *   npm run bench:fleet [-- --seconds 8 --vus 32 --rounds 2 --warmup 3 --unique-bodies]
+ *
+ * --unique-bodies makes every request's prompt different (k6 writes its VU and iteration into
+ * it), so the fleet cannot recognise a body it has seen: the worst case for its body memo.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -35,14 +38,20 @@ const { values } = parseArgs({
     vus: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '3' },
+    'unique-bodies': { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
 const vus = Number(values.vus);
 const rounds = Number(values.rounds);
 const warmupSeconds = Number(values.warmup);
+const uniqueBodies = values['unique-bodies'];
 
-const requestBody = JSON.stringify({ messages: [{ role: 'user', content: 'Say hello to the benchmark, briefly.' }], max_tokens: 40 });
+// With --unique-bodies, k6 writes its VU and iteration numbers into the prompt, so that the
+// fleet parses, validates and tokenizes every body afresh instead of recognising a repeat.
+const promptText = uniqueBodies ? 'Say hello to the benchmark, briefly. This is request {{unique}}.' : 'Say hello to the benchmark, briefly.';
+const requestBody = JSON.stringify({ messages: [{ role: 'user', content: promptText }], max_tokens: 40 });
+const sampleRequestBody = requestBody.replace('{{unique}}', '0.0');
 const requestHeaders = { 'content-type': 'application/json', 'api-key': 'bench', 'x-fleet-completion-tokens': '20' };
 
 function admissionCostNs(): { nsPerDecision: number; decisions: number } {
@@ -74,7 +83,7 @@ async function main(): Promise<void> {
 
   // The reference answers with the very bytes and headers the fleet sends, and writes them as
   // the fleet does: the head and a text body in one write (see PreparedAnswer.body).
-  const sample = await fetch(fleetUrl, { method: 'POST', body: requestBody, headers: requestHeaders });
+  const sample = await fetch(fleetUrl, { method: 'POST', body: sampleRequestBody, headers: requestHeaders });
   const sampleBody = await sample.text();
   const sampleHeaders: Record<string, string> = {};
   sample.headers.forEach((value, name) => {
@@ -110,11 +119,11 @@ async function main(): Promise<void> {
     // that V8 compiles under load during its first seconds, which the bare server hardly needs.
     if (warmupSeconds > 0) {
       for (const [target, url] of targets) {
-        await driveWithK6({ k6, target: `${target}@warmup`, url, body: requestBody, headers: requestHeaders, vus, seconds: warmupSeconds, work });
+        await driveWithK6({ k6, target: `${target}@warmup`, url, body: requestBody, headers: requestHeaders, vus, seconds: warmupSeconds, work, uniqueBodies });
       }
     }
     for (let round = 0; round < rounds; round++) {
-      for (const [target, url] of targets) phases.push(await driveWithK6({ k6, target, url, body: requestBody, headers: requestHeaders, vus, seconds, work }));
+      for (const [target, url] of targets) phases.push(await driveWithK6({ k6, target, url, body: requestBody, headers: requestHeaders, vus, seconds, work, uniqueBodies }));
     }
   } finally {
     await fleet.close();
@@ -127,7 +136,7 @@ async function main(): Promise<void> {
   const result = {
     when: new Date().toISOString(),
     k6,
-    settings: { seconds, vus, rounds, warmupSeconds, completionTokens: 20 },
+    settings: { seconds, vus, rounds, warmupSeconds, completionTokens: 20, uniqueBodies },
     phases,
     fleet: { rps: mean('fleet', 'rps'), p50Ms: mean('fleet', 'p50'), p99Ms: mean('fleet', 'p99') },
     bare: { rps: mean('bare', 'rps'), p50Ms: mean('bare', 'p50'), p99Ms: mean('bare', 'p99') },
@@ -140,17 +149,17 @@ async function main(): Promise<void> {
   };
   const outDir = join(import.meta.dirname, 'out');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'fleet-throughput.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(outDir, uniqueBodies ? 'fleet-throughput-unique-bodies.json' : 'fleet-throughput.json'), `${JSON.stringify(result, null, 2)}\n`);
 
   const line = (name: string, v: { rps: number; p50Ms: number; p99Ms: number }): string => `  ${name.padEnd(26)} ${v.rps.toFixed(0).padStart(7)} req/s   p50 ${v.p50Ms.toFixed(2).padStart(7)} ms   p99 ${v.p99Ms.toFixed(2).padStart(7)} ms`;
-  process.stdout.write(`fleet throughput, ${rounds} rounds of ${seconds}s each with ${vus} VUs (real k6 on loopback, zero modeled latency)\n`);
+  process.stdout.write(`fleet throughput, ${rounds} rounds of ${seconds}s each with ${vus} VUs (real k6 on loopback, zero modeled latency${uniqueBodies ? ', a different body every request' : ''})\n`);
   process.stdout.write(`${line('mock fleet', result.fleet)}\n${line('bare node:http, same bytes', result.bare)}\n${line('msw alone, same bytes', result.mswOnly)}\n`);
   process.stdout.write(`  ratio fleet/bare           ${result.throughputRatio.toFixed(2)}  (target >= 0.5)  ${result.throughputRatio >= 0.5 ? 'met' : 'NOT met'}\n`);
   process.stdout.write(`  where the gap is           msw alone/bare ${result.mswOnlyToBare.toFixed(2)}, fleet/msw alone ${result.fleetToMswOnly.toFixed(2)}\n`);
   process.stdout.write(`  PTU admission decision     ${(admission.nsPerDecision / 1000).toFixed(3)} µs  (target < 20 µs)  ${admission.nsPerDecision < 20_000 ? 'met' : 'NOT met'}\n`);
   const failures = phases.reduce((sum, p) => sum + p.failed, 0);
   if (failures > 0) process.stdout.write(`  warning: ${failures} requests failed during the run\n`);
-  process.stdout.write(`  written to bench/out/fleet-throughput.json\n`);
+  process.stdout.write(`  written to bench/out/${uniqueBodies ? 'fleet-throughput-unique-bodies.json' : 'fleet-throughput.json'}\n`);
 }
 
 await main();

@@ -26,6 +26,11 @@ export interface DriveOptions {
   work: string;
   /** Open model: this many requests per second (constant-arrival-rate) instead of closed-loop VUs. */
   rate?: number;
+  /**
+   * Replace `{{unique}}` in the body with the VU and iteration numbers, so that no two requests
+   * send the same body: what a target that remembers repeated bodies pays without that help.
+   */
+  uniqueBodies?: boolean;
 }
 
 const script = `
@@ -40,8 +45,10 @@ export const options = {
   discardResponseBodies: true, summaryTrendStats: ['avg', 'p(50)', 'p(99)'],
 };
 const params = { headers: JSON.parse(__ENV.HEADERS) };
+const unique = __ENV.UNIQUE === '1';
+const [before, after] = __ENV.BODY.split('{{unique}}');
 export default function () {
-  const response = http.post(__ENV.URL, __ENV.BODY, params);
+  const response = http.post(__ENV.URL, unique ? before + __VU + '.' + __ITER + after : __ENV.BODY, params);
   if (response.status !== 200) throw new Error('status ' + response.status);
 }
 `;
@@ -59,6 +66,7 @@ export async function driveWithK6(options: DriveOptions): Promise<Phase> {
       HEADERS: JSON.stringify(options.headers),
       VUS: String(options.vus),
       RATE: String(options.rate ?? 0),
+      UNIQUE: options.uniqueBodies === true ? '1' : '0',
       DURATION: `${options.seconds}s`,
       K6_NO_USAGE_REPORT: 'true',
     },

@@ -4,6 +4,7 @@
  */
 import { countTokens as countO200kTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { countTokens as countCl100kTokens } from 'gpt-tokenizer/encoding/cl100k_base';
+import { TokenCountCache } from './token-count-cache.ts';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
@@ -51,42 +52,14 @@ const COUNTERS: Readonly<Record<EncodingName, (text: string) => number>> = {
 
 /**
  * A load test sends the same system prompts, tool definitions and role names over and
- * over, so whole-string counts are remembered. The cache is bounded by total characters
- * (not entries) so that a few huge prompts cannot pin a lot of memory; least recently
- * used strings are dropped first (a Map iterates in insertion order, and a hit re-inserts).
+ * over, so whole-string counts are remembered (see token-count-cache.ts).
  */
 const CACHE_CHARACTER_BUDGET = 4_000_000;
-/** Longer strings are counted every time: they are rarely repeated and would crowd out the rest. */
 const LONGEST_CACHED_TEXT = 64_000;
 
-class TokenCountCache {
-  readonly #counts = new Map<string, number>();
-  #cachedCharacters = 0;
-
-  lookup(text: string): number | undefined {
-    const count = this.#counts.get(text);
-    if (count !== undefined) {
-      this.#counts.delete(text);
-      this.#counts.set(text, count);
-    }
-    return count;
-  }
-
-  remember(text: string, count: number): void {
-    if (text.length > LONGEST_CACHED_TEXT) return;
-    this.#counts.set(text, count);
-    this.#cachedCharacters += text.length;
-    for (const oldest of this.#counts.keys()) {
-      if (this.#cachedCharacters <= CACHE_CHARACTER_BUDGET) break;
-      this.#counts.delete(oldest);
-      this.#cachedCharacters -= oldest.length;
-    }
-  }
-}
-
 const CACHES: Readonly<Record<EncodingName, TokenCountCache>> = {
-  o200k_base: new TokenCountCache(),
-  cl100k_base: new TokenCountCache(),
+  o200k_base: new TokenCountCache(CACHE_CHARACTER_BUDGET, LONGEST_CACHED_TEXT),
+  cl100k_base: new TokenCountCache(CACHE_CHARACTER_BUDGET, LONGEST_CACHED_TEXT),
 };
 
 function countWithEncoding(text: string, encoding: EncodingName): number {
