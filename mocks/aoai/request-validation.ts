@@ -80,6 +80,18 @@ function onlyOneChoice(body: Record<string, unknown>): AzureError | undefined {
   return azureErrors.invalidField('The mock fleet answers with one choice: n must be 1.', 'n');
 }
 
+/** Each content part is an object with a string `type` ("text", "image_url", …). */
+function contentPartsError(parts: readonly unknown[], index: number): AzureError | undefined {
+  for (const [p, part] of parts.entries()) {
+    const path = `messages.${index}.content.${p}`;
+    if (typeof part !== 'object' || part === null || Array.isArray(part)) return notOfType(part, 'object', path);
+    const type = (part as Record<string, unknown>).type;
+    if (type === undefined) return azureErrors.invalidField(`'type' is a required property - '${path}'`, 'messages');
+    if (typeof type !== 'string') return notOfType(type, 'string', `${path}.type`);
+  }
+  return undefined;
+}
+
 export function validateChatRequest(body: Record<string, unknown>): Validated<ChatRequest> {
   const messages = body.messages;
   if (messages === undefined) return { ok: false, error: required('messages') };
@@ -93,6 +105,10 @@ export function validateChatRequest(body: Record<string, unknown>): Validated<Ch
     const contentOk = content === undefined ? role === 'assistant' : content === null ? role === 'assistant' : typeof content === 'string' || Array.isArray(content);
     if (!contentOk) {
       return { ok: false, error: content === undefined ? azureErrors.invalidField(`'content' is a required property - 'messages.${index}'`, 'messages') : notOfType(content, 'string', `messages.${index}.content`) };
+    }
+    if (Array.isArray(content)) {
+      const partError = contentPartsError(content, index);
+      if (partError) return { ok: false, error: partError };
     }
   }
   const maxTokens = optionalPositiveInt(body, 'max_tokens');
