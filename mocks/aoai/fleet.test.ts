@@ -109,7 +109,7 @@ describe('chat completion over HTTP', () => {
         model: string;
         id: string;
         choices: { finish_reason: string; message: { role: string; content: string } }[];
-        usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+        usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number; prompt_tokens_details: unknown; completion_tokens_details: unknown };
       };
       const promptTokens = chatPromptTokens(messages, encodeO200k);
       expect(body.object).toBe('chat.completion');
@@ -122,6 +122,9 @@ describe('chat completion over HTTP', () => {
       expect(body.usage.prompt_tokens).toBe(promptTokens);
       expect(body.usage.completion_tokens).toBe(7);
       expect(body.usage.total_tokens).toBe(promptTokens + 7);
+      // The whole usage object, as Azure sends it for gpt-4o (no prompt caching, no reasoning modelled).
+      expect(body.usage.prompt_tokens_details).toEqual({ audio_tokens: 0, cached_tokens: 0 });
+      expect(body.usage.completion_tokens_details).toEqual({ accepted_prediction_tokens: 0, audio_tokens: 0, reasoning_tokens: 0, rejected_prediction_tokens: 0 });
 
       const record = recordOf(fleet, res);
       expect(record).toMatchObject({
@@ -287,6 +290,71 @@ describe('streaming', () => {
     const chunks = payloads.slice(0, -1).map((p) => JSON.parse(p) as Chunk);
     for (const chunk of chunks) expect('usage' in chunk).toBe(false);
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
+  });
+});
+
+describe('modelled latency over HTTP', () => {
+  // No jitter, so the plan is exact: 200 ms to the first token, then 30 ms per further token.
+  const topology = {
+    latencyScale: 1,
+    resources: [
+      {
+        name: 'aoai-slow',
+        region: 'East US',
+        kind: 'ptu',
+        deployments: [{ name: 'chat', model: 'gpt-4o', capacityTpm: 600_000, latency: { timeToFirstTokenMs: { mean: 200, stdDev: 0 }, perTokenMs: { mean: 30, stdDev: 0 } } }],
+      },
+    ],
+  };
+  const tokens = 6;
+  const totalMs = 200 + (tokens - 1) * 30;
+  // Only lower bounds: a timer never fires early (1 ms of slack for the clock's rounding), while
+  // a busy machine may make anything later.
+  const slackMs = 1;
+
+  it('a non-streamed answer takes the whole time the stream would', async () => {
+    const fleet = await fleetOf(topology);
+    const sent = performance.now();
+    const res = await post(chatUrl(fleet, 'aoai-slow', 'chat'), { messages: HI }, { 'x-fleet-completion-tokens': String(tokens) });
+    await res.json();
+    expect(res.status).toBe(200);
+    expect(performance.now() - sent).toBeGreaterThanOrEqual(totalMs - slackMs);
+    const record = recordOf(fleet, res);
+    expect(record.end - record.start).toBeGreaterThanOrEqual(totalMs - slackMs);
+  });
+
+  it('a stream sends its first token after the time to first token, and the rest over the per-token time', async () => {
+    const fleet = await fleetOf(topology);
+    const sent = performance.now();
+    const res = await post(chatUrl(fleet, 'aoai-slow', 'chat'), { messages: HI, stream: true }, { 'x-fleet-completion-tokens': String(tokens) });
+    expect(res.status).toBe(200);
+    // When each content frame had fully arrived, relative to sending the request.
+    const contentFrameAt: number[] = [];
+    const decoder = new TextDecoder();
+    let buffered = '';
+    const reader = res.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const at = performance.now() - sent;
+      buffered += decoder.decode(value, { stream: true });
+      let end: number;
+      while ((end = buffered.indexOf('\n\n')) !== -1) {
+        const frame = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        if (frame === 'data: [DONE]') continue;
+        const delta = (JSON.parse(frame.slice('data: '.length)) as { choices: { delta?: { content?: string; role?: string } }[] }).choices[0]?.delta;
+        if (delta?.content !== undefined && delta.role === undefined) contentFrameAt.push(at);
+      }
+    }
+    expect(contentFrameAt).toHaveLength(tokens);
+    expect(contentFrameAt[0]!).toBeGreaterThanOrEqual(200 - slackMs);
+    // Each gap was slept between writes, so the frames cannot have arrived closer together.
+    expect(contentFrameAt.at(-1)! - contentFrameAt[0]!).toBeGreaterThanOrEqual((tokens - 1) * 30 - slackMs * tokens);
+    expect(contentFrameAt.at(-1)!).toBeGreaterThanOrEqual(totalMs - slackMs);
+    const record = recordOf(fleet, res);
+    expect(record.firstByte! - record.start).toBeGreaterThanOrEqual(200 - slackMs);
+    expect(record.end - record.start).toBeGreaterThanOrEqual(totalMs - slackMs);
   });
 });
 
@@ -630,6 +698,15 @@ describe('bad input', () => {
   it('messages not an array: 400', async () => {
     const res = await post(chatUrl(fleet, 'aoai-open', 'gpt-4o'), { messages: 'hello' });
     await expectRejected(res, 400, 'bad-request', { message: `"hello" is not of type 'array' - 'messages'`, param: 'messages' });
+  });
+
+  it('a content part that is not an object, or has no type: 400, never a handler crash', async () => {
+    const notObject = await post(chatUrl(fleet, 'aoai-open', 'gpt-4o'), { messages: [{ role: 'user', content: [null] }] });
+    await expectRejected(notObject, 400, 'bad-request', { message: `null is not of type 'object' - 'messages.0.content.0'`, param: 'messages' });
+    const noType = await post(chatUrl(fleet, 'aoai-open', 'gpt-4o'), { messages: [{ role: 'user', content: [{ type: 'text', text: 'a' }, { text: 'b' }] }] });
+    await expectRejected(noType, 400, 'bad-request', { message: `'type' is a required property - 'messages.0.content.1'`, param: 'messages' });
+    const typeNotString = await post(chatUrl(fleet, 'aoai-open', 'gpt-4o'), { messages: [{ role: 'user', content: [{ type: 7 }] }] });
+    await expectRejected(typeNotString, 400, 'bad-request', { message: `7 is not of type 'string' - 'messages.0.content.0.type'`, param: 'messages' });
   });
 
   it('/completions on gpt-4o: 400 OperationNotSupported', async () => {
