@@ -19,7 +19,7 @@ import { parseJsonBody, validateEmbeddingRequest } from './request-validation.ts
 import { analyzeCompletionBody, promptCharacterCount, type CompletionRequestFacts } from './completion-request-facts.ts';
 import { completionId, embeddingsBody, usage, type AnswerMeta } from './response-bodies.ts';
 import { chatCompletionJson, textCompletionJson } from './response-json.ts';
-import { addSuccessHeaders, baseResponseHeaders, headerValue, type ResponseHeaders } from './response-headers.ts';
+import { addSuccessHeaders, baseResponseHeaders, type ResponseHeaders } from './response-headers.ts';
 import {
   chatFinishFrame,
   chatRoleFrame,
@@ -139,7 +139,8 @@ async function handleModelRequest(runtime: ResourceRuntime, operation: Operation
     apiVersion,
   };
   const headers = baseResponseHeaders({ backend: resource.name, region: resource.region, requestId: t.requestId, clientRequestId: request.headers.get('x-ms-client-request-id') });
-  headers['x-ms-deployment-name'] = headerValue(deploymentName);
+  // Only a deployment the resource hosts is named back; the topology allows only header-safe names.
+  if (runtime.deployments.has(deploymentName)) headers['x-ms-deployment-name'] = deploymentName;
   const fail = (error: AzureError, reason: LedgerReason): Response => {
     record(runtime, t, { status: error.status, reason });
     return errorResponse(error, headers);

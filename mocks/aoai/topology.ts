@@ -45,7 +45,8 @@ const deploymentSchema = z.strictObject({
 
 const resourceSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'a resource name of lower-case letters, digits and "-" (2 to 63), as Azure requires'),
-  region: z.string().min(1),
+  /** Sent back in x-ms-region and x-fleet-region on every answer, so it must be a header value. */
+  region: z.string().regex(/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/, 'a region name of printable ASCII characters, without spaces at either end (it goes out in the x-ms-region header), such as "East US"'),
   kind: z.enum(['ptu', 'payg']),
   port: z.int().min(0).max(65535).optional(),
   /** Either the deployments themselves or the name of a set under deploymentSets. */
