@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import { z, ZodError } from 'zod';
 import type { Clock } from '../shared/clock.ts';
 import type { Rng } from '../shared/rng.ts';
 
@@ -55,6 +55,7 @@ export const faultRequestSchema = z
   });
 
 export type FaultRequest = z.input<typeof faultRequestSchema>;
+type FaultRequestTarget = z.output<typeof targetSchema>;
 export type FaultRule = z.output<typeof faultRequestSchema> & { id: string; createdAt: number; expiresAt: number | null };
 
 export interface FaultTarget {
@@ -65,20 +66,57 @@ export interface FaultTarget {
 
 export type FaultChange = { action: 'inject' | 'clear' | 'expire'; rule: FaultRule };
 
+/** A backend a rule may aim at: its name, its region and the deployments it hosts. */
+export interface FaultableBackend {
+  name: string;
+  region: string;
+  deployments: readonly string[];
+}
+
+/**
+ * Why a target reaches no backend of the fleet, as zod issues naming the field, or nothing
+ * when it reaches one. A typo in a chaos timeline must fail the injection, not inject a rule
+ * that never fires and let the drill "pass" without a fault.
+ */
+function targetProblems(target: FaultRequestTarget, backends: readonly FaultableBackend[]): z.core.$ZodIssue[] {
+  const issue = (path: string[], message: string): z.core.$ZodIssue => ({ code: 'custom', path, message, input: undefined });
+  const list = (values: Iterable<string>): string => [...new Set(values)].join(', ');
+  const byName = target.backend === undefined ? backends : backends.filter((b) => b.name === target.backend);
+  if (byName.length === 0) return [issue(['target', 'backend'], `no backend named "${target.backend}" (the fleet has ${list(backends.map((b) => b.name))})`)];
+  const inRegion = target.region === undefined ? byName : byName.filter((b) => b.region.toLowerCase() === target.region!.toLowerCase());
+  if (inRegion.length === 0) {
+    return target.backend === undefined
+      ? [issue(['target', 'region'], `no backend in region "${target.region}" (the fleet's regions: ${list(backends.map((b) => b.region))})`)]
+      : [issue(['target', 'region'], `backend "${target.backend}" is in ${byName[0]!.region}, not in "${target.region}"`)];
+  }
+  if (target.deployment !== undefined && !inRegion.some((b) => b.deployments.includes(target.deployment!))) {
+    return [issue(['target', 'deployment'], `no targeted backend hosts a deployment named "${target.deployment}" (they host ${list(inRegion.flatMap((b) => b.deployments))})`)];
+  }
+  return [];
+}
+
 /** The set of active fault rules. Every change is reported, so it can be timestamped in the ledger. */
 export class FaultRules {
   #rules = new Map<string, FaultRule>();
   readonly #clock: Clock;
   readonly #onChange: (change: FaultChange) => void;
 
-  constructor(clock: Clock, onChange: (change: FaultChange) => void) {
+  readonly #backends: readonly FaultableBackend[] | undefined;
+
+  /** With `backends`, a rule must aim at one of them (see targetProblems); without, any target is taken. */
+  constructor(clock: Clock, onChange: (change: FaultChange) => void, backends?: readonly FaultableBackend[]) {
     this.#clock = clock;
     this.#onChange = onChange;
+    this.#backends = backends;
   }
 
   /** Validates and adds a rule; throws a ZodError naming the bad field. */
   inject(request: unknown): FaultRule {
     const parsed = faultRequestSchema.parse(request);
+    if (this.#backends !== undefined) {
+      const problems = targetProblems(parsed.target, this.#backends);
+      if (problems.length > 0) throw new ZodError(problems);
+    }
     const now = this.#clock.now();
     const rule: FaultRule = { ...parsed, id: randomUUID(), createdAt: now, expiresAt: parsed.durationMs ? now + parsed.durationMs : null };
     this.#rules.set(rule.id, rule);

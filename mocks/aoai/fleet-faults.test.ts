@@ -431,6 +431,10 @@ describe('fault rule validation', () => {
     ['an empty target', { kind: 'status', status: 500, target: {} }, 'target: name a backend or a region'],
     ['retryAfterSeconds on latency', { kind: 'latency', latencyMs: 5, retryAfterSeconds: 3, target }, 'retryAfterSeconds: only for kind "status"'],
     ['an unknown field', { kind: 'status', status: 500, target, colour: 'red' }, '(body): '],
+    ['a backend the fleet does not have', { kind: 'status', status: 500, target: { backend: 'aoai-east-9' } }, 'target.backend: no backend named "aoai-east-9" (the fleet has aoai-east-1, aoai-east-2, aoai-west-1)'],
+    ['a region the fleet does not have', { kind: 'reset', target: { region: 'Central US' } }, 'target.region: no backend in region "Central US" (the fleet\'s regions: East US, West US)'],
+    ['a backend outside the named region', { kind: 'hang', target: { backend: 'aoai-east-1', region: 'West US' } }, 'target.region: backend "aoai-east-1" is in East US, not in "West US"'],
+    ['a deployment no targeted backend hosts', { kind: 'latency', latencyMs: 5, target: { region: 'east us', deployment: 'gpt-5' } }, 'target.deployment: no targeted backend hosts a deployment named "gpt-5" (they host gpt-4o)'],
   ];
 
   it.each(cases)('rejects %s with 400 naming the field', async (_name, rule, problem) => {
