@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 /** Helpers for tests that run the real `spillway` CLI as a child process. */
 const bin = fileURLToPath(new URL('../../bin/spillway.js', import.meta.url));
 
-export function spillway(args: string[]): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [bin, ...args], { stdio: 'pipe' });
+/** `env` is added to this process's environment for the child. */
+export function spillway(args: string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [bin, ...args], { stdio: 'pipe', env: { ...process.env, ...env } });
 }
 
 export function exitOf(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -59,6 +59,35 @@ describe('spillway fleet up', () => {
     expect(stdout).toBe('');
     expect(stderr).toContain(`${file}: resources[0].deployments[0].capacityTpm:`);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses to open the control API beyond loopback without a token, and starts nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-open-'));
+    const ledger = join(dir, 'ledger.jsonl');
+    const { code, stdout, stderr } = await exitOf(spillway(['fleet', 'up', '--json', '--control-host', '0.0.0.0', '--ledger', ledger], { SPILLWAY_CONTROL_TOKEN: '' }));
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('the control API would listen on 0.0.0.0, beyond loopback, without a token: set SPILLWAY_CONTROL_TOKEN');
+    expect(existsSync(ledger)).toBe(false);
+  });
+
+  it('with a token, listens on --control-host and answers only callers that present it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-token-'));
+    const token = 'control-token-never-printed';
+    const child = spillway(['fleet', 'up', '--json', '--latency-scale', '0', '--control-host', '0.0.0.0', '--ledger', join(dir, 'ledger.jsonl')], { SPILLWAY_CONTROL_TOKEN: token });
+    const exited = exitOf(child);
+    const description = JSON.parse(await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve))) as FleetDescription;
+    // Bound to every address; the test still calls it over loopback only.
+    const port = new URL(description.control).port;
+    expect(description.control).toBe(`http://0.0.0.0:${port}`);
+    const health = `http://127.0.0.1:${port}/health`;
+    expect((await fetch(health)).status).toBe(401);
+    expect((await fetch(health, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(health, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    child.kill('SIGINT');
+    const { code, stdout, stderr } = await exited;
+    expect(code).toBe(0);
+    expect(stdout + stderr).not.toContain(token);
   });
 
   it('rejects a bad option value before starting anything', async () => {

@@ -14,12 +14,13 @@ export function registerFleetCommand(program: Command): void {
     .option('--json', 'print one JSON line describing the fleet once every listener is ready')
     .option('--port-base <port>', 'resource i listens on port-base + i', parseNumberOption('--port-base', { integer: true, min: 1, max: 65000 }))
     .option('--control-port <port>', 'port of the control API (default: any free port)', parseNumberOption('--control-port', { integer: true, min: 1, max: 65535 }))
+    .option('--control-host <host>', 'address the control API listens on (default 127.0.0.1); beyond loopback it needs SPILLWAY_CONTROL_TOKEN')
     .option('--ledger <file>', 'where to write the JSONL ledger (default: results/fleet-<time>/ledger.jsonl)')
     .option('--latency-scale <factor>', 'multiply modeled latency (0 answers at once)', parseNumberOption('--latency-scale', { min: 0 }))
     .option('--seed <n>', 'seed for jitter, lengths and fault rates', parseNumberOption('--seed', { integer: true }))
     .option('--duration <seconds>', 'stop by itself after this many seconds', parseNumberOption('--duration', { min: 0.1 }))
-    .addHelpText('after', '\nThe control API answers loopback callers only; set SPILLWAY_CONTROL_TOKEN to require a bearer token instead.')
-    .action(async (options: { topology?: string; json?: boolean; portBase?: number; controlPort?: number; ledger?: string; latencyScale?: number; seed?: number; duration?: number }) => {
+    .addHelpText('after', '\nThe control API answers loopback callers only; set SPILLWAY_CONTROL_TOKEN to require a bearer token instead,\nwhich --control-host needs to listen beyond loopback.')
+    .action(async (options: { topology?: string; json?: boolean; portBase?: number; controlPort?: number; controlHost?: string; ledger?: string; latencyScale?: number; seed?: number; duration?: number }) => {
       const topologyPath = options.topology ? resolve(options.topology) : defaultTopologyPath;
       const topology = loadTopologyFile(topologyPath);
       if (options.latencyScale !== undefined) topology.latencyScale = options.latencyScale;
@@ -33,6 +34,7 @@ export function registerFleetCommand(program: Command): void {
           ledgerPath,
           ...(options.portBase !== undefined ? { portBase: options.portBase } : {}),
           ...(options.controlPort !== undefined ? { controlPort: options.controlPort } : {}),
+          ...(options.controlHost !== undefined ? { controlHost: options.controlHost } : {}),
           ...(token ? { controlToken: token } : {}),
         });
       } catch (error) {

@@ -1,11 +1,11 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'msw';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { startMswNodeServer, type MswNodeServer } from '../shared/msw-node-server.ts';
 import { mathRng, seededRng, type Rng } from '../shared/rng.ts';
 import { aoaiHandlers, type ResourceRuntime } from './aoai-handlers.ts';
 import { azureErrors, errorResponse } from './azure-errors.ts';
+import { controlGate, isLoopbackHost } from './control-gate.ts';
 import { controlHandlers } from './control-handlers.ts';
 import { createDeploymentRuntime, type DeploymentRuntime } from './deployment-runtime.ts';
 import { FaultRules, type FaultChange } from './fault-rules.ts';
@@ -25,6 +25,7 @@ export interface FleetOptions {
   /** Resource i listens on portBase + i (unless the topology fixes its port). */
   portBase?: number;
   controlPort?: number;
+  /** Where the control API listens (default 127.0.0.1); anything beyond loopback needs controlToken. */
   controlHost?: string;
   /** When set, the control API requires `Authorization: Bearer <token>` and may be reached from other hosts. */
   controlToken?: string;
@@ -54,6 +55,10 @@ export interface RunningFleet {
 
 export async function startFleet(options: FleetOptions): Promise<RunningFleet> {
   const { topology } = options;
+  // Checked before anything starts: an open fault API would let anyone on the network break the fleet.
+  if (options.controlHost !== undefined && !isLoopbackHost(options.controlHost) && !options.controlToken) {
+    throw new Error(`the control API would listen on ${options.controlHost}, beyond loopback, without a token: set SPILLWAY_CONTROL_TOKEN (callers then send Authorization: Bearer <token>)`);
+  }
   const clock = options.clock ?? systemClock;
   const ledger = new Ledger({ path: options.ledgerPath ?? null, ...(options.ledgerWindow ? { windowSize: options.ledgerWindow } : {}) });
   const seed = topology.seed ?? Math.floor(Math.random() * 2 ** 31);
@@ -95,7 +100,11 @@ export async function startFleet(options: FleetOptions): Promise<RunningFleet> {
     }
     if (change.rule.kind === 'refuse') reconcileListeners();
   };
-  const faults = new FaultRules(clock, onFaultChange);
+  const faults = new FaultRules(
+    clock,
+    onFaultChange,
+    topology.resources.map((resource) => ({ name: resource.name, region: resource.region, deployments: resource.deployments.map((d) => d.name) })),
+  );
 
   const stats = new Map<string, Map<number, number>>();
   ledger.subscribe((entry) => {
@@ -212,23 +221,5 @@ export async function startFleet(options: FleetOptions): Promise<RunningFleet> {
       await Promise.all([control.close(), ...[...servers.values()].map((server) => server.close())]);
       await ledger.close();
     },
-  };
-}
-
-/**
- * Loopback-only unless a token is configured; with a token, every caller must present it.
- * The token is compared in constant time and never echoed.
- */
-function controlGate(token: string | undefined): (req: IncomingMessage) => Response | undefined {
-  const expected = token ? Buffer.from(`Bearer ${token}`) : null;
-  return (req) => {
-    if (expected) {
-      const presented = Buffer.from(String(req.headers.authorization ?? ''));
-      if (presented.length === expected.length && timingSafeEqual(presented, expected)) return undefined;
-      return Response.json({ error: 'the control API needs Authorization: Bearer <token>' }, { status: 401 });
-    }
-    const address = req.socket.remoteAddress ?? '';
-    if (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.')) return undefined;
-    return Response.json({ error: 'the control API answers loopback callers only unless a token is configured' }, { status: 403 });
   };
 }
