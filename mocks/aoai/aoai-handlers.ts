@@ -12,7 +12,7 @@ import type { DeploymentRuntime } from './deployment-runtime.ts';
 import { embeddingVector, encodeEmbedding, resolveEmbeddingDimensions } from './embedding-vectors.ts';
 import type { FaultRule, FaultRules } from './fault-rules.ts';
 import { planLatency } from './latency-model.ts';
-import type { Ledger, LedgerReason, RequestRecord } from './ledger.ts';
+import type { Ledger, LedgerEntry, LedgerReason, RequestRecord } from './ledger.ts';
 import type { Operation } from './model-catalog.ts';
 import { ptuAdmissionCost, type PtuTicket } from './ptu-limiter.ts';
 import { parseJsonBody, validateEmbeddingRequest } from './request-validation.ts';
@@ -91,6 +91,8 @@ interface Tracking {
   admissionCost: number;
   request: Request;
   apiVersion: string | null;
+  /** Ids of the fault rules that fired on the request, if any did. */
+  faults: string[] | undefined;
 }
 
 function record(runtime: ResourceRuntime, t: Tracking, outcome: { status: number; reason: LedgerReason; completionTokens?: number; firstByte?: number | null }): void {
@@ -98,7 +100,7 @@ function record(runtime: ResourceRuntime, t: Tracking, outcome: { status: number
   const key = headers.get('ocp-apim-subscription-key');
   const auth = headers.get('api-key') ? 'api-key' : /^bearer\s/i.test(headers.get('authorization') ?? '') ? 'bearer' : 'none';
   const end = runtime.clock.now();
-  runtime.ledger.append({
+  const entry: LedgerEntry = {
     type: 'request',
     start: t.start,
     firstByte: outcome.firstByte === undefined ? end : outcome.firstByte,
@@ -121,7 +123,10 @@ function record(runtime: ResourceRuntime, t: Tracking, outcome: { status: number
     correlationId: headers.get('x-correlation-id') ?? headers.get('x-ms-correlation-request-id') ?? headers.get('x-ms-client-request-id'),
     requestId: t.requestId,
     apiVersion: t.apiVersion,
-  });
+  };
+  // Only on requests a fault touched, so that the usual record keeps its shape.
+  if (t.faults !== undefined) entry.faults = t.faults;
+  runtime.ledger.append(entry);
 }
 
 async function handleModelRequest(runtime: ResourceRuntime, operation: Operation, request: Request, deploymentName: string): Promise<Response> {
@@ -137,6 +142,7 @@ async function handleModelRequest(runtime: ResourceRuntime, operation: Operation
     admissionCost: 0,
     request,
     apiVersion,
+    faults: undefined,
   };
   const headers = baseResponseHeaders({ backend: resource.name, region: resource.region, requestId: t.requestId, clientRequestId: request.headers.get('x-ms-client-request-id') });
   // Only a deployment the resource hosts is named back; the topology allows only header-safe names.
@@ -148,6 +154,7 @@ async function handleModelRequest(runtime: ResourceRuntime, operation: Operation
 
   try {
     const fired = runtime.faults.firing({ backend: resource.name, region: resource.region, deployment: deploymentName }, runtime.rng);
+    if (fired.length > 0) t.faults = fired.map((rule) => rule.id);
     // No fault fired (the usual case): nothing to wait for, so no turn of the microtask queue.
     const faultEffect = fired.length === 0 ? noFaults : await applyRequestFaults(fired, request.signal);
     if (faultEffect.kind === 'reset') {

@@ -235,16 +235,37 @@ describe('latency, hang and reset', () => {
   it('a latency fault delays the answer by at least the injected time', async () => {
     const fleet = await fleetOf();
     const latencyMs = 300;
-    await inject(fleet, { kind: 'latency', latencyMs, target: { backend: 'aoai-east-1' } });
+    const rule = await inject(fleet, { kind: 'latency', latencyMs, target: { backend: 'aoai-east-1' } });
     const res = await chat(fleet, 'aoai-east-1');
     expect(res.status).toBe(200);
     await res.arrayBuffer();
     const record = recordOf(fleet, res);
     expect(record.reason).toBe('ok');
+    // The reason stays ok; the record names the rule that delayed it.
+    expect(record.faults).toEqual([rule.id]);
     // The fleet's own clock; both readings are whole milliseconds, so allow their truncation.
     expect(record.end - record.start).toBeGreaterThanOrEqual(latencyMs - 2);
     // Other backends are not delayed by the rule (no lower bound to check, only the reason).
-    expect(await statusOf(fleet, 'aoai-west-1')).toBe(200);
+    const untouched = await chat(fleet, 'aoai-west-1');
+    expect(untouched.status).toBe(200);
+    await untouched.arrayBuffer();
+    expect('faults' in recordOf(fleet, untouched)).toBe(false);
+  });
+
+  it('names every rule that fired on a request, and only those', async () => {
+    const fleet = await fleetOf();
+    const slow = await inject(fleet, { kind: 'latency', latencyMs: 1, target: { region: 'East US' } });
+    const broken = await inject(fleet, { kind: 'status', status: 503, target: { backend: 'aoai-east-2' } });
+    await inject(fleet, { kind: 'status', status: 500, target: { backend: 'aoai-east-1' }, rate: 0 });
+    const both = await chat(fleet, 'aoai-east-2');
+    expect(both.status).toBe(503);
+    await both.arrayBuffer();
+    expect(recordOf(fleet, both)).toMatchObject({ reason: 'fault:status', faults: [slow.id, broken.id] });
+    // The rule at rate 0 never fires, so only the latency rule is named.
+    const delayed = await chat(fleet, 'aoai-east-1');
+    expect(delayed.status).toBe(200);
+    await delayed.arrayBuffer();
+    expect(recordOf(fleet, delayed).faults).toEqual([slow.id]);
   });
 
   it('a hang holds the request until the client gives up; the ledger records 499 fault:hang', async () => {

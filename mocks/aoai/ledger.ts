@@ -50,6 +50,12 @@ export interface RequestRecord {
   correlationId: string | null;
   requestId: string;
   apiVersion: string | null;
+  /**
+   * The ids of the injected fault rules that fired on this request (see the `fault` records),
+   * present only when one did. A latency or slow-stream fault leaves the reason `ok`: this is
+   * what ties such a request to the fault.
+   */
+  faults?: string[];
 }
 
 /** A change to the injected faults, so the timeline of a run can be rebuilt from the ledger. */
