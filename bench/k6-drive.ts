@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,8 +28,9 @@ export interface DriveOptions {
   /** Open model: this many requests per second (constant-arrival-rate) instead of closed-loop VUs. */
   rate?: number;
   /**
-   * Replace `{{unique}}` in the body with the VU and iteration numbers, so that no two requests
-   * send the same body: what a target that remembers repeated bodies pays without that help.
+   * Replace `{{unique}}` in the body with a phase id and the VU and iteration numbers, so that
+   * no two requests send the same body: what a target that remembers repeated bodies pays
+   * without that help.
    */
   uniqueBodies?: boolean;
 }
@@ -48,7 +50,7 @@ const params = { headers: JSON.parse(__ENV.HEADERS) };
 const unique = __ENV.UNIQUE === '1';
 const [before, after] = __ENV.BODY.split('{{unique}}');
 export default function () {
-  const response = http.post(__ENV.URL, unique ? before + __VU + '.' + __ITER + after : __ENV.BODY, params);
+  const response = http.post(__ENV.URL, unique ? before + __ENV.PHASE_ID + '.' + __VU + '.' + __ITER + after : __ENV.BODY, params);
   if (response.status !== 200) throw new Error('status ' + response.status);
 }
 `;
@@ -67,6 +69,9 @@ export async function driveWithK6(options: DriveOptions): Promise<Phase> {
       VUS: String(options.vus),
       RATE: String(options.rate ?? 0),
       UNIQUE: options.uniqueBodies === true ? '1' : '0',
+      // VU and iteration numbers start again in every k6 process: the phase id keeps one
+      // phase's bodies from repeating another's (which the target might remember).
+      PHASE_ID: randomUUID(),
       DURATION: `${options.seconds}s`,
       K6_NO_USAGE_REPORT: 'true',
     },

@@ -76,7 +76,12 @@ describe('spillway fleet up', () => {
     const token = 'control-token-never-printed';
     const child = spillway(['fleet', 'up', '--json', '--latency-scale', '0', '--control-host', '0.0.0.0', '--ledger', join(dir, 'ledger.jsonl')], { SPILLWAY_CONTROL_TOKEN: token });
     const exited = exitOf(child);
-    const description = JSON.parse(await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve))) as FleetDescription;
+    const firstLine = await Promise.race([
+      new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve)),
+      // If it exits without a line, fail with what it said rather than time out.
+      exited.then(({ code, stderr }) => Promise.reject(new Error(`fleet up exited ${code} before printing: ${stderr}`))),
+    ]);
+    const description = JSON.parse(firstLine) as FleetDescription;
     // Bound to every address; the test still calls it over loopback only.
     const port = new URL(description.control).port;
     expect(description.control).toBe(`http://0.0.0.0:${port}`);

@@ -16,7 +16,7 @@ import type { Ledger, LedgerEntry, LedgerReason, RequestRecord } from './ledger.
 import type { Operation } from './model-catalog.ts';
 import { ptuAdmissionCost, type PtuTicket } from './ptu-limiter.ts';
 import { parseJsonBody, validateEmbeddingRequest } from './request-validation.ts';
-import { analyzeCompletionBody, promptCharacterCount, type CompletionRequestFacts } from './completion-request-facts.ts';
+import { analyzeCompletionBody, type CompletionRequestFacts } from './completion-request-facts.ts';
 import { completionId, embeddingsBody, usage, type AnswerMeta } from './response-bodies.ts';
 import { chatCompletionJson, textCompletionJson } from './response-json.ts';
 import { addSuccessHeaders, baseResponseHeaders, type ResponseHeaders } from './response-headers.ts';
@@ -31,7 +31,7 @@ import {
   textUsageFrame,
 } from './sse-frames.ts';
 import { timedSseStream } from './sse-stream.ts';
-import { countEmbeddingInputTokens, estimatePromptTokensByCharacters } from './tokens.ts';
+import { countEmbeddingInputTokens, estimatePromptTokensByCharacters, promptCharacterCount } from './tokens.ts';
 import type { ResourceConfig } from './topology.ts';
 
 /**
@@ -181,6 +181,8 @@ async function handleModelRequest(runtime: ResourceRuntime, operation: Operation
       if (!deployment.model.operations.includes(operation)) return notSupported();
       return await answerEmbeddings(answer, body.value);
     }
+    // Analysed whole before the operation check, which must come after the JSON check: a body
+    // sent to an operation the model lacks is counted for nothing, a cost only bad input pays.
     const analysis = analyzeCompletionBody(text, operation, deployment.config.model);
     if (!analysis.ok && analysis.stage === 'json') return fail(analysis.error, 'bad-request');
     if (!deployment.model.operations.includes(operation)) return notSupported();

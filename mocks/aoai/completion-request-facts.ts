@@ -1,6 +1,6 @@
 import type { AzureError } from './azure-errors.ts';
 import { parseJsonBody, validateChatRequest, validateCompletionRequest } from './request-validation.ts';
-import { countChatPromptTokens, countTextTokensInEncoding, encodingForModel, type EncodingName } from './tokens.ts';
+import { countChatPromptTokens, countTextTokensInEncoding, encodingForModel, promptCharacterCount, type EncodingName } from './tokens.ts';
 
 /**
  * What the fleet needs from a chat or completions request body: the validated request reduced
@@ -21,14 +21,6 @@ export interface CompletionRequestFacts {
  * that is JSON but not a valid request (`stage: 'request'`) after: the service's own order.
  */
 export type CompletionBodyAnalysis = { ok: true; facts: CompletionRequestFacts } | { ok: false; stage: 'json' | 'request'; error: AzureError };
-
-/** Characters of every string in the prompt (message roles and names included), as Azure's estimate counts them. */
-export function promptCharacterCount(value: unknown): number {
-  if (typeof value === 'string') return value.length;
-  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + promptCharacterCount(item), 0);
-  if (value && typeof value === 'object') return Object.values(value).reduce((sum: number, item) => sum + promptCharacterCount(item), 0);
-  return 0;
-}
 
 function analyze(text: string, operation: 'chat' | 'completions', encoding: EncodingName): CompletionBodyAnalysis {
   const body = parseJsonBody(text);
@@ -62,7 +54,7 @@ function analyze(text: string, operation: 'chat' | 'completions', encoding: Enco
 const encodingModel: Readonly<Record<EncodingName, string>> = { o200k_base: 'gpt-4o', cl100k_base: 'gpt-4' };
 
 /**
- * Bodies remembered per model and operation. A load test sends the same few bodies over and
+ * Bodies remembered per model (the model picks the encoding, which the facts depend on) and operation. A load test sends the same few bodies over and
  * over, and at zero modelled latency parsing, validating and counting one was the largest
  * share of the fleet's own work per request (about a quarter of it, measured with
  * `--cpu-prof`). Only valid bodies are kept, as frozen facts with nothing mutable in them.
@@ -78,7 +70,8 @@ const memos = new Map<string, Record<'chat' | 'completions', Memo>>();
 function memoFor(model: string, operation: 'chat' | 'completions'): Memo {
   let perOperation = memos.get(model);
   if (perOperation === undefined) {
-    // Models are the topology's few names; anything odd starts the set afresh.
+    // Models come from the topology, a few names; the bound only keeps a long-lived process
+    // that starts many fleets from collecting them.
     if (memos.size >= 64) memos.clear();
     perOperation = { chat: new Map(), completions: new Map() };
     memos.set(model, perOperation);

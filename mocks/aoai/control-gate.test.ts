@@ -30,7 +30,7 @@ describe('controlGate', () => {
 
 describe('isLoopbackHost', () => {
   it('knows the addresses only this machine reaches', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost']) expect(isLoopbackHost(host), host).toBe(true);
-    for (const host of ['0.0.0.0', '::', '10.0.0.7', 'example.com', '']) expect(isLoopbackHost(host), host).toBe(false);
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['0.0.0.0', '::', '10.0.0.7', 'example.com', '[::1]', '']) expect(isLoopbackHost(host), host).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** Loopback addresses as a socket reports them: IPv4 127/8, IPv6 ::1, and IPv4-mapped 127/8. */
 export function isLoopbackAddress(address: string): boolean {
@@ -8,7 +8,7 @@ export function isLoopbackAddress(address: string): boolean {
 
 /** A host to listen on that only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || isLoopbackAddress(host) || host === '[::1]';
+  return host === 'localhost' || isLoopbackAddress(host);
 }
 
 /**
@@ -17,11 +17,13 @@ export function isLoopbackHost(host: string): boolean {
  * The token is compared in constant time and never echoed.
  */
 export function controlGate(token: string | undefined): (req: Pick<IncomingMessage, 'headers' | 'socket'>) => Response | undefined {
-  const expected = token ? Buffer.from(`Bearer ${token}`) : null;
+  // Digests, so that both sides of the constant-time comparison have the same length whatever
+  // was presented: comparing lengths first would tell a caller how long the token is.
+  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+  const expected = token ? digest(`Bearer ${token}`) : null;
   return (req) => {
     if (expected) {
-      const presented = Buffer.from(String(req.headers.authorization ?? ''));
-      if (presented.length === expected.length && timingSafeEqual(presented, expected)) return undefined;
+      if (timingSafeEqual(digest(String(req.headers.authorization ?? '')), expected)) return undefined;
       return Response.json({ error: 'the control API needs Authorization: Bearer <token>' }, { status: 401 });
     }
     if (isLoopbackAddress(req.socket.remoteAddress ?? '')) return undefined;

@@ -9,6 +9,13 @@ describe('TokenCountCache', () => {
     expect(cache.lookup('hello')).toBeUndefined();
   });
 
+  it('counts a string remembered twice once', () => {
+    const cache = new TokenCountCache(1000, 100);
+    cache.remember('hello world', 2);
+    cache.remember('hello world', 2);
+    expect(cache.heldCharacters).toBe('hello world'.length);
+  });
+
   it('never remembers a string longer than the limit', () => {
     const cache = new TokenCountCache(1000, 10);
     cache.remember('x'.repeat(11), 3);

@@ -40,7 +40,7 @@ export class TokenCountCache {
   }
 
   remember(text: string, count: number): void {
-    if (text.length > this.#longestText) return;
+    if (text.length > this.#longestText || this.#young.has(text)) return;
     this.#young.set(text, count);
     this.#youngCharacters += text.length;
     if (this.#youngCharacters >= this.#generationCharacters) {

@@ -177,6 +177,18 @@ export function countEmbeddingInputTokens(input: string | string[] | number[] | 
 }
 
 /**
+ * Characters of every string in a prompt value (for chat, message roles and names too), the
+ * input of estimatePromptTokensByCharacters. Which characters Azure's estimate counts is not
+ * published: counting every string is our choice.
+ */
+export function promptCharacterCount(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + promptCharacterCount(item), 0);
+  if (value && typeof value === 'object') return Object.values(value).reduce((sum: number, item) => sum + promptCharacterCount(item), 0);
+  return 0;
+}
+
+/**
  * Azure's rate limiter admits a request on an *estimate* of its prompt tokens that the
  * quota documentation says is "based in part on the character count", not on the
  * tokenizer. The exact rule is unpublished; ceil(characters / 4) follows OpenAI's rule of
