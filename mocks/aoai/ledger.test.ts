@@ -56,6 +56,26 @@ describe('Ledger', () => {
     expect(seqs()).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
   });
 
+  it('says once when records wait in memory for a disk that is not keeping up, and again only after it drained', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ledger-backlog-')), 'ledger.jsonl');
+    const messages: string[] = [];
+    // A tiny threshold stands in for a slow disk: a batch waits in the stream until written.
+    // A batch every 25 records, so each round of 100 ends on a batch and leaves no timer behind.
+    const ledger = new Ledger({ path, windowSize: 50, backlogWarningBytes: 1_000, onBacklog: (message) => messages.push(message) });
+    for (let i = 0; i < 100; i++) ledger.append(entry(i));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain(`ledger: the disk is not keeping up with ${path}: `);
+    expect(messages[0]).toMatch(/: \d+\.\d MB of records wait in memory to be written$/);
+    for (let i = 0; i < 100; i++) ledger.append(entry(i));
+    expect(messages).toHaveLength(1);
+    // Once the file caught up, a new backlog is reported again.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (let i = 0; i < 100; i++) ledger.append(entry(i));
+    expect(messages).toHaveLength(2);
+    await ledger.close();
+    expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(300);
+  });
+
   it('tells subscribers about each record as it is appended', () => {
     const ledger = new Ledger();
     const seen: number[] = [];

@@ -101,11 +101,22 @@ export class Ledger {
   #flushTimer: NodeJS.Timeout | null = null;
   readonly #flushMs: number;
   #listeners = new Set<(record: LedgerRecord) => void>();
+  /**
+   * Batches are handed to the file without waiting for it: a request must never wait for the
+   * disk, and dropping records would break the ledger's promise. So a disk slower than the
+   * records grow lets the stream's buffer grow; past backlogWarningBytes that is said once (on
+   * stderr by default), and again only once a batch found the buffer back under it.
+   */
+  readonly #backlogWarningBytes: number;
+  readonly #onBacklog: (message: string) => void;
+  #backlogReported = false;
 
-  constructor(options: { path?: string | null; windowSize?: number; flushMs?: number } = {}) {
+  constructor(options: { path?: string | null; windowSize?: number; flushMs?: number; backlogWarningBytes?: number; onBacklog?: (message: string) => void } = {}) {
     this.path = options.path ?? null;
     this.windowSize = options.windowSize ?? 10_000;
     this.#flushMs = options.flushMs ?? 100;
+    this.#backlogWarningBytes = options.backlogWarningBytes ?? 64 * 1024 * 1024;
+    this.#onBacklog = options.onBacklog ?? ((message) => process.stderr.write(`${message}\n`));
     this.#ring = new Array<LedgerRecord | undefined>(this.windowSize);
     if (this.path) {
       mkdirSync(dirname(this.path), { recursive: true });
@@ -172,7 +183,13 @@ export class Ledger {
     let lines = '';
     for (let seq = this.#written + 1; seq <= this.#seq; seq++) lines += `${JSON.stringify(this.#ring[seq % this.windowSize])}\n`;
     this.#written = this.#seq;
-    this.#file.write(lines);
+    const file = this.#file;
+    if (file.writableLength <= this.#backlogWarningBytes) this.#backlogReported = false;
+    file.write(lines);
+    if (!this.#backlogReported && file.writableLength > this.#backlogWarningBytes) {
+      this.#backlogReported = true;
+      this.#onBacklog(`ledger: the disk is not keeping up with ${this.path}: ${(file.writableLength / 1024 / 1024).toFixed(1)} MB of records wait in memory to be written`);
+    }
   };
 
   /** Flushes the file; the ledger accepts no more records afterwards. */
