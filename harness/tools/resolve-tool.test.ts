@@ -168,6 +168,31 @@ describe('resolveTool: missing tools', () => {
     expect(builder.builds).toHaveLength(0);
   });
 
+  it('refuses to build with a Go too old to build the tool or to fetch a newer toolchain itself', async () => {
+    for (const [version, extraEnv] of [
+      ['1.20.5', {}],
+      ['1.24.2', { GOTOOLCHAIN: 'local' }],
+    ] as const) {
+      const builder = fakeBuilder({ path: '/opt/go/bin/go', version });
+      const error = await rejection(resolveTool(k6Spec, { install: true, env: { ...env, ...extraEnv }, builder }));
+      expect(error.message, version).toContain(`the Go on PATH (/opt/go/bin/go) is ${version}, older than the 1.25 that k6 v2.2.0 needs`);
+      expect(error.message).toContain('install Go 1.25 or later');
+      expect(builder.builds).toHaveLength(0);
+    }
+  });
+
+  it('builds with an older Go that fetches the toolchain it needs, and says so', async () => {
+    const builder = fakeBuilder({ path: '/opt/go/bin/go', version: '1.22.3' });
+    const lines: string[] = [];
+    expect(await resolveTool(k6Spec, { install: true, env, builder, log: (line) => lines.push(line) })).toMatchObject({ source: 'built', version: '2.2.0' });
+    expect(lines).toContain('Go 1.22.3 is older than 1.25: Go fetches the 1.25 toolchain itself for this build (GOTOOLCHAIN=local stops it)');
+    // A Go at or past the minimum builds without a word about versions.
+    const current = fakeBuilder({ path: '/opt/go/bin/go', version: '1.25' });
+    const quiet: string[] = [];
+    await resolveTool(toxiproxySpec, { install: true, env, builder: current, log: (line) => quiet.push(line) });
+    expect(quiet.join('\n')).not.toContain('older than');
+  });
+
   it('rejects a build that produced the wrong version', async () => {
     const error = await rejection(resolveTool(k6Spec, { install: true, env, builder: fakeBuilder(go, '2.1.0') }));
     expect(error.message).toContain('is version 2.1.0, not 2.2.0');

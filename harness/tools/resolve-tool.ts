@@ -127,6 +127,29 @@ async function locate(spec: ToolSpec, env: NodeJS.ProcessEnv): Promise<Located> 
   return { kind: 'none', reasons };
 }
 
+/** Version strings such as 1.25, 1.26.8 or 1.21rc2, compared by their numbers. */
+function compareGoVersions(a: string, b: string): number {
+  const parts = (version: string): number[] => (/^\d+(?:\.\d+)*/.exec(version)?.[0] ?? '0').split('.').map(Number);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const difference = (x[i] ?? 0) - (y[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+/**
+ * Whether the Go found can build the tool. An older Go from 1.21 on fetches the toolchain the
+ * module's go directive asks for by itself (GOTOOLCHAIN=auto, its default), unless told to
+ * stay local; before 1.21 it cannot, and the build would fail with a compiler error that says
+ * nothing of versions.
+ */
+function goTooOldFor(spec: ToolSpec, go: GoToolchain, env: NodeJS.ProcessEnv): 'no' | 'toolchain-download' | 'refuse' {
+  if (compareGoVersions(go.version, spec.minimumGo) >= 0) return 'no';
+  const staysLocal = (env.GOTOOLCHAIN ?? '').split('+')[0] === 'local';
+  return compareGoVersions(go.version, '1.21') >= 0 && !staysLocal ? 'toolchain-download' : 'refuse';
+}
+
 /** The commands that get the tool, given whether Go is available. */
 function installAdvice(spec: ToolSpec, env: NodeJS.ProcessEnv, go: GoToolchain | undefined): string[] {
   const destination = cachedToolPath(spec, env);
@@ -176,6 +199,12 @@ export async function resolveTool(spec: ToolSpec, options: ResolveOptions): Prom
     const reasons = go || !options.install ? located.reasons : [...located.reasons, 'Go is not on PATH, so it cannot be built'];
     throw new UserFacingError(missingMessage(spec, reasons, installAdvice(spec, env, go)));
   }
+
+  const tooOld = goTooOldFor(spec, go, env);
+  if (tooOld === 'refuse') {
+    throw new UserFacingError(missingMessage(spec, [...located.reasons, `the Go on PATH (${go.path}) is ${go.version}, older than the ${spec.minimumGo} that ${spec.id} v${spec.version} needs`], installAdvice(spec, env, undefined)));
+  }
+  if (tooOld === 'toolchain-download') log(`Go ${go.version} is older than ${spec.minimumGo}: Go fetches the ${spec.minimumGo} toolchain itself for this build (GOTOOLCHAIN=local stops it)`);
 
   for (const reason of located.reasons) log(reason);
   const destination = cachedToolPath(spec, env);
