@@ -105,6 +105,27 @@ describe('spillway doctor', () => {
     expect(text).toContain('All required tools are present.');
   });
 
+  it('says when the Go found is too old to build the tools, without failing (Go is optional)', async () => {
+    await installBoth();
+    const report = JSON.parse(await runDoctor(['--json'], { go: { path: '/opt/go/bin/go', version: '1.20.5' } })) as DoctorReport;
+    expect(report.ok).toBe(true);
+    expect(report.checks.find((check) => check.name === 'go')).toMatchObject({
+      ok: false,
+      version: '1.20.5',
+      reasons: [
+        'Go 1.20.5 is older than the 1.25 that k6 v2.2.0 needs, and cannot fetch a newer toolchain',
+        'Go 1.20.5 is older than the 1.23 that toxiproxy v2.12.0 needs, and cannot fetch a newer toolchain',
+      ],
+      install: ['install Go 1.25 or later (https://go.dev/dl/)'],
+    });
+  });
+
+  it('notes when an older Go will fetch the toolchain a build needs', async () => {
+    await installBoth();
+    const report = JSON.parse(await runDoctor(['--json'], { go: { path: '/opt/go/bin/go', version: '1.24.1' } })) as DoctorReport;
+    expect(report.checks.find((check) => check.name === 'go')).toMatchObject({ ok: true, note: 'builds k6 and toxiproxy when they are missing; fetches Go 1.25 for k6 when it builds' });
+  });
+
   it('fails on a Node older than the engines floor', async () => {
     await installBoth();
     const report = JSON.parse(await runDoctor(['--json'], { nodeVersion: '22.11.0' })) as DoctorReport;

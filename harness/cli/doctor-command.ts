@@ -2,8 +2,8 @@ import { delimiter } from 'node:path';
 import type { Command } from 'commander';
 import { findOnPath } from '../tools/find-executable.ts';
 import { goBuilder } from '../tools/go-builder.ts';
-import type { ToolBuilder } from '../tools/go-builder.ts';
-import { inspectTool } from '../tools/resolve-tool.ts';
+import type { GoToolchain, ToolBuilder } from '../tools/go-builder.ts';
+import { compareGoVersions, goTooOldFor, inspectTool } from '../tools/resolve-tool.ts';
 import { toolSpecs } from '../tools/tool-specs.ts';
 import { runForOutput } from '../tools/tool-version.ts';
 
@@ -106,6 +106,25 @@ async function optionalProgram(
   return { name, required: false, ok: true, ...(version ? { version } : {}), source: 'path', path, ...described };
 }
 
+/** The Go found, and whether it can build each pinned tool (see goTooOldFor). */
+function goCheck(go: GoToolchain, env: NodeJS.ProcessEnv): DoctorCheck {
+  const found = { name: 'go', required: false, version: go.version, source: 'path', path: go.path } as const;
+  const refused = toolSpecs.filter((spec) => goTooOldFor(spec, go, env) === 'refuse');
+  if (refused.length > 0) {
+    const newest = refused.map((spec) => spec.minimumGo).sort((a, b) => compareGoVersions(b, a))[0]!;
+    return {
+      ...found,
+      ok: false,
+      reasons: refused.map((spec) => `Go ${go.version} is older than the ${spec.minimumGo} that ${spec.id} v${spec.version} needs, and cannot fetch a newer toolchain${(env.GOTOOLCHAIN ?? '').startsWith('local') ? ' (GOTOOLCHAIN=local)' : ''}`),
+      install: [`install Go ${newest} or later (https://go.dev/dl/)`],
+      note: 'builds k6 and toxiproxy when they are missing',
+    };
+  }
+  const fetching = toolSpecs.filter((spec) => goTooOldFor(spec, go, env) === 'toolchain-download');
+  const fetchNote = fetching.length > 0 ? `; fetches Go ${fetching.map((spec) => `${spec.minimumGo} for ${spec.id}`).join(', ')} when it builds` : '';
+  return { ...found, ok: true, note: `builds k6 and toxiproxy when they are missing${fetchNote}` };
+}
+
 export async function collectDoctorReport(dependencies: Omit<DoctorDependencies, 'write'>): Promise<DoctorReport> {
   const { env, builder } = dependencies;
   const checks: DoctorCheck[] = [];
@@ -121,7 +140,7 @@ export async function collectDoctorReport(dependencies: Omit<DoctorDependencies,
   const go = await builder.findGo(env);
   checks.push(
     go
-      ? { name: 'go', required: false, ok: true, version: go.version, source: 'path', path: go.path, note: 'builds k6 and toxiproxy when they are missing' }
+      ? goCheck(go, env)
       : {
           name: 'go',
           required: false,

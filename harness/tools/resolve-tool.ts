@@ -128,7 +128,7 @@ async function locate(spec: ToolSpec, env: NodeJS.ProcessEnv): Promise<Located> 
 }
 
 /** Version strings such as 1.25, 1.26.8 or 1.21rc2, compared by their numbers. */
-function compareGoVersions(a: string, b: string): number {
+export function compareGoVersions(a: string, b: string): number {
   const parts = (version: string): number[] => (/^\d+(?:\.\d+)*/.exec(version)?.[0] ?? '0').split('.').map(Number);
   const [x, y] = [parts(a), parts(b)];
   for (let i = 0; i < Math.max(x.length, y.length); i++) {
@@ -144,7 +144,7 @@ function compareGoVersions(a: string, b: string): number {
  * stay local; before 1.21 it cannot, and the build would fail with a compiler error that says
  * nothing of versions.
  */
-function goTooOldFor(spec: ToolSpec, go: GoToolchain, env: NodeJS.ProcessEnv): 'no' | 'toolchain-download' | 'refuse' {
+export function goTooOldFor(spec: ToolSpec, go: GoToolchain, env: NodeJS.ProcessEnv): 'no' | 'toolchain-download' | 'refuse' {
   if (compareGoVersions(go.version, spec.minimumGo) >= 0) return 'no';
   const staysLocal = (env.GOTOOLCHAIN ?? '').split('+')[0] === 'local';
   return compareGoVersions(go.version, '1.21') >= 0 && !staysLocal ? 'toolchain-download' : 'refuse';
