@@ -24,12 +24,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { http, type RequestHandler } from 'msw';
+import type { RequestHandler } from 'msw';
 import { startFleet } from '../mocks/aoai/fleet.ts';
 import { PtuLimiter } from '../mocks/aoai/ptu-limiter.ts';
 import { parseTopology } from '../mocks/aoai/topology.ts';
 import { ManualClock } from '../mocks/shared/clock.ts';
 import { bufferedResponse, startMswNodeServer } from '../mocks/shared/msw-node-server.ts';
+import { UrlMemoHttpHandler } from '../mocks/shared/url-memo-http-handler.ts';
 import { resolveK6 } from './k6-binary.ts';
 import { driveWithK6, meanOf, type Phase } from './k6-drive.ts';
 const { values } = parseArgs({
@@ -102,7 +103,8 @@ async function main(): Promise<void> {
   let mswHandlers: { base: string; list: RequestHandler[] } | undefined;
   const mswOnly = await startMswNodeServer({
     handlers: (base) => {
-      if (mswHandlers?.base !== base) mswHandlers = { base, list: [http.post(`${base}/openai/deployments/:deployment/chat/completions`, () => bufferedResponse(sampleBody, { status: 200, headers: mswHeaders }))] };
+      // The fleet's own kind of handler (an msw HttpHandler that remembers URL matches).
+      if (mswHandlers?.base !== base) mswHandlers = { base, list: [new UrlMemoHttpHandler('POST', `${base}/openai/deployments/:deployment/chat/completions`, () => bufferedResponse(sampleBody, { status: 200, headers: mswHeaders }))] };
       return mswHandlers.list;
     },
   });

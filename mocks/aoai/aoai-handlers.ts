@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { http, type RequestHandler } from 'msw';
+import type { RequestHandler } from 'msw';
+import { UrlMemoHttpHandler } from '../shared/url-memo-http-handler.ts';
 import type { Clock } from '../shared/clock.ts';
 import { bufferedResponse } from '../shared/msw-node-server.ts';
 import { abortableSleep } from '../shared/abortable-sleep.ts';
@@ -74,9 +75,9 @@ export function aoaiHandlers(runtime: ResourceRuntime, base = ''): RequestHandle
   const route = (operation: Operation) => ({ request, params }: { request: Request; params: Record<string, string | readonly string[] | undefined> }) =>
     handleModelRequest(runtime, operation, request, String(params.deployment ?? ''));
   return [
-    http.post(`${base}/openai/deployments/:deployment/chat/completions`, route('chat')),
-    http.post(`${base}/openai/deployments/:deployment/completions`, route('completions')),
-    http.post(`${base}/openai/deployments/:deployment/embeddings`, route('embeddings')),
+    new UrlMemoHttpHandler('POST', `${base}/openai/deployments/:deployment/chat/completions`, route('chat')),
+    new UrlMemoHttpHandler('POST', `${base}/openai/deployments/:deployment/completions`, route('completions')),
+    new UrlMemoHttpHandler('POST', `${base}/openai/deployments/:deployment/embeddings`, route('embeddings')),
   ];
 }
 
