@@ -17,8 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { startFleet } from '../mocks/aoai/fleet.ts';
-import { parseTopology } from '../mocks/aoai/topology.ts';
+import { startBenchFleet } from './bench-fleet.ts';
 import { resolveK6 } from './k6-binary.ts';
 import { driveWithK6 } from './k6-drive.ts';
 
@@ -50,16 +49,7 @@ interface Sample {
 async function main(): Promise<void> {
   const k6 = await resolveK6();
   const work = mkdtempSync(join(tmpdir(), 'spillway-bench-memory-'));
-  const topology = parseTopology(
-    JSON.stringify({
-      seed: 1,
-      latencyScale: 0,
-      resources: [{ name: 'aoai-bench', region: 'East US', kind: 'ptu', deployments: [{ name: 'gpt-4o', model: 'gpt-4o', capacityTpm: 1_000_000_000 }] }],
-    }),
-    'bench',
-  );
-  const fleet = await startFleet({ topology, ledgerPath: join(work, 'ledger.jsonl') });
-  const url = `${fleet.describe().backends[0]!.endpoint}/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21`;
+  const { fleet, chatUrl: url } = await startBenchFleet(work);
   const body = JSON.stringify({ messages: [{ role: 'system', content: 'You are a terse assistant.' }, { role: 'user', content: 'Summarise request {{unique}} in one line.' }], max_tokens: 40 });
 
   const samples: Sample[] = [];

@@ -25,12 +25,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RequestHandler } from 'msw';
-import { startFleet } from '../mocks/aoai/fleet.ts';
 import { PtuLimiter } from '../mocks/aoai/ptu-limiter.ts';
-import { parseTopology } from '../mocks/aoai/topology.ts';
 import { ManualClock } from '../mocks/shared/clock.ts';
 import { bufferedResponse, startMswNodeServer } from '../mocks/shared/msw-node-server.ts';
 import { UrlMemoHttpHandler } from '../mocks/shared/url-memo-http-handler.ts';
+import { startBenchFleet } from './bench-fleet.ts';
 import { resolveK6 } from './k6-binary.ts';
 import { driveWithK6, meanOf, type Phase } from './k6-drive.ts';
 const { values } = parseArgs({
@@ -71,17 +70,7 @@ function admissionCostNs(): { nsPerDecision: number; decisions: number } {
 async function main(): Promise<void> {
   const k6 = await resolveK6();
   const work = mkdtempSync(join(tmpdir(), 'spillway-bench-'));
-  const topology = parseTopology(
-    JSON.stringify({
-      seed: 1,
-      latencyScale: 0,
-      resources: [{ name: 'aoai-bench', region: 'East US', kind: 'ptu', deployments: [{ name: 'gpt-4o', model: 'gpt-4o', capacityTpm: 1_000_000_000 }] }],
-    }),
-    'bench',
-  );
-  const fleet = await startFleet({ topology, ledgerPath: join(work, 'ledger.jsonl') });
-  const fleetUrl = `${fleet.describe().backends[0]!.endpoint}/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21`;
-
+  const { fleet, chatUrl: fleetUrl } = await startBenchFleet(work);
   // The reference answers with the very bytes and headers the fleet sends, and writes them as
   // the fleet does: the head and a text body in one write (see PreparedAnswer.body).
   const sample = await fetch(fleetUrl, { method: 'POST', body: sampleRequestBody, headers: requestHeaders });
