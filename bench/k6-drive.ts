@@ -57,6 +57,7 @@ export default function () {
 
 /** Runs k6 closed-loop against one URL and reads its summary export. */
 export async function driveWithK6(options: DriveOptions): Promise<Phase> {
+  if (options.uniqueBodies === true && !options.body.includes('{{unique}}')) throw new Error('uniqueBodies needs a body with a {{unique}} marker');
   const scriptPath = join(options.work, 'drive.js');
   const summary = join(options.work, `summary-${options.target}-${Date.now()}.json`);
   writeFileSync(scriptPath, script);

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { findOnPath } from '../tools/find-executable.ts';
 import { goBuilder } from '../tools/go-builder.ts';
 import type { GoToolchain, ToolBuilder } from '../tools/go-builder.ts';
-import { compareGoVersions, goTooOldFor, inspectTool } from '../tools/resolve-tool.ts';
+import { compareGoVersions, goStaysLocal, goTooOldFor } from '../tools/go-version.ts';
+import { inspectTool } from '../tools/resolve-tool.ts';
 import { toolSpecs } from '../tools/tool-specs.ts';
 import { runForOutput } from '../tools/tool-version.ts';
 
@@ -115,7 +116,7 @@ function goCheck(go: GoToolchain, env: NodeJS.ProcessEnv): DoctorCheck {
     return {
       ...found,
       ok: false,
-      reasons: refused.map((spec) => `Go ${go.version} is older than the ${spec.minimumGo} that ${spec.id} v${spec.version} needs, and cannot fetch a newer toolchain${(env.GOTOOLCHAIN ?? '').startsWith('local') ? ' (GOTOOLCHAIN=local)' : ''}`),
+      reasons: refused.map((spec) => `Go ${go.version} is older than the ${spec.minimumGo} that ${spec.id} v${spec.version} needs, and cannot fetch a newer toolchain${goStaysLocal(env) ? ' (GOTOOLCHAIN=local)' : ''}`),
       install: [`install Go ${newest} or later (https://go.dev/dl/)`],
       note: 'builds k6 and toxiproxy when they are missing',
     };

@@ -1,12 +1,12 @@
 import type { AzureError } from './azure-errors.ts';
 import { parseJsonBody, validateChatRequest, validateCompletionRequest } from './request-validation.ts';
-import { countChatPromptTokens, countTextTokensInEncoding, encodingForModel, promptCharacterCount, type EncodingName } from './tokens.ts';
+import { countChatPromptTokens, countTextTokens, promptCharacterCount } from './tokens.ts';
 
 /**
  * What the fleet needs from a chat or completions request body: the validated request reduced
  * to the few values the answer depends on, and its prompt measured in tokens (the model's
  * tokenizer) and characters (the PAYG estimate). All of it is a function of the body text and
- * the model's encoding alone.
+ * the model alone.
  */
 export interface CompletionRequestFacts {
   readonly maxTokens: number | undefined;
@@ -22,7 +22,7 @@ export interface CompletionRequestFacts {
  */
 export type CompletionBodyAnalysis = { ok: true; facts: CompletionRequestFacts } | { ok: false; stage: 'json' | 'request'; error: AzureError };
 
-function analyze(text: string, operation: 'chat' | 'completions', encoding: EncodingName): CompletionBodyAnalysis {
+function analyze(text: string, operation: 'chat' | 'completions', model: string): CompletionBodyAnalysis {
   const body = parseJsonBody(text);
   if (!body.ok) return { ok: false, stage: 'json', error: body.error };
   if (operation === 'chat') {
@@ -35,8 +35,7 @@ function analyze(text: string, operation: 'chat' | 'completions', encoding: Enco
         maxTokens,
         stream,
         includeUsage,
-        // Any model of the encoding gives the same count: the model only picks the encoding.
-        promptTokens: countChatPromptTokens(messages, encodingModel[encoding], { tools, functions }),
+        promptTokens: countChatPromptTokens(messages, model, { tools, functions }),
         promptCharacters: promptCharacterCount(messages),
       }),
     };
@@ -46,16 +45,13 @@ function analyze(text: string, operation: 'chat' | 'completions', encoding: Enco
   const { prompts, maxTokens, stream, includeUsage } = parsed.value;
   return {
     ok: true,
-    facts: Object.freeze({ maxTokens, stream, includeUsage, promptTokens: countTextTokensInEncoding(prompts[0] ?? '', encoding), promptCharacters: promptCharacterCount(body.value.prompt) }),
+    facts: Object.freeze({ maxTokens, stream, includeUsage, promptTokens: countTextTokens(prompts[0] ?? '', model), promptCharacters: promptCharacterCount(body.value.prompt) }),
   };
 }
 
-/** A model name of each encoding, for the counters that take a model. */
-const encodingModel: Readonly<Record<EncodingName, string>> = { o200k_base: 'gpt-4o', cl100k_base: 'gpt-4' };
-
 /**
- * Bodies remembered per model (the model picks the encoding, which the facts depend on) and operation. A load test sends the same few bodies over and
- * over, and at zero modelled latency parsing, validating and counting one was the largest
+ * Bodies remembered per model (it picks the tokenizer) and operation. A load test sends the
+ * same few bodies over and over, and at zero modelled latency parsing, validating and counting one was the largest
  * share of the fleet's own work per request (about a quarter of it, measured with
  * `--cpu-prof`). Only valid bodies are kept, as frozen facts with nothing mutable in them.
  * Bounded: at most MEMO_ENTRIES bodies of at most LONGEST_MEMO_BODY characters each (about
@@ -84,7 +80,7 @@ export function analyzeCompletionBody(text: string, operation: 'chat' | 'complet
   const memo = memoFor(model, operation);
   const known = memo.get(text);
   if (known !== undefined) return known;
-  const analysis = analyze(text, operation, encodingForModel(model));
+  const analysis = analyze(text, operation, model);
   if (analysis.ok && text.length <= LONGEST_MEMO_BODY) {
     if (memo.size >= MEMO_ENTRIES) memo.clear();
     memo.set(text, Object.freeze(analysis));
