@@ -13,11 +13,12 @@ export function registerRunCommand(program: Command): void {
     .option('--config <dir>', 'APIOps folder of the emulated gateway (default: deploy/apim)')
     .option('--gateway-url <url>', 'drive a gateway (or front door) at this URL instead of the embedded default; keys from the environment')
     .option('--expectations <file>', 'what the gateway is supposed to do, as JSON (docs/verifiers.md), instead of reading it from --config')
+    .option('--expectations-config <dir>', 'hold the gateway to another APIOps folder (typically the last approved one) instead of the --config it runs')
     .option('--results <dir>', 'where run folders go', 'results')
     .option('--seed <n>', 'seed for the fleet and the gateways', parseNumberOption('--seed', { integer: true }))
     .option('--json', 'print one JSON line with the result at the end')
     .addHelpText('after', '\nExit code: 0 every verdict passed; 1 the gateway deviated; 2 the harness could not complete the run.')
-    .action(async (scenario: string, options: { units: number; k6Config?: string; config?: string; gatewayUrl?: string; expectations?: string; results: string; seed?: number; json?: boolean }) => {
+    .action(async (scenario: string, options: { units: number; k6Config?: string; config?: string; gatewayUrl?: string; expectations?: string; expectationsConfig?: string; results: string; seed?: number; json?: boolean }) => {
       const runOptions = {
         scenario,
         units: options.units,
@@ -26,6 +27,7 @@ export function registerRunCommand(program: Command): void {
         ...(options.config ? { gatewayConfigDir: options.config } : {}),
         ...(options.gatewayUrl ? { gatewayUrl: options.gatewayUrl } : {}),
         ...(options.expectations ? { expectationsFile: options.expectations } : {}),
+        ...(options.expectationsConfig ? { expectationsConfigDir: options.expectationsConfig } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
       };
       checkRunInput(runOptions);

@@ -2,7 +2,7 @@ import { join, relative } from 'node:path';
 import type { FaultChangeRecord, LedgerRecord, RequestRecord } from '../../mocks/aoai/ledger.ts';
 import type { GatewayLogRow, LlmLogRow } from '../../mocks/apim/gateway/gateway-log-schema.ts';
 import type { FrontDoorEvent } from '../../mocks/frontdoor/front-door-events.ts';
-import type { AppliedFault, RunEvidence } from './evidence-types.ts';
+import type { AppliedFault, FleetFacts, RunEvidence } from './evidence-types.ts';
 import { readClientRecords } from './k6-samples.ts';
 import { anyRow, readJsonl } from './read-jsonl.ts';
 
@@ -22,7 +22,7 @@ export function evidencePaths(runDir: string) {
 }
 
 /** Reads every evidence file of a finished run into one RunEvidence. */
-export async function collectEvidence(runDir: string, window: { start: number; end: number }, timeline: AppliedFault[]): Promise<RunEvidence> {
+export async function collectEvidence(runDir: string, window: { start: number; end: number }, timeline: AppliedFault[], fleet: FleetFacts | null): Promise<RunEvidence> {
   const paths = evidencePaths(runDir);
   const [client, ledger, gatewayLogs, llmLogs, breakerEvents, frontDoorEvents] = await Promise.all([
     readClientRecords(paths.client),
@@ -35,6 +35,7 @@ export async function collectEvidence(runDir: string, window: { start: number; e
   const rel = (file: string): string => relative(runDir, file);
   return {
     window,
+    fleet,
     client,
     ledger: ledger.filter((r): r is RequestRecord => r.type === 'request'),
     faultChanges: ledger.filter((r): r is FaultChangeRecord => r.type === 'fault'),

@@ -62,9 +62,22 @@ export interface AppliedFault {
   error?: string;
 }
 
+/**
+ * The fleet behind the gateway as this run configured it (a scenario's capacity overrides
+ * applied): facts about the backends, never expectations of the gateway. Kept apart so that
+ * one expectations file holds for every plan, whatever capacity each plan gives the fleet.
+ */
+export interface FleetFacts {
+  /** The deployment the scenario calls; each backend's capacity is this deployment's. */
+  deployment: string;
+  backends: { name: string; region: string; kind: 'ptu' | 'payg'; capacityTpm: number }[];
+}
+
 export interface RunEvidence {
   /** k6's start and end, epoch ms. */
   window: { start: number; end: number };
+  /** The fleet's backends and their capacities in this run; null when the run did not know its fleet. */
+  fleet: FleetFacts | null;
   client: ClientRecord[];
   ledger: RequestRecord[];
   faultChanges: FaultChangeRecord[];

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { AppliedFault } from '../evidence/evidence-types.ts';
 import type { Verdict } from '../verify/verdict.ts';
+import type { ExpectationsSource } from './expectations-mode.ts';
 import type { ScenarioPlan } from './scenario-plan.ts';
 
 /**
@@ -24,8 +25,11 @@ export interface Journal {
   timeline: AppliedFault[];
   k6: { exitCode: number | null; signal: string | null; meaning: string; startedAt: string | null; endedAt: string | null; bundle: string | null };
   evidence: Record<string, string>;
-  /** Where the verifiers' expectations came from: an APIOps folder, an explicit file, or none (remote, not given). */
-  expectations?: { source: 'config'; dir: string } | { source: 'file'; file: string };
+  /**
+   * Where the verifiers' expectations came from, and so which question the verdicts answer
+   * (expectations-mode.ts); absent when there were none (a remote gateway without a file).
+   */
+  expectations?: ExpectationsSource & { description: string };
   verdicts: Verdict[];
   /** Phases' wall time in ms, for the benchmark and for people. */
   phases: Record<string, number>;

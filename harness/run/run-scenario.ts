@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { FleetDescription } from '../../mocks/aoai/fleet.ts';
 import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
 import { collectEvidence, evidencePaths } from '../evidence/collect-evidence.ts';
+import { fleetFacts } from '../evidence/fleet-facts.ts';
+import { describeExpectations, type ExpectationsSource } from './expectations-mode.ts';
 import { bundleScenarios } from '../k6/bundle-scenarios.ts';
 import { resolveTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
@@ -96,6 +98,9 @@ export function checkRunInput(options: RunOptions): { config: K6Config; plan: Sc
     const missing = [...new Set(plan.traffic.map((t) => config.consumers[t.consumer]!.keyEnv))].filter((name) => !process.env[name]);
     if (missing.length > 0) throw new RunInputError(`a remote gateway needs subscription keys in the environment: set ${missing.join(', ')}`);
   }
+  if (options.expectationsFile !== undefined && options.expectationsConfigDir !== undefined) {
+    throw new RunInputError('--expectations and --expectations-config each say where the expectations come from; give one of them');
+  }
   const expectations = options.expectationsFile !== undefined ? loadExpectationsFile(resolve(options.expectationsFile)) : null;
   return { config, plan, configFile, expectations };
 }
@@ -149,6 +154,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     // Read before anything starts, so a broken expectations folder fails the run early.
     const expectedConfig = options.expectationsConfigDir !== undefined ? loadGatewayConfig(resolve(options.expectationsConfigDir)) : null;
     const script = plan.script ?? plan.name;
+    if (options.gatewayUrl === undefined || options.expectationsFile !== undefined) say(describeExpectations(expectationsSourceOf(options)));
     say(`bundling scenarios/${script}.scenario.ts with esbuild`);
     const [bundle] = await bundleScenarios({ names: [script] });
     if (!bundle) throw new Error(`no bundle was produced for ${script}`);
@@ -259,11 +265,11 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     }
 
     say('collecting evidence and running the verifiers');
-    const evidence = await collectEvidence(runDir, { start: exit.startedAt, end: exit.endedAt }, timeline.applied);
+    const evidence = await collectEvidence(runDir, { start: exit.startedAt, end: exit.endedAt }, timeline.applied, fleetDescription ? fleetFacts(fleetDescription, 'gpt-4o') : null);
     journal.evidence = { ...evidence.files, k6SummaryExport: relative(runDir, paths.k6SummaryExport), k6Output: 'k6-output.log', journal: 'journal.json' };
     const thresholds = thresholdVerdicts(paths.k6SummaryExport, relative(runDir, paths.k6SummaryExport), plan.thresholds);
-    if (explicitExpectations) journal.expectations = { source: 'file', file: resolve(options.expectationsFile as string) };
-    else if (gatewayConfig) journal.expectations = { source: 'config', dir: resolve(options.expectationsConfigDir ?? options.gatewayConfigDir ?? defaultGatewayConfigDir) };
+    const expectationsSource = expectationsSourceOf(options);
+    if (explicitExpectations || gatewayConfig) journal.expectations = { ...expectationsSource, description: describeExpectations(expectationsSource) };
     if (gatewayConfig && fleetDescription) {
       const expectations = explicitExpectations ?? expectationsFromConfig({ gatewayConfig, fleet: fleetDescription, k6Config: config, deployment: 'gpt-4o' });
       verdicts = [...thresholds, ...runVerifiers(plan.verifiers, evidence, expectations)];
@@ -321,4 +327,12 @@ async function preflight(entryUrl: string): Promise<void> {
     await new Promise((resolveWait) => setTimeout(resolveWait, 250));
   }
   throw new ScenarioPlanError(`the gateway at ${entryUrl} does not answer its health endpoint (${lastError}); nothing was sent`);
+}
+
+/** Which question the run's verdicts answer (expectations-mode.ts), from the options given. */
+export function expectationsSourceOf(options: Pick<RunOptions, 'expectationsFile' | 'expectationsConfigDir' | 'gatewayConfigDir'>): ExpectationsSource {
+  if (options.expectationsFile !== undefined) return { mode: 'file', file: resolve(options.expectationsFile) };
+  const gatewayConfigDir = resolve(options.gatewayConfigDir ?? defaultGatewayConfigDir);
+  if (options.expectationsConfigDir !== undefined) return { mode: 'intended-configuration', dir: resolve(options.expectationsConfigDir), gatewayConfigDir };
+  return { mode: 'configuration-under-test', dir: gatewayConfigDir };
 }

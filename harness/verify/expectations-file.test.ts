@@ -46,6 +46,13 @@ describe('loadExpectationsFile', () => {
     expect(message).toMatch(/\(top level\): Unrecognized key: "typo"/);
   });
 
+  it("refuses a backend's capacity, which belongs to the fleet of each run, saying why", () => {
+    const written = sampleExpectations();
+    const withCapacity = { ...written, backends: written.backends.map((b) => ({ ...b, capacityTpm: 9_000 })) };
+    const path = file(withCapacity);
+    expect(() => loadExpectationsFile(path)).toThrow(`${path}: backends.0.capacityTpm: a backend's capacity is a fact of the fleet`);
+  });
+
   it('says when the file is missing or not JSON', () => {
     expect(() => loadExpectationsFile('/nonexistent/expectations.json')).toThrow(/^\/nonexistent\/expectations\.json: cannot read the expectations \(ENOENT\)$/);
     const path = file('{ "backends": [');

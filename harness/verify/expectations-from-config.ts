@@ -1,7 +1,8 @@
 /**
  * Expectations for a run of the local emulator (or of a real APIM whose APIOps folder is known):
  * breaker rules from the gateway's backends, regions in front door priority order with its
- * probe settings, backend capacities from the fleet, and consumer budgets from k6.config.json.
+ * probe settings, the fleet's backends (names, regions, kinds: not their capacities, which are
+ * facts of each run's fleet, see RunEvidence.fleet), and consumer budgets from k6.config.json.
  */
 import type { FleetDescription } from '../../mocks/aoai/fleet.ts';
 import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
@@ -10,17 +11,11 @@ import type { BreakerExpectation, BreakerRule, Expectations } from './expectatio
 
 export interface ExpectationsSource {
   gatewayConfig: GatewayConfig;
-  /** The fleet's description (`fleet up --json`): backends, regions, kinds, deployment capacities. */
+  /** The fleet's description (`fleet up --json`): backends, regions, kinds. */
   fleet: FleetDescription;
   k6Config: K6Config;
-  /** The deployment the scenario calls; its capacity is each backend's capacityTpm. */
+  /** The deployment the scenario calls: only backends hosting it are expected to serve. */
   deployment: string;
-  /**
-   * Capacity overrides in the scenario plan's form (fleet.capacityTpm): "<kind>:<deployment>"
-   * (e.g. "ptu:gpt-4o") or "<backend>:<deployment>", the backend form winning. Only needed when
-   * the fleet description was taken before the overrides were applied.
-   */
-  capacityOverrides?: Record<string, number>;
   /** Replace some default tolerances. */
   tolerances?: Partial<Expectations['tolerances']>;
 }
@@ -47,14 +42,10 @@ export function fleetResourceOf(url: string): string | undefined {
 
 export function expectationsFromConfig(source: ExpectationsSource): Expectations {
   const { gatewayConfig, fleet, k6Config, deployment } = source;
-  const overrides = source.capacityOverrides ?? {};
 
   const backends: Expectations['backends'] = [];
   for (const b of fleet.backends) {
-    const hosted = b.deployments.find((d) => d.name === deployment);
-    if (!hosted) continue;
-    const capacityTpm = overrides[`${b.name}:${deployment}`] ?? overrides[`${b.kind}:${deployment}`] ?? hosted.capacityTpm;
-    backends.push({ name: b.name, region: b.region, kind: b.kind, capacityTpm });
+    if (b.deployments.some((d) => d.name === deployment)) backends.push({ name: b.name, region: b.region, kind: b.kind });
   }
 
   const { breakers, entityRoutes } = breakerExpectations(gatewayConfig);

@@ -7,9 +7,11 @@
 export interface BackendExpectation {
   name: string;
   region: string;
+  /** PTU backends come first in the pool; PAYG takes the spillover. */
   kind: 'ptu' | 'payg';
-  /** Tokens per minute of the deployment the scenario calls (PTU: throughput; PAYG: quota). */
-  capacityTpm: number;
+  // No capacity here: how many tokens a backend serves is a fact of the fleet in a given run
+  // (a plan may lower it so saturation is reachable), read from RunEvidence.fleet. An
+  // expectation that carried it would silently misjudge every plan but the one it was written for.
 }
 
 export interface BreakerExpectation {

@@ -164,8 +164,9 @@ describe('spillover.ptu-share', () => {
    * 60 s of steady traffic after a 15 s warm-up: per second, `ptu` requests of 150 tokens on
    * PTU and `payg` on PAYG. PTU capacity is 2 × 9,000 TPM = 18,000 TPM = 300 tokens/s.
    */
-  function share(ptuPerSecond: number, paygPerSecond: number): Verdict {
+  function share(ptuPerSecond: number, paygPerSecond: number, fleet?: (b: EvidenceBuilder) => void): Verdict {
     const b = new EvidenceBuilder({ durationMs: 75_000 });
+    fleet?.(b);
     for (let s = 0; s < 75; s++) {
       for (let i = 0; i < ptuPerSecond; i++) b.gatewayRequest({ at: s * 1000 + i * 10, attempts: [{ backend: i % 2 === 0 ? PTU1 : PTU2, promptTokens: 50, completionTokens: 100 }] });
       for (let i = 0; i < paygPerSecond; i++) b.gatewayRequest({ at: s * 1000 + 500 + i * 10, attempts: [{ backend: PAYG, promptTokens: 50, completionTokens: 100 }] });
@@ -200,6 +201,24 @@ describe('spillover.ptu-share', () => {
     const v = share(1, 0);
     expect(v.status).toBe('inconclusive');
     expect(v.explanation).toMatch(/never exceeded its PTU capacity/);
+  });
+
+  it("takes PTU capacity from the run's fleet, not from the expectations", () => {
+    // The same traffic (2 PTU + 1 PAYG per second) against a fleet whose PTU serve 12,000 TPM
+    // each: capacity covers 24,000 of the offered 27,000 TPM, so PTU's 66.7% is too little.
+    const v = share(2, 1, (b) => {
+      b.fleet = { deployment: 'gpt-4o', backends: b.fleet!.backends.map((x) => (x.kind === 'ptu' ? { ...x, capacityTpm: 12_000 } : x)) };
+    });
+    expect(v.status).toBe('fail');
+    expect(v.expected).toMatch(/^PTU share 88\.9% = min\(1, 24000 \/ 27000\)/);
+  });
+
+  it('is inconclusive, and says why, when the run does not know its fleet', () => {
+    const v = share(2, 1, (b) => {
+      b.fleet = null;
+    });
+    expect(v.status).toBe('inconclusive');
+    expect(v.explanation).toMatch(/does not know its fleet's capacities/);
   });
 
   it('leaves out the warm-up and the time around faults, and is inconclusive without steady time', () => {

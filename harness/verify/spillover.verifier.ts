@@ -198,7 +198,7 @@ function ptuShare(evidence: RunEvidence, expectations: Expectations, index: Evid
       (c) => (clientRegion(c) || regions[0]) === region && !(c.status >= 200 && c.status < 300) && !isTokenBudgetRefusal(c) && clientPriority(c, expectations) !== 'low' && inSteady(clientStart(c)),
     );
     const offeredTpm = (ptuTokens + paygTokens + refused.length * meanTokens) / minutes;
-    const capacity = expectations.backends.filter((b) => b.region === region && b.kind === 'ptu').reduce((s, b) => s + b.capacityTpm, 0);
+    const capacity = (evidence.fleet?.backends ?? []).filter((b) => b.region === region && b.kind === 'ptu').reduce((s, b) => s + b.capacityTpm, 0);
     const check = `spillover.ptu-share (${region})`;
     const offeredTokens = ptuTokens + paygTokens + refused.length * meanTokens;
     // The share of the offered load PTU served: with nothing refused it is PTU / (PTU + PAYG);
@@ -216,7 +216,9 @@ function ptuShare(evidence: RunEvidence, expectations: Expectations, index: Evid
         tolerance: toleranceText,
         explanation:
           capacity === 0
-            ? `The expectations give no PTU capacity for ${region}, so there is no share to expect; check expectations.backends.`
+            ? evidence.fleet === null
+              ? `This run does not know its fleet's capacities (no fleet description), so there is no PTU share to expect in ${region}.`
+              : `The fleet has no PTU capacity for ${evidence.fleet.deployment} in ${region}, so there is no share to expect.`
             : `The offered load in ${region} never exceeded its PTU capacity, so nothing had to spill over; raise the scenario's rate or lower the PTU capacity (k6.config.json fleet.capacityTpm).`,
         evidence: [ref(evidence.files.ledger, `served requests in ${region} during the steady part`, [], [steady[0]!.from, steady[steady.length - 1]!.to])],
       });
@@ -241,7 +243,7 @@ function ptuShare(evidence: RunEvidence, expectations: Expectations, index: Evid
         ? `PTU took ${percent(measuredShare)} of the tokens in ${region}, as its capacity allows.`
         : error < 0
           ? `PTU took only ${percent(measuredShare)} of the tokens in ${region} although its capacity covers ${percent(expectedShare)} of the offered load: traffic spills to PAYG too early (equal pool priorities, PAYG in the PTU priority group, or breakers tripping on too little) or PTU is left idle after trips; compare the PAYG records in ${evidence.files.ledger} with the PTU 429s.`
-          : `PTU took ${percent(measuredShare)} of the tokens in ${region}, more than its capacity should allow (${percent(expectedShare)}): the PTU capacity in the expectations may be lower than the fleet's, or spillover is not happening (clients refused instead); check expectations.backends and the refusals in ${evidence.files.client}.`,
+          : `PTU took ${percent(measuredShare)} of the tokens in ${region}, more than its capacity should allow (${percent(expectedShare)}): spillover is not happening (clients refused instead) or PTU admitted beyond its capacity; check the refusals in ${evidence.files.client}.`,
       evidence: [ref(evidence.files.ledger, `2xx requests in ${region} (status 200, X-Priority not low) during the steady part`, served.slice(0, 3).map((r) => r.seq), [steady[0]!.from, steady[steady.length - 1]!.to])],
     });
   }

@@ -25,11 +25,14 @@ export const BACKENDS = {
 } as const satisfies Record<string, { region: string; kind: 'ptu' | 'payg' }>;
 export type BackendName = keyof typeof BACKENDS;
 
-/** The sample's expectations: PTU 9,000 TPM each, PAYG 100,000, the seed breaker everywhere. */
+/** The fleet's capacity per backend in the synthetic runs (RunEvidence.fleet): PTU 9,000 TPM each, PAYG 100,000. */
+export const SAMPLE_CAPACITY_TPM = { ptu: 9_000, payg: 100_000 } as const;
+
+/** The sample's expectations: the sample's backends, the seed breaker everywhere. */
 export function sampleExpectations(overrides: Partial<Expectations> = {}): Expectations {
   const breaker = { count: 3, intervalMs: 10_000, tripDurationMs: 30_000, acceptRetryAfter: true };
   return {
-    backends: Object.entries(BACKENDS).map(([name, b]) => ({ name, region: b.region, kind: b.kind, capacityTpm: b.kind === 'ptu' ? 9_000 : 100_000 })),
+    backends: Object.entries(BACKENDS).map(([name, b]) => ({ name, region: b.region, kind: b.kind })),
     breakers: Object.fromEntries(Object.keys(BACKENDS).map((name) => [name, { ...breaker }])),
     regions: [EAST, WEST],
     frontDoor: { probeIntervalSeconds: 5, sampleSize: 4, successfulSamplesRequired: 3 },
@@ -280,9 +283,16 @@ export class EvidenceBuilder {
     });
   }
 
+  /** The fleet's capacities in this run (RunEvidence.fleet); default SAMPLE_CAPACITY_TPM, null: unknown. */
+  fleet: RunEvidence['fleet'] = {
+    deployment: 'gpt-4o',
+    backends: Object.entries(BACKENDS).map(([name, b]) => ({ name, region: b.region, kind: b.kind, capacityTpm: SAMPLE_CAPACITY_TPM[b.kind] })),
+  };
+
   build(): RunEvidence {
     return {
       window: { start: this.start, end: this.end },
+      fleet: this.fleet,
       client: this.client,
       ledger: this.ledger,
       faultChanges: this.faultChanges,
