@@ -49,6 +49,8 @@ interface LaneOptions extends SimOptions {
   subscription?: string;
   /** Offset of the lane's first request, ms. */
   phase?: number;
+  /** The gateway instance sending (default East US, the backends' own region). */
+  region?: string;
 }
 
 /** One lane's traffic: its own breaker on ptu1 (state per entity), its own pool of ptu1 and ptu2. */
@@ -84,8 +86,8 @@ function driveLane(b: EvidenceBuilder, options: LaneOptions): void {
           failures = [];
           if (options.events) {
             const entity = entities?.ptu1 ?? 'aoai-eastus-ptu1';
-            b.breakerEvent({ type: 'Opened', backend: entity, region: 'East US', at: end });
-            b.breakerEvent({ type: 'Closed', backend: entity, region: 'East US', at: end + trip });
+            b.breakerEvent({ type: 'Opened', backend: entity, region: options.region ?? 'East US', at: end });
+            b.breakerEvent({ type: 'Closed', backend: entity, region: options.region ?? 'East US', at: end + trip });
           }
         }
       }
@@ -96,6 +98,7 @@ function driveLane(b: EvidenceBuilder, options: LaneOptions): void {
     b.gatewayRequest({
       at: t,
       attempts,
+      ...(options.region ? { region: options.region } : {}),
       ...(options.subscription ? { subscription: options.subscription } : {}),
       ...(entities ? { backendId: last === 'aoai-eastus-ptu1' ? entities.ptu1 : entities.ptu2 } : {}),
       ...(options.logged === false ? { logged: false } : {}),
@@ -123,7 +126,7 @@ describe('verifyCircuitBreaker', () => {
   it('passes back-to-back retries on the failing backend that complete the count within milliseconds', () => {
     const verdicts = verifyCircuitBreaker(simulate({ sameBackendRetries: true }), sampleExpectations());
     expect(verdicts.map((v) => v.status)).toEqual(['pass', 'pass', 'pass']);
-    expect(byCheck(verdicts, 'circuit-breaker.opens-after-count').measured).toMatch(/^trip 1 .*: 3 failures \(3 counted \+ 0 in flight\), allowed 3$/);
+    expect(byCheck(verdicts, 'circuit-breaker.opens-after-count').measured).toMatch(/^trip 1 .*: 3 failures \(3 counted \+ 0 in flight\), allowed 3; while closed it got \d+ of \d+ requests to the region \(probability of so few /);
   });
 
   it('fails a gateway without a breaker: the backend keeps getting failures', () => {
@@ -141,13 +144,93 @@ describe('verifyCircuitBreaker', () => {
     expect(byCheck(verdicts, 'circuit-breaker.opens-after-count').measured).toMatch(/sent after the count/);
   });
 
-  it('fails a breaker that opens on fewer failures than the rule', () => {
+  it('fails a breaker that opens on fewer failures than the rule, and judges its trips at the count it opened at', () => {
     const verdicts = verifyCircuitBreaker(simulate({ count: 1 }), sampleExpectations());
-    expect(verdicts).toHaveLength(1);
-    expect(verdicts[0]!.status).toBe('fail');
-    expect(verdicts[0]!.explanation).toMatch(/stopped sending to aoai-eastus-ptu1 after only 1 failure\(s\) within 10\.0 s .* although its rule needs 3/);
+    const count = byCheck(verdicts, 'circuit-breaker.opens-after-count');
+    expect(count.status).toBe('fail');
+    expect(count.explanation).toMatch(/stopped sending to aoai-eastus-ptu1 after only 1 failure\(s\) within 10\.0 s .* although its rule needs 3/);
+    expect(count.measured).toMatch(/aoai-eastus-ptu1 got 1 of the gateway's \d+ requests to the region: probability \d\.\de-\d+ at its usual 50% share/);
+    // Its trips are as long as configured: only the count is wrong.
+    expect(verdicts.filter((v) => v.status !== 'pass').map((v) => v.check)).toEqual([count.check]);
+    expect(byCheck(verdicts, 'circuit-breaker.stays-open').explanation).toMatch(/trips modelled at the 1 failure\(s\) it was seen to open at, not the rule's 3/);
     const two = verifyCircuitBreaker(simulate({ count: 2 }), sampleExpectations());
     expect(byCheck(two, 'circuit-breaker.opens-after-count').status).toBe('fail');
+  });
+
+  describe('opening early or late, per gateway instance, whatever the traffic', () => {
+    /** The medium lane's rule: 3 in 10 s, open 5 s, Retry-After ignored. */
+    const fiveSeconds = (): Expectations => {
+      const x = sampleExpectations();
+      for (const name of Object.keys(x.breakers)) x.breakers[name] = { ...x.breakers[name]!, tripDurationMs: 5_000, acceptRetryAfter: false };
+      return x;
+    };
+    /** East US and West US gateways both send to East US's PTUs, each with its own breaker. */
+    const twoInstances = (east: SimOptions, west: SimOptions) => {
+      const b = new EvidenceBuilder({ durationMs: 90_000 });
+      b.fleetFault({ id: 'ptu1-fails', at: 20_000, until: 28_000, status: 500, target: { backend: 'aoai-eastus-ptu1' } });
+      driveLane(b, { tripMs: 5_000, faultUntil: 28_000, ...east });
+      driveLane(b, { tripMs: 5_000, faultUntil: 28_000, phase: 170, region: 'West US', ...west });
+      return b.build();
+    };
+    const of = (verdicts: Verdict[], instance: string) => verdicts.filter((v) => v.check.endsWith(`gateway ${instance})`));
+
+    it('fails the instance whose breaker opens after 1 failure and passes the one that waits for 3', () => {
+      const verdicts = verifyCircuitBreaker(twoInstances({ count: 1 }, { count: 3 }), fiveSeconds());
+      expect(byCheck(of(verdicts, 'East US'), 'circuit-breaker.opens-after-count').status).toBe('fail');
+      expect(of(verdicts, 'West US').map((v) => v.status)).toEqual(['pass', 'pass', 'pass']);
+      const swapped = verifyCircuitBreaker(twoInstances({ count: 3 }, { count: 1 }), fiveSeconds());
+      expect(byCheck(of(swapped, 'West US'), 'circuit-breaker.opens-after-count').status).toBe('fail');
+      expect(of(swapped, 'East US').map((v) => v.status)).toEqual(['pass', 'pass', 'pass']);
+    });
+
+    it('fails the instance whose breaker opens long after the count and passes the other', () => {
+      const verdicts = verifyCircuitBreaker(twoInstances({ count: 3 }, { count: 8 }), fiveSeconds());
+      const west = byCheck(of(verdicts, 'West US'), 'circuit-breaker.opens-after-count');
+      expect(west.status).toBe('fail');
+      expect(west.measured).toMatch(/sent after the count/);
+      expect(of(verdicts, 'East US').map((v) => v.status)).toEqual(['pass', 'pass', 'pass']);
+    });
+
+    it('calls an early opening a failure even when the breaker never reached the count (the missing failures are the fault)', () => {
+      // 2 requests a second and an 8 s fault: the rule's count is never reached because the
+      // gateway opened after every single failure; this used to read "too little traffic".
+      const verdicts = verifyCircuitBreaker(simulate({ count: 1, tripMs: 5_000, faultUntil: 28_000 }), fiveSeconds());
+      const count = byCheck(verdicts, 'circuit-breaker.opens-after-count');
+      expect(count.status).toBe('fail');
+      expect(count.measured).toMatch(/^opened after 1, 1 failure\(s\) \(2 silence\(s\)/);
+      expect(count.explanation).not.toMatch(/too little traffic/);
+      // A failure that was in flight when the breaker opened (its answer ended inside the
+      // silence) belongs to that silence; it is not a silence of its own after 0 failures.
+      const inFlight = simulate({
+        count: 1,
+        extra: (b) => void b.gatewayRequest({ at: 20_003, attempts: [{ backend: 'aoai-eastus-ptu1', status: 500, reason: 'fault:status', offset: 0, durationMs: 300 }] }),
+      });
+      expect(byCheck(verifyCircuitBreaker(inFlight, sampleExpectations()), 'circuit-breaker.opens-after-count').measured).toMatch(/^opened after 1 failure\(s\) \(1 silence\(s\)/);
+      // The same traffic through a breaker that waits for 3 passes.
+      expect(verifyCircuitBreaker(simulate({ count: 3, tripMs: 5_000, faultUntil: 28_000 }), fiveSeconds()).map((v) => v.status)).toEqual(['pass', 'pass', 'pass']);
+    });
+
+    it('does not blame the traffic when the traffic would have reached the count, even when it cannot decide', () => {
+      // A request every 1.5 s: a breaker counting 3 reaches it with probability 0.66, the early
+      // one stopped after 1 failure; 1 hit of 6 draws is a 0.11 chance, not enough to fail.
+      const v = byCheck(verifyCircuitBreaker(simulate({ count: 1, tripMs: 5_000, every: 1_500, faultUntil: 28_000 }), fiveSeconds()), 'circuit-breaker.opens-after-count');
+      expect(v.status).toBe('inconclusive');
+      expect(v.explanation).not.toMatch(/too little traffic/);
+      expect(v.explanation).toMatch(/to its count with probability 0\.66: .* leaves it 1 or fewer with probability 0\.11 .* It went silent after 1 failure\(s\)/);
+    });
+  });
+
+  it('does not pass a stays-open whose silence a closed breaker would have left just as likely', () => {
+    // Retry-After 2 s trips with a request every 2 s: no request falls within the trips, so
+    // their silence says nothing about the breaker.
+    const verdicts = verifyCircuitBreaker(simulate({ faultStatus: 429, retryAfterSeconds: 2, every: 2_000 }), sampleExpectations());
+    const open = byCheck(verdicts, 'circuit-breaker.stays-open');
+    expect(open.status).toBe('inconclusive');
+    expect(open.explanation).toMatch(/a breaker that never opened leaves them all elsewhere with probability 1\.00 at its 50% share, above 0\.05/);
+    // With a request every 250 ms the same trips show the breaker open, and say how surely.
+    const busy = byCheck(verifyCircuitBreaker(simulate({ faultStatus: 429, retryAfterSeconds: 2, every: 250, faultUntil: 25_000 }), sampleExpectations()), 'circuit-breaker.stays-open');
+    expect(busy.status).toBe('pass');
+    expect(busy.explanation).toMatch(/a breaker that never opened leaves them all elsewhere with probability \d/);
   });
 
   it('fails a trip shorter than configured and reports the measured length', () => {
@@ -214,7 +297,7 @@ describe('verifyCircuitBreaker', () => {
     const verdicts = verifyCircuitBreaker(simulate({ every: 6_000 }), sampleExpectations());
     expect(verdicts).toHaveLength(1);
     expect(verdicts[0]!.status).toBe('inconclusive');
-    expect(verdicts[0]!.explanation).toMatch(/too little traffic/);
+    expect(verdicts[0]!.explanation).toMatch(/too little traffic .* so even a correct breaker reaches the count with probability 0\.\d+/);
   });
 
   it('does not fail resumption when the gateway went quiet after the trip', () => {

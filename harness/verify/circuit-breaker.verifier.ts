@@ -2,19 +2,25 @@
  * Circuit breaker: for each injected fleet fault of kind status (429 or 5xx) on a backend that
  * has a breaker rule, per gateway instance that sent the backend traffic during the fault:
  * 1. opens-after-count: the backend received at most `count` failures within the interval
- *    (plus those already in flight) before the instance stopped sending;
+ *    (plus those already in flight) before the instance stopped sending, and not fewer: while
+ *    the reference breaker was closed, the backend kept its usual share of the instance's
+ *    requests (an exact binomial test), and no silence followed fewer failures than the count;
  * 2. stays-open: nothing reached it for the trip duration (tripDuration, or the Retry-After with
- *    acceptRetryAfter), within tolerance; the measured trip is reported;
+ *    acceptRetryAfter), within tolerance; the measured trip is reported, and a pass needs the
+ *    silences to be improbable for a closed breaker (the chance is stated);
  * 3. resumes: traffic came back once the trip ended (judged only while the instance still had
  *    traffic for its other backends, so a region that went quiet is not a failure).
  * A resource behind several backend entities (a dedicated lane) has one breaker per entity;
  * each is judged on the requests routed through it (breaker-lanes.ts).
  * Decided from the ledger (the oracle), so it holds against a real APIM too; breaker events are
- * only a cross-check. docs/verifiers.md has the rules and tolerances.
+ * only a cross-check. Every judgement that rests on chance (which backend a pool drew) states
+ * the probability of what it saw. docs/verifiers.md has the rules, tolerances and the power of
+ * each scenario.
  */
 import type { FaultRule } from '../../mocks/aoai/fault-rules.ts';
 import type { RequestRecord } from '../../mocks/aoai/ledger.ts';
 import type { RunEvidence } from '../evidence/evidence-types.ts';
+import { binomialCdf, binomialSf } from './binomial.ts';
 import { breakerLanes, type BreakerLane } from './breaker-lanes.ts';
 import { expectedTripMs, isBreakerFailure, nextTrip, type ModelTrip, type RetryAfterMode } from './breaker-model.ts';
 import { indexEvidence, instanceOf, type EvidenceIndex } from './evidence-index.ts';
@@ -41,6 +47,18 @@ export interface CircuitBreakerOptions {
   resumeConfidence?: number;
   /** A gap in the backend's traffic at least this long (or the trip length, if shorter) is the breaker's silence. Default 3 s. */
   minSilenceMs?: number;
+  /**
+   * "Opened before the count" fails only when, while the reference breaker was closed during
+   * the fault, the backend got so few of the instance's requests that a breaker opening at the
+   * count leaves that few with less than this probability. Default 0.001.
+   */
+  earlyConfidence?: number;
+  /**
+   * stays-open passes only when a closed breaker would have left the trips' silences with at
+   * most this probability (else the silence proves nothing: inconclusive). Default 0.05: a
+   * breaker that never opened passes at most 1 run in 20.
+   */
+  silenceConfidence?: number;
 }
 
 interface TripObservation {
@@ -60,6 +78,10 @@ interface Context {
   mode: RetryAfterMode;
   resumeConfidence: number;
   minSilence: number;
+  earlyConfidence: number;
+  silenceConfidence: number;
+  /** Every applied fleet fault, start to end: no baseline share is taken from them. */
+  faultWindows: { from: number; to: number }[];
 }
 
 export function verifyCircuitBreaker(evidence: RunEvidence, expectations: Expectations, options: CircuitBreakerOptions = {}): Verdict[] {
@@ -73,6 +95,11 @@ export function verifyCircuitBreaker(evidence: RunEvidence, expectations: Expect
     mode: options.retryAfterMode ?? 'replace',
     resumeConfidence: options.resumeConfidence ?? 0.001,
     minSilence: options.minSilenceMs ?? 3_000,
+    earlyConfidence: options.earlyConfidence ?? 0.001,
+    silenceConfidence: options.silenceConfidence ?? 0.05,
+    faultWindows: fleetFaultSteps(evidence)
+      .filter((s) => s.appliedAt !== null)
+      .map((s) => ({ from: s.appliedAt as number, to: s.clearedAt ?? evidence.window.end })),
   };
   const known = new Map<string, { name: string; region: string }>();
   for (const b of expectations.backends) known.set(b.name, { name: b.name, region: b.region });
@@ -208,8 +235,46 @@ function judgeInstance(
   const name = label(step.id, backend, instance, lane);
   const files = evidence.files;
 
-  // Replay the reference breaker from the start of the run, re-anchoring each cycle where the
-  // gateway really started sending again (or where the trip should have ended, if earlier).
+  const { trips, openWindows } = replay(ctx, recs, byStart, breaker, rule, faultStart, faultEnd);
+  const share = baselineShare(ctx, backend, lane, instance, faultStart, openWindows, breaker.tripDurationMs);
+  const early = earlyOpening(ctx, recs, byStart, breaker, rule, backend, share, faultStart, faultEnd, openWindows);
+  const earlyFails = early.silences.length > 0 && early.chance < ctx.earlyConfidence;
+  if (trips.length === 0 && !earlyFails) return [neverCounted(ctx, step, early, breaker, name, backend, instance, share.p, faultStart, faultEnd, recs, attributionNote)];
+
+  const entity = lane.entity ?? backend;
+  const events = evidence.breakerEvents.filter((e) => e.region === instance && (e.data.backendName === entity || e.subject.includes(`/backends/${entity}/`)));
+  if (!earlyFails) {
+    const count = judgeCount(ctx, trips, byStart, breaker, name, backend, instance, early, share, attributionNote);
+    return [count, judgeOpen(ctx, trips, byStart, name, backend, instance, events, share, attributionNote), judgeResume(ctx, trips, name, backend, instance, share)];
+  }
+  // It opened early: the trips modelled at the rule's count are not the gateway's, so the trip
+  // length and the return are judged on trips modelled at the count it was seen to open at.
+  const seenCount = Math.max(1, Math.min(...early.silences.map((e) => e.sinceReset)));
+  const seen = replay(ctx, recs, byStart, { ...breaker, count: seenCount }, rule, faultStart, faultEnd).trips;
+  const verdicts = [earlyVerdict(ctx, early, breaker, name, backend, instance, share.p, attributionNote)];
+  if (seen.length === 0) return verdicts;
+  const note = ` (trips modelled at the ${seenCount} failure(s) it was seen to open at, not the rule's ${breaker.count}: opens-after-count judges that)`;
+  for (const v of [judgeOpen(ctx, seen, byStart, name, backend, instance, events, share, attributionNote), judgeResume(ctx, seen, name, backend, instance, share)]) {
+    verdicts.push({ ...v, explanation: v.explanation.replace(/\.$/, `${note}.`) });
+  }
+  return verdicts;
+}
+
+/**
+ * Replays the reference breaker over one instance's requests to the backend from the start of
+ * the run, re-anchoring each cycle where the gateway really started sending again (or where the
+ * trip should have ended, if earlier). Returns the trips within the fault and every modelled
+ * open window (from the trip to the gateway's first request after it).
+ */
+function replay(
+  ctx: Context,
+  recs: RequestRecord[],
+  byStart: RequestRecord[],
+  breaker: BreakerExpectation,
+  rule: FaultRule,
+  faultStart: number,
+  faultEnd: number,
+): { trips: TripObservation[]; openWindows: { from: number; to: number }[] } {
   const trips: TripObservation[] = [];
   const openWindows: { from: number; to: number }[] = [];
   let from = Number.NEGATIVE_INFINITY;
@@ -224,31 +289,65 @@ function judgeInstance(
     const next = expected.ms !== null ? Math.min(resumed.start, trip.at + expected.ms) : resumed.start;
     from = Math.max(next, trip.at + 1);
   }
+  return { trips, openWindows };
+}
 
-  const share = baselineShare(ctx, backend, lane, instance, faultStart);
-  const early = earlyStops(ctx, recs, byStart, breaker, instance, backend, share, faultStart, faultEnd, openWindows);
-  if (trips.length === 0) {
-    const failures = recs.filter((r) => r.end >= faultStart && r.end <= faultEnd && isBreakerFailure(r, breaker));
-    if (early.length > 0) return [earlyVerdict(ctx, early, breaker, name, backend, instance, share.p, attributionNote)];
-    return [
-      {
-        check: `circuit-breaker.opens-after-count (${name})`,
-        status: 'inconclusive',
-        expected: `${breaker.count} failures within ${duration(breaker.intervalMs)} from gateway ${instance}, then a trip`,
-        measured: `${failures.length} failure(s) from ${instance} while the fault applied, never ${breaker.count} within ${duration(breaker.intervalMs)}`,
-        tolerance: 'none',
-        explanation: `Gateway ${instance} sent ${backend} too little traffic during step ${step.id} (${failures.length} failures) for its rule of ${breaker.count} within ${duration(breaker.intervalMs)} to trip, so the breaker was never put to the test; raise the traffic or lengthen the fault.${attributionNote}`,
-        evidence: [ref(files.ledger, `failed requests to ${backend} from ${instance}`, failures.map((r) => r.seq), [faultStart, faultEnd])],
-      },
-    ];
-  }
+/**
+ * The instance's requests to the backend's region (in its lane) while the reference breaker was
+ * closed during the fault, and how many reached the backend: every such request was a pool draw
+ * the backend could have won.
+ */
+function closedDraws(share: Share, faultStart: number, faultEnd: number, openWindows: readonly { from: number; to: number }[]): RequestRecord[] {
+  return share.fromInstance.filter((r) => r.start >= faultStart && r.start <= faultEnd && !openWindows.some((w) => r.start >= w.from && r.start < w.to));
+}
 
-  const entity = lane.entity ?? backend;
-  const events = evidence.breakerEvents.filter((e) => e.region === instance && (e.data.backendName === entity || e.subject.includes(`/backends/${entity}/`)));
-  const count = early.length > 0 ? earlyVerdict(ctx, early, breaker, name, backend, instance, share.p, attributionNote) : judgeCount(ctx, trips, byStart, breaker, name, backend, instance, attributionNote);
-  const open = judgeOpen(ctx, trips, byStart, name, backend, instance, events, attributionNote);
-  const resume = judgeResume(ctx, trips, name, backend, instance, share);
-  return [count, open, resume];
+/**
+ * When no trip was modelled: why. With enough traffic for a breaker counting `count` to reach
+ * it, the backend's few failures are the gateway's own doing (it sent the backend less than its
+ * share) and the verdict says so with the chance; only when the traffic itself made reaching
+ * the count unlikely does it ask for more traffic.
+ */
+function neverCounted(
+  ctx: Context,
+  step: FleetFaultStep,
+  early: EarlyOpening,
+  breaker: BreakerExpectation,
+  name: string,
+  backend: string,
+  instance: string,
+  p: number,
+  faultStart: number,
+  faultEnd: number,
+  recs: RequestRecord[],
+  attributionNote: string,
+): Verdict {
+  const failures = recs.filter((r) => r.end >= faultStart && r.end <= faultEnd && isBreakerFailure(r, breaker));
+  const reach = binomialSf(breaker.count, early.windowDraws, p);
+  const drawsText = `${early.draws} request(s) from gateway ${instance} to the region during the fault (at most ${early.windowDraws} within ${duration(breaker.intervalMs)}), ${early.hits} of them to ${backend}`;
+  const chanceText = `a breaker counting ${breaker.count} leaves it ${early.hits} or fewer with probability ${chanceOf(early.chance)} at its usual ${percentOf(p)} share`;
+  const silenceText = early.silences.length > 0 ? ` It went silent after ${early.silences.map((s) => s.sinceReset).join(', ')} failure(s) (${early.silences.length} silence(s)), as a breaker that opens early would.` : '';
+  const explanation =
+    reach >= 0.5
+      ? `Gateway ${instance} sent ${backend} only ${failures.length} failure(s) during step ${step.id} although its traffic would have brought a breaker counting ${breaker.count} within ${duration(breaker.intervalMs)} to its count with probability ${chanceOf(reach)}: ${drawsText}, and ${chanceText}.${silenceText} The gateway sent it less than its share, but not improbably enough to call the breaker early (that needs < ${ctx.earlyConfidence}); rerun the circuit-breaker scenario, whose traffic decides it.${attributionNote}`
+      : `Gateway ${instance} sent ${backend} too little traffic during step ${step.id} for its rule of ${breaker.count} within ${duration(breaker.intervalMs)} to trip: ${drawsText}, so even a correct breaker reaches the count with probability ${chanceOf(reach)}; the breaker was never put to the test: raise the traffic or lengthen the fault.${silenceText}${attributionNote}`;
+  return {
+    check: `circuit-breaker.opens-after-count (${name})`,
+    status: 'inconclusive',
+    expected: `${breaker.count} failures within ${duration(breaker.intervalMs)} from gateway ${instance}, then a trip`,
+    measured: `${failures.length} failure(s) from ${instance} while the fault applied, never ${breaker.count} within ${duration(breaker.intervalMs)}; ${drawsText}`,
+    tolerance: `an early opening fails when ${backend}'s share of the draws has probability < ${ctx.earlyConfidence} under a breaker counting ${breaker.count}`,
+    explanation,
+    evidence: [ref(ctx.evidence.files.ledger, `failed requests to ${backend} from ${instance}`, failures.map((r) => r.seq), [faultStart, faultEnd])],
+  };
+}
+
+function chanceOf(chance: number): string {
+  if (chance >= 0.01) return chance.toFixed(2);
+  return chance.toExponential(1);
+}
+
+function percentOf(p: number): string {
+  return `${(p * 100).toFixed(0)}%`;
 }
 
 interface Share {
@@ -259,80 +358,114 @@ interface Share {
   fromInstance: RequestRecord[];
 }
 
-/** The backend's usual share of this instance's regional traffic (in the breaker's lane), before the fault. */
-function baselineShare(ctx: Context, backend: string, lane: BreakerLane, instance: string, faultStart: number): Share {
+/**
+ * The backend's usual share of this instance's regional traffic (in the breaker's lane), before
+ * the fault, while the reference breaker was closed (a trip by real 429s before the fault would
+ * otherwise lower it) and away from every earlier fault and the trips it caused (a peer tripped
+ * by an earlier fault leaves the backend all of the traffic: a share of 100% that is no
+ * backend's usual one).
+ */
+function baselineShare(ctx: Context, backend: string, lane: BreakerLane, instance: string, faultStart: number, openWindows: readonly { from: number; to: number }[], tripMs: number): Share {
   const { index } = ctx;
   const region = index.backendInfo.get(backend)?.region ?? ctx.expectations.backends.find((b) => b.name === backend)?.region ?? instance;
   const fromInstance = index.requests.filter((r) => r.region === region && instanceOf(index, r).region === instance && lane.has(r));
-  const before = fromInstance.filter((r) => r.start < faultStart);
+  const disturbed = [...openWindows, ...ctx.faultWindows.map((w) => ({ from: w.from, to: w.to + tripMs + ctx.tol }))];
+  const before = fromInstance.filter((r) => r.start < faultStart && !disturbed.some((w) => r.start >= w.from && r.start < w.to));
   const used = new Set(fromInstance.map((r) => r.backend));
   const share = before.length >= 10 ? before.filter((r) => r.backend === backend).length / before.length : 1 / Math.max(2, used.size);
   return { p: Math.min(0.95, Math.max(0.05, share)), region, fromInstance };
 }
 
-interface EarlyStop {
+interface EarlySilence {
   failure: RequestRecord;
-  /** Failures within the interval when it went silent. */
-  failures: number;
+  /** Failures since the last silence (the breaker's reset) within the interval when it went silent: the count it opened at. */
+  sinceReset: number;
   silentMs: number;
-  peers: number;
+}
+
+interface EarlyOpening {
+  /** The instance's requests to the region while the reference breaker was closed during the fault. */
+  draws: number;
+  /** Of those, the requests to the backend. */
+  hits: number;
+  /** The most draws within any `interval` of the fault. */
+  windowDraws: number;
+  /** P(hits or fewer) for a breaker that opens at the count: Binomial(draws, p). */
   chance: number;
+  /** Silences that began after fewer failures than the count: the signature of an early opening. */
+  silences: EarlySilence[];
 }
 
 /**
- * Silences that began before the count was reached: after a failure that left fewer than
- * `count` failures within the interval, the instance stopped sending to the backend for at
- * least min(minSilence, tripDuration − tolerance) while it kept sending to the backend's
- * regional peers so much that, with the backend's usual share, the silence has a chance below
- * `resumeConfidence`: a breaker that opens on fewer failures than its rule says.
+ * Did the breaker open before the count? While the reference breaker (opening at `count`) was
+ * closed during the fault, every request the instance sent to the region was a draw the
+ * backend wins with its usual share p; a breaker that opened earlier takes the backend out, so
+ * it wins far fewer. The chance of so few hits is exact (Binomial(draws, p) ≤ hits), chosen
+ * before looking at the evidence, not fitted to the silences seen. The silences after fewer
+ * failures than the count (at least min(minSilence, trip − tolerance), broken by any request
+ * to the backend, a retry sent 4 ms later included) say what count it opened at.
  */
-function earlyStops(
+function earlyOpening(
   ctx: Context,
   recs: RequestRecord[],
   byStart: RequestRecord[],
   breaker: BreakerExpectation,
-  instance: string,
+  rule: FaultRule,
   backend: string,
   share: Share,
   faultStart: number,
   faultEnd: number,
   openWindows: { from: number; to: number }[],
-): EarlyStop[] {
-  const gap = Math.max(250, Math.min(ctx.minSilence, breaker.tripDurationMs - ctx.tol));
+): EarlyOpening {
+  const draws = closedDraws(share, faultStart, faultEnd, openWindows);
+  const hits = draws.filter((r) => r.backend === backend).length;
+  let windowDraws = 0;
+  for (let i = 0, j = 0; j < draws.length; j++) {
+    while ((draws[j] as RequestRecord).start - (draws[i] as RequestRecord).start >= breaker.intervalMs) i++;
+    windowDraws = Math.max(windowDraws, j - i + 1);
+  }
   const failures = recs.filter((r) => isBreakerFailure(r, breaker)).sort((a, b) => a.end - b.end);
-  const found: EarlyStop[] = [];
+  const silences: EarlySilence[] = [];
+  let resetAt = Number.NEGATIVE_INFINITY;
   for (const f of failures) {
     if (f.end < faultStart || f.end > faultEnd) continue;
     if (openWindows.some((w) => f.end >= w.from && f.end < w.to)) continue;
-    // Every failure within the interval counts here, even from before a reset: fewer silences
-    // qualify, so only a breaker that plainly opened short of its count is flagged.
+    // A failure that ended inside the silence already found (it was in flight) is part of it.
+    if (f.end < resetAt) continue;
+    // Every failure within the interval counts for whether this silence qualifies, even from
+    // before a reset: fewer silences qualify, so only a breaker that plainly opened short of its
+    // count is named.
     const within = failures.filter((g) => g.end > f.end - breaker.intervalMs && g.end <= f.end).length;
     if (within >= breaker.count) continue;
-    // Any request after this failure's answer breaks the silence (a retry sent 4 ms later
-    // included): only a breaker that opened here leaves the backend alone.
     const next = byStart.find((r) => r.start > f.end);
     const until = next?.start ?? ctx.evidence.window.end;
+    const tripMs = expectedTripMs(breaker, f, rule, ctx.mode).ms ?? breaker.tripDurationMs;
+    const gap = Math.max(250, Math.min(ctx.minSilence, tripMs - ctx.tol));
     if (until - f.end < gap) continue;
-    const peers = share.fromInstance.filter((r) => r.backend !== backend && r.start > f.end + ctx.slack && r.start < until).length;
-    const chance = Math.pow(1 - share.p, peers);
-    if (chance < ctx.resumeConfidence) found.push({ failure: f, failures: within, silentMs: until - f.end, peers, chance });
+    const sinceReset = failures.filter((g) => g.end > Math.max(f.end - breaker.intervalMs, resetAt) && g.end <= f.end).length;
+    silences.push({ failure: f, sinceReset, silentMs: until - f.end });
+    resetAt = until;
   }
-  return found;
+  return { draws: draws.length, hits, windowDraws, chance: binomialCdf(hits, draws.length, share.p), silences };
 }
 
-function earlyVerdict(ctx: Context, early: EarlyStop[], breaker: BreakerExpectation, name: string, backend: string, instance: string, p: number, attributionNote: string): Verdict {
-  const first = early[0] as EarlyStop;
+function earlyVerdict(ctx: Context, early: EarlyOpening, breaker: BreakerExpectation, name: string, backend: string, instance: string, p: number, attributionNote: string): Verdict {
+  const first = early.silences[0] as EarlySilence;
   const t0 = ctx.evidence.window.start;
+  const counts = early.silences.map((s) => s.sinceReset);
   return {
     check: `circuit-breaker.opens-after-count (${name})`,
     status: 'fail',
     expected: `the breaker opens once ${breaker.count} failures fall within ${duration(breaker.intervalMs)}, not before`,
-    measured: `${early.length} silence(s) after fewer failures; the first: ${first.failures} failure(s) within ${duration(breaker.intervalMs)}, then nothing for ${duration(first.silentMs)} from ${moment(first.failure.end, t0)} while ${first.peers} request(s) went to its peers`,
-    tolerance: `a silence counts when it lasts min(${duration(ctx.minSilence)}, trip − tolerance) and its chance, with the backend's usual ${(p * 100).toFixed(0)}% share, is below ${ctx.resumeConfidence}`,
+    measured:
+      `opened after ${counts.join(', ')} failure(s) (${early.silences.length} silence(s); the first from ${moment(first.failure.end, t0)} for ${duration(first.silentMs)}); ` +
+      `while a breaker counting ${breaker.count} would have been closed, ${backend} got ${early.hits} of the gateway's ${early.draws} requests to the region: probability ${chanceOf(early.chance)} at its usual ${percentOf(p)} share`,
+    tolerance: `an early opening fails when that probability is below ${ctx.earlyConfidence} (exact binomial) and a silence of min(${duration(ctx.minSilence)}, trip − tolerance) followed fewer than ${breaker.count} failures`,
     explanation:
-      `Gateway ${instance} stopped sending to ${backend} after only ${first.failures} failure(s) within ${duration(breaker.intervalMs)} (at ${moment(first.failure.end, t0)}, seq ${first.failure.seq}), although its rule needs ${breaker.count}: ` +
-      `the breaker's count may be lower than expected, or the pool may take the backend out on its own; see ${ctx.evidence.files.ledger} ${listExamples(early.map((e) => e.failure.seq))}.${attributionNote}`,
-    evidence: [ref(ctx.evidence.files.ledger, `the failures after which ${backend} went silent`, early.map((e) => e.failure.seq))],
+      `Gateway ${instance} stopped sending to ${backend} after only ${first.sinceReset} failure(s) within ${duration(breaker.intervalMs)} (at ${moment(first.failure.end, t0)}, seq ${first.failure.seq}), although its rule needs ${breaker.count}: ` +
+      `a breaker that waits for ${breaker.count} would have let ${backend} win about ${percentOf(p)} of the ${early.draws} requests, not ${early.hits} (chance ${chanceOf(early.chance)}); ` +
+      `the breaker's count may be lower than expected, or the pool may take the backend out on its own; see ${ctx.evidence.files.ledger} ${listExamples(early.silences.map((e) => e.failure.seq))}.${attributionNote}`,
+    evidence: [ref(ctx.evidence.files.ledger, `the failures after which ${backend} went silent`, early.silences.map((e) => e.failure.seq))],
   };
 }
 
@@ -354,6 +487,8 @@ function judgeCount(
   name: string,
   backend: string,
   instance: string,
+  early: EarlyOpening,
+  share: Share,
   attributionNote: string,
 ): Verdict {
   const { evidence } = ctx;
@@ -362,6 +497,9 @@ function judgeCount(
   const parts: string[] = [];
   const examples: number[] = [];
   let failingText = '';
+  // Chance statements: how probable the backend's draws while closed were for a breaker that
+  // opens at the count (an early opening would make them improbable).
+  const earlyText = `while closed it got ${early.hits} of ${early.draws} requests to the region (probability of so few ${chanceOf(early.chance)} at its ${percentOf(share.p)} share, fails below ${ctx.earlyConfidence})`;
   for (const [i, obs] of trips.entries()) {
     const T = obs.trip.at;
     const inFlight = byStart.filter((r) => r.start <= T + ctx.slack && r.end > T);
@@ -393,12 +531,12 @@ function judgeCount(
     check: `circuit-breaker.opens-after-count (${name})`,
     status,
     expected: `at most ${breaker.count} failures within ${duration(breaker.intervalMs)} plus requests already in flight, then nothing`,
-    measured: joinParts(parts),
+    measured: `${joinParts(parts)}; ${earlyText}`,
     tolerance: `requests reaching the backend up to ${duration(ctx.slack)} after the count completed count as in flight`,
     explanation:
       status === 'fail'
         ? failingText + attributionNote
-        : `Gateway ${instance} stopped sending to ${backend} once ${breaker.count} failures fell within ${duration(breaker.intervalMs)} (${trips.length} trip(s) during the fault).${attributionNote}`,
+        : `Gateway ${instance} stopped sending to ${backend} once ${breaker.count} failures fell within ${duration(breaker.intervalMs)} (${trips.length} trip(s) during the fault), and not before: ${earlyText}.${attributionNote}`,
     evidence: [ref(evidence.files.ledger, `requests to ${backend} from gateway ${instance} around each trip`, status === 'fail' ? examples : trips.flatMap((t) => t.trip.counted.map((r) => r.seq)), [trips[0]!.trip.counted[0]!.start, trips[trips.length - 1]!.trip.at])],
   };
 }
@@ -426,11 +564,17 @@ function judgeOpen(
   backend: string,
   instance: string,
   events: RunEvidence['breakerEvents'],
+  share: Share,
   attributionNote: string,
 ): Verdict {
   const { evidence, index } = ctx;
   const t0 = evidence.window.start;
   const statuses: VerdictStatus[] = [];
+  // How likely the silences of the trips that passed were for a breaker that never opened:
+  // each of the instance's requests to the backend's peers during a trip was a draw the backend
+  // would have won with its usual share.
+  let silenceChance = 1;
+  let silentDraws = 0;
   const parts: string[] = [];
   const notes: string[] = [];
   const examples: number[] = [];
@@ -473,21 +617,31 @@ function judgeOpen(
       notes.push(`trip ${i + 1}: gateway ${instance} sent no request to any backend during the trip, so its silence proves nothing`);
       continue;
     }
+    const draws = share.fromInstance.filter((r) => r.backend !== backend && r.start > T + ctx.slack && r.start < Math.min(lower, silentUntil ?? lower)).length;
+    silentDraws += draws;
+    silenceChance *= Math.pow(1 - share.p, draws);
     statuses.push('pass');
   }
-  const status = combine(statuses);
+  let status = combine(statuses);
+  const silenceText = `${silentDraws} request(s) to its regional peers during the silences; a breaker that never opened leaves them all elsewhere with probability ${chanceOf(silenceChance)} at its ${percentOf(share.p)} share`;
+  if (status === 'pass' && silenceChance > ctx.silenceConfidence) {
+    // The silence is what a stays-open pass rests on: too few draws during the trips and a
+    // breaker that never opened would have passed just as well.
+    status = 'inconclusive';
+    notes.push(`the trips' silence proves little: ${silenceText}, above ${ctx.silenceConfidence}`);
+  }
   return {
     check: `circuit-breaker.stays-open (${name})`,
     status,
     expected: `no request to ${backend} from gateway ${instance} for ${[...new Set(expectedParts)].join(' / ') || 'the trip duration'} after the count completed`,
     measured: joinParts(parts),
-    tolerance: `${duration(ctx.tol)} (tolerances.tripDurationMs) before the trip's end; requests up to ${duration(ctx.slack)} after the count are in flight`,
+    tolerance: `${duration(ctx.tol)} (tolerances.tripDurationMs) before the trip's end; requests up to ${duration(ctx.slack)} after the count are in flight; a pass needs the silences' chance for a closed breaker ≤ ${ctx.silenceConfidence}`,
     explanation:
       status === 'fail'
         ? failingText + attributionNote
         : status === 'pass'
-          ? `Gateway ${instance} left ${backend} alone for the whole trip${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.`
-          : `The trip length could not be judged: ${notes.join('; ')}.`,
+          ? `Gateway ${instance} left ${backend} alone for the whole trip (${silenceText})${notes.length > 0 ? `; ${notes.join('; ')}` : ''}.`
+          : `The trip length could not be judged: ${notes.join('; ')}; raise the traffic of this lane so that more of its requests fall within the trips.`,
     evidence: [
       ref(evidence.files.ledger, `requests to ${backend} from gateway ${instance}`, status === 'fail' ? examples : trips.map((t) => t.trip.completing.seq)),
       ...(evidence.breakerEvents.length > 0 ? [ref(evidence.files.breakerEvents, `Opened/Closed events for ${backend} in ${instance} (cross-check only)`)] : []),

@@ -49,7 +49,13 @@ const expectationsSchema = z.strictObject({
   entityRoutes: z.record(z.string(), z.record(z.string(), z.string())).optional(),
   regions: z.array(z.string().min(1)).min(1),
   frontDoor: z
-    .strictObject({ probeIntervalSeconds: z.number().positive(), sampleSize: z.int().min(1), successfulSamplesRequired: z.int().min(1) })
+    .strictObject({
+      probeIntervalSeconds: z.number().positive(),
+      sampleSize: z.int().min(1),
+      successfulSamplesRequired: z.int().min(1),
+      // Azure Front Door's own ranges: priority 1-5, weight 1-1000.
+      origins: z.array(z.strictObject({ region: z.string().min(1), priority: z.int().min(1).max(5), weight: z.int().min(1).max(1000) })).min(1).optional(),
+    })
     .refine((fd) => fd.successfulSamplesRequired <= fd.sampleSize, { message: 'successfulSamplesRequired must not exceed sampleSize' })
     .nullable(),
   consumers: z.record(

@@ -44,12 +44,22 @@ describe('expectationsFromConfig', () => {
     expect(x.entityRoutes?.['aoai-eastus-ptu2']).toEqual({ 'aoai-eastus-ptu1': 'aoai-eastus-ptu1', 'aoai-eastus-ptu2': 'aoai-eastus-ptu2', 'aoai-eastus-payg': 'aoai-eastus-payg' });
     expect(x.entityRoutes?.['aoai-eastus-pool']).toEqual({ 'aoai-eastus-ptu1': 'aoai-eastus-ptu1', 'aoai-eastus-ptu2': 'aoai-eastus-ptu2', 'aoai-eastus-payg': 'aoai-eastus-payg' });
     expect(x.regions).toEqual(['East US', 'West US']);
-    expect(x.frontDoor).toEqual({ probeIntervalSeconds: 2, sampleSize: 4, successfulSamplesRequired: 3 });
+    expect(x.frontDoor).toEqual({
+      probeIntervalSeconds: 2,
+      sampleSize: 4,
+      successfulSamplesRequired: 3,
+      origins: [
+        { region: 'East US', priority: 1, weight: 50 },
+        { region: 'West US', priority: 2, weight: 50 },
+      ],
+    });
     expect(x.consumers).toEqual({
       'critical-ops': { tokensPerMinute: 50_000, priority: 'high' },
       'user-facing': { tokensPerMinute: 20_000, priority: 'medium' },
       batch: { tokensPerMinute: 5_000, priority: 'low' },
       'dev-test': { tokensPerMinute: 1_000, priority: 'low' },
+      'batch-reports': { tokensPerMinute: 5_000, priority: 'low' },
+      'dev-test-ci': { tokensPerMinute: 1_000, priority: 'low' },
     });
     // Names, regions and kinds only: capacities are facts of each run's fleet (RunEvidence.fleet).
     expect(x.backends.find((b) => b.name === 'aoai-eastus-ptu1')).toEqual({ name: 'aoai-eastus-ptu1', region: 'East US', kind: 'ptu' });
@@ -60,6 +70,7 @@ describe('expectationsFromConfig', () => {
   it('orders regions by the front door origins\' priority, and without a front door puts the primary first', () => {
     const reversed = expectationsFromConfig(sample((c) => c.frontDoor!.origins.forEach((o) => (o.priority = o.region === 'West US' ? 1 : 2))));
     expect(reversed.regions).toEqual(['West US', 'East US']);
+    expect(reversed.frontDoor?.origins?.map((o) => `${o.region}:${o.priority}`)).toEqual(['East US:2', 'West US:1']);
     const none = expectationsFromConfig(
       sample((c) => {
         delete c.frontDoor;

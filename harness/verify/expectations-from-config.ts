@@ -70,7 +70,14 @@ export function expectationsFromConfig(source: ExpectationsSource): Expectations
     breakers,
     ...(entityRoutes ? { entityRoutes } : {}),
     regions,
-    frontDoor: fd ? { probeIntervalSeconds: fd.probeIntervalSeconds, sampleSize: fd.sampleSize, successfulSamplesRequired: fd.successfulSamplesRequired } : null,
+    frontDoor: fd
+      ? {
+          probeIntervalSeconds: fd.probeIntervalSeconds,
+          sampleSize: fd.sampleSize,
+          successfulSamplesRequired: fd.successfulSamplesRequired,
+          origins: fd.origins.filter((origin) => origin.enabled).map((origin) => ({ region: origin.region, priority: origin.priority, weight: origin.weight })),
+        }
+      : null,
     consumers,
     tolerances: { ...defaultTolerances, ...source.tolerances },
   };

@@ -60,7 +60,17 @@ export interface Expectations {
   entityRoutes?: Record<string, Record<string, string>>;
   /** Gateway regions; the first is the primary (front door priority 1). */
   regions: string[];
-  frontDoor: { probeIntervalSeconds: number; sampleSize: number; successfulSamplesRequired: number } | null;
+  frontDoor: {
+    probeIntervalSeconds: number;
+    sampleSize: number;
+    successfulSamplesRequired: number;
+    /**
+     * The enabled origins with their priorities (1-5, lower preferred) and weights (1-1000):
+     * in steady state traffic reaches only the best priority, split by weight. Absent: the
+     * regions in `regions` order, each its own priority (failover.steady-state-origins says so).
+     */
+    origins?: { region: string; priority: number; weight: number }[];
+  } | null;
   /** Token budget per consumer class, tokens per minute, counted per gateway instance. */
   consumers: Record<string, { tokensPerMinute: number; priority: 'high' | 'medium' | 'low'; tokenQuota?: { tokens: number; period: TokenQuotaPeriod } }>;
   /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { verifyFailover } from './failover.verifier.ts';
+import type { OriginExpectation } from './origin-selection.ts';
 import { EAST, EvidenceBuilder, sampleExpectations, WEST } from './test-evidence.ts';
 import type { Verdict } from './verdict.ts';
 
@@ -69,6 +70,7 @@ describe('verifyFailover', () => {
       ['failover.error-window (step primary-region-down, East US)', 'pass'],
       ['failover.no-traffic-after-detection (step primary-region-down, East US)', 'pass'],
       ['failover.traffic-returns (step primary-region-down, East US)', 'pass'],
+      ['failover.steady-state-origins', 'pass'],
     ]);
     expect(get(verdicts, 'failover.error-window').expected).toMatch(/within 15\.0 s of the outage = 2 probe intervals of 5\.0 s \+ one probe timeout 5\.0 s/);
     expect(get(verdicts, 'failover.error-window').measured).toMatch(/the last was sent (9\.\d|10\.0) s after the outage began/);
@@ -110,15 +112,17 @@ describe('verifyFailover', () => {
     expect(get(verifyFailover(outage({ returnsAt: 85_000 }), sampleExpectations()), 'failover.traffic-returns').status).toBe('fail');
   });
 
-  it('fails a primary that gets only part of the traffic back', () => {
-    const v = get(verifyFailover(outage({ strayEvery: 2 }), sampleExpectations()), 'failover.traffic-returns');
-    expect(v.status).toBe('fail');
-    expect(v.explanation).toMatch(/kept going to West US: the front door's origin priorities may be equal/);
+  it('fails a primary that gets only part of the traffic back: steady-state routing, not the return', () => {
+    const verdicts = verifyFailover(outage({ strayEvery: 2 }), sampleExpectations());
+    expect(get(verdicts, 'failover.traffic-returns').status).toBe('pass');
+    const steady = get(verdicts, 'failover.steady-state-origins');
+    expect(steady.status).toBe('fail');
+    expect(steady.explanation).toMatch(/went to West US, of a lower priority than East US: the origins' priorities may be equal/);
   });
 
   it('uses the removal bound as detection when there are no front door events', () => {
     const verdicts = verifyFailover(outage({ healthEvents: false }), sampleExpectations());
-    expect(verdicts.map((v) => v.status)).toEqual(['pass', 'pass', 'pass']);
+    expect(verdicts.map((v) => v.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
     expect(get(verdicts, 'failover.no-traffic-after-detection').expected).toMatch(/the removal bound/);
   });
 
@@ -133,7 +137,10 @@ describe('verifyFailover', () => {
     const b = new EvidenceBuilder();
     b.regionDown({ id: 'down', region: EAST, at: 20_000, applied: false });
     const notApplied = verifyFailover(b.build(), sampleExpectations());
-    expect(notApplied).toEqual([expect.objectContaining({ status: 'inconclusive', check: 'failover (step down, East US)' })]);
+    expect(notApplied).toEqual([
+      expect.objectContaining({ status: 'inconclusive', check: 'failover (step down, East US)' }),
+      expect.objectContaining({ status: 'inconclusive', check: 'failover.steady-state-origins' }),
+    ]);
     expect(notApplied[0]!.explanation).toMatch(/never applied \(the gateway did not stop\)/);
     expect(verifyFailover(outage(), sampleExpectations({ frontDoor: null }))[0]!.status).toBe('inconclusive');
     expect(verifyFailover(new EvidenceBuilder().build(), sampleExpectations())[0]).toMatchObject({ check: 'failover', status: 'inconclusive' });
@@ -154,8 +161,12 @@ describe('verifyFailover', () => {
     b.regionDown({ id: 'down', region: EAST, at: 20_000, until: 40_000 });
     for (let t = 0; t < 60_000; t += 500) b.clientRequest({ at: t, frontDoorOrigin: '', ...(t >= 20_000 && t < 40_000 ? { status: 0 } : {}) });
     const verdicts = verifyFailover(b.build(), sampleExpectations());
-    expect(verdicts).toEqual([expect.objectContaining({ check: 'failover (step down, East US)', status: 'inconclusive' })]);
+    expect(verdicts).toEqual([
+      expect.objectContaining({ check: 'failover (step down, East US)', status: 'inconclusive' }),
+      expect.objectContaining({ check: 'failover.steady-state-origins', status: 'inconclusive' }),
+    ]);
     expect(verdicts[0]!.explanation).toMatch(/did not go through a front door/);
+    expect(verdicts[1]!.explanation).toMatch(/No client record names a front door origin/);
   });
 
   it('expects no return to a region that took no traffic before', () => {
@@ -165,5 +176,75 @@ describe('verifyFailover', () => {
     const verdicts = verifyFailover(b.build(), sampleExpectations());
     expect(get(verdicts, 'failover.error-window').status).toBe('pass');
     expect(get(verdicts, 'failover.traffic-returns').status).toBe('inconclusive');
+  });
+
+  describe('steady-state origin selection (failover.steady-state-origins)', () => {
+    const PRIMARY_FIRST: OriginExpectation[] = [
+      { region: EAST, priority: 1, weight: 50 },
+      { region: WEST, priority: 2, weight: 50 },
+    ];
+    /** A healthy run: every `every` ms one client request, its origin chosen by `pick(i)`. */
+    function healthy(pick: (i: number) => string, options: { durationMs?: number; every?: number } = {}): ReturnType<EvidenceBuilder['build']> {
+      const b = new EvidenceBuilder({ durationMs: options.durationMs ?? 60_000 });
+      let i = 0;
+      for (let t = 0; t < (options.durationMs ?? 60_000); t += options.every ?? 250, i++) {
+        const origin = pick(i);
+        b.clientRequest({ at: t, frontDoorOrigin: origin, servedRegion: origin });
+      }
+      return b.build();
+    }
+    const steadyOf = (evidence: ReturnType<EvidenceBuilder['build']>, origins?: OriginExpectation[]) => get(verifyFailover(evidence, sampleExpectations(), {}, origins), 'failover.steady-state-origins');
+
+    it('passes a front door that sends everything to the priority-1 origin', () => {
+      const v = steadyOf(healthy(() => EAST), PRIMARY_FIRST);
+      expect(v.status).toBe('pass');
+      expect(v.measured).toMatch(/^East US 240 of 240 \(100\.0%\) in 60\.0 s of steady state/);
+      expect(v.tolerance).toMatch(/lower-priority origins: at most 1% of the requests \(2 of 240\)/);
+    });
+
+    it('fails a front door that sends half of the traffic to the secondary for the whole run', () => {
+      const v = steadyOf(healthy((i) => (i % 2 === 0 ? EAST : WEST)), PRIMARY_FIRST);
+      expect(v.status).toBe('fail');
+      expect(v.measured).toMatch(/West US 120 of 240 \(50\.0%\)/);
+      expect(v.explanation).toMatch(/120 of 240 steady-state requests \(50\.0%\) went to West US, of a lower priority than East US/);
+    });
+
+    it('holds equal-priority origins to their weights within the binomial band', () => {
+      const equal: OriginExpectation[] = [
+        { region: EAST, priority: 1, weight: 75 },
+        { region: WEST, priority: 1, weight: 25 },
+      ];
+      // Three to one, as the weights say: passes, with the band stated.
+      const ok = steadyOf(healthy((i) => (i % 4 === 3 ? WEST : EAST)), equal);
+      expect(ok.status).toBe('pass');
+      expect(ok.measured).toMatch(/East US 180 of 240 \(75\.0%, band \d+–\d+\), West US 60 of 240 \(25\.0%, band \d+–\d+\)/);
+      expect(ok.tolerance).toMatch(/exact binomial band of its weight share for 240 requests, outside which an honest front door falls with probability ≤ 0\.001/);
+      // Even split where 75/25 is configured: the weights are ignored.
+      const even = steadyOf(healthy((i) => (i % 2 === 0 ? EAST : WEST)), equal);
+      expect(even.status).toBe('fail');
+      expect(even.explanation).toMatch(/East US got 120 of 240 \(50\.0%\) where its weight 75 of 100 gives 75\.0%, outside the band/);
+      // Everything to one of two equal-weight origins (a latency band that picks the fastest).
+      expect(steadyOf(healthy(() => EAST), [{ region: EAST, priority: 1, weight: 50 }, { region: WEST, priority: 1, weight: 50 }]).status).toBe('fail');
+    });
+
+    it('judges only steady state: the outage and the return are left out', () => {
+      // The outage() run sends West US traffic only while East US is down or not yet back.
+      const v = get(verifyFailover(outage(), sampleExpectations(), {}, PRIMARY_FIRST), 'failover.steady-state-origins');
+      expect(v.status).toBe('pass');
+      expect(v.measured).toMatch(/^East US \d+ of \d+ \(100\.0%\)/);
+    });
+
+    it('is inconclusive, not a pass, with too little steady-state traffic', () => {
+      const v = steadyOf(healthy(() => EAST, { durationMs: 4_000, every: 250 }), PRIMARY_FIRST);
+      expect(v.status).toBe('inconclusive');
+      expect(v.explanation).toMatch(/Too little steady-state traffic \(16 requests, need 20\)/);
+    });
+
+    it('says when the origins were assumed from the regions\' order', () => {
+      const v = steadyOf(healthy(() => EAST));
+      expect(v.status).toBe('pass');
+      expect(v.expected).toMatch(/assumed from the order of expectations\.regions/);
+      expect(steadyOf(healthy((i) => (i % 2 === 0 ? EAST : WEST))).status).toBe('fail');
+    });
   });
 });

@@ -26,7 +26,7 @@ export const verifiers: Record<VerifierName, Verifier> = {
   spillover: (e, x, o) => verifySpillover(e, x, o.spillover),
   'circuit-breaker': (e, x, o) => verifyCircuitBreaker(e, x, o['circuit-breaker']),
   priority: (e, x, o) => verifyPriority(e, x, o.priority),
-  failover: (e, x, o) => verifyFailover(e, x, o.failover),
+  failover: (e, x, o) => verifyFailover(e, x, o.failover, x.frontDoor?.origins),
   'token-limit': (e, x, o) => verifyTokenLimit(e, x, o['token-limit']),
 };
 
