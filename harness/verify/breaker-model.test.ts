@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectedTripMs, isBreakerFailure, nextTrip } from './breaker-model.ts';
+import type { RequestRecord } from '../../mocks/aoai/ledger.ts';
 import { EvidenceBuilder, T0 } from './test-evidence.ts';
 
 const rule = { count: 3, intervalMs: 10_000, tripDurationMs: 30_000, acceptRetryAfter: true };
@@ -23,6 +24,29 @@ describe('nextTrip', () => {
     expect(nextTrip(records, rule, T0 + 13_006)?.at).toBe(T0 + 16_005);
     expect(nextTrip(records, { ...rule, count: 4 }, T0 + 13_006)).toBeNull();
   });
+  it('gives the same trips as a plain replay of the rule, from any point, on a long mixed record list', () => {
+    // The reference: filter, sort and slide a window afresh on every call (the rule as written).
+    const reference = (records: readonly RequestRecord[], r: typeof rule, from: number) => {
+      const failures = records.filter((x) => x.end >= from && isBreakerFailure(x, r)).sort((a, b) => a.end - b.end || a.seq - b.seq);
+      for (let i = 0; i < failures.length; i++) {
+        const inWindow = failures.slice(0, i + 1).filter((f) => f.end > failures[i]!.end - r.intervalMs);
+        if (inWindow.length >= r.count) return { at: failures[i]!.end, counted: inWindow.slice(-r.count).map((f) => f.seq) };
+      }
+      return null;
+    };
+    const b = new EvidenceBuilder();
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    // On a whole-second grid, so that failures ending exactly an interval apart (the boundary) occur.
+    const records = Array.from({ length: 400 }, (_, i) => b.request({ at: Math.floor(i / 2) * 500, backend: 'aoai-eastus-ptu1', status: random() < 0.3 ? 500 : 200, durationMs: 1000 * (1 + Math.floor(random() * 4)) }));
+    for (const r of [rule, { ...rule, count: 1 }, { ...rule, count: 5, intervalMs: 4_000 }]) {
+      for (let from = T0 - 1000; from < T0 + 105_000; from += 1_777) {
+        const trip = nextTrip(records, r, from);
+        expect(trip === null ? null : { at: trip.at, counted: trip.counted.map((f) => f.seq) }).toEqual(reference(records, r, from));
+      }
+    }
+  });
+
   it('ignores successes', () => {
     const b = new EvidenceBuilder();
     const records = [0, 1000, 2000].map((at, i) => b.request({ at, backend: 'aoai-eastus-ptu1', status: i === 1 ? 200 : 500 }));

@@ -282,7 +282,7 @@ function replay(
     const trip = nextTrip(recs, breaker, from);
     if (!trip || trip.at > faultEnd) break;
     const expected = expectedTripMs(breaker, trip.completing, rule, ctx.mode);
-    const resumed = byStart.find((r) => r.start > trip.at + ctx.slack);
+    const resumed = firstStartingAfter(byStart, trip.at + ctx.slack);
     if (trip.at >= faultStart) trips.push({ trip, tripMs: expected.ms, tripSource: expected.source, resumed });
     openWindows.push({ from: trip.at, to: resumed?.start ?? Number.POSITIVE_INFINITY });
     if (!resumed) break;
@@ -718,4 +718,16 @@ function judgeResume(ctx: Context, trips: TripObservation[], name: string, backe
 
 function percentText(chance: number): string {
   return chance >= 0.01 ? `${(chance * 100).toFixed(0)}%` : `${(chance * 100).toFixed(2)}%`;
+}
+
+/** The first request (of a list sorted by start) that started after `t`: a binary search, since a replay asks once per trip. */
+function firstStartingAfter(byStart: readonly RequestRecord[], t: number): RequestRecord | undefined {
+  let low = 0;
+  let high = byStart.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((byStart[middle] as RequestRecord).start <= t) low = middle + 1;
+    else high = middle;
+  }
+  return byStart[low];
 }
