@@ -5,6 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { watchNpmParent } from './npm-parent-watch.js';
 
 export function cacheDir() {
   return process.env.SPILLWAY_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'spillway');
@@ -39,11 +40,24 @@ export function ensureNode() {
   return binary;
 }
 
-/** Runs `node <args>` with a suitable Node, passing signals through and exiting with its code. */
-export function runWithNode(args) {
-  const child = spawn(ensureNode(), args, { stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+/**
+ * Runs `node <args>` with a suitable Node, passing signals through and exiting with its code.
+ * With `link`, the child learns of this launcher's end however it comes (launcher-link.js:
+ * an IPC channel that closes), so a launcher killed outright leaves nothing running; and
+ * when npm started the launcher (`npx spillway`), what npm does not pass on is noticed here
+ * (npm-parent-watch.js) and passed on as the signal it stands for.
+ */
+export function runWithNode(args, { link = false } = {}) {
+  const child = link
+    ? spawn(ensureNode(), ['--import', new URL('./launcher-link.js', import.meta.url).href, ...args], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] })
+    : spawn(ensureNode(), args, { stdio: 'inherit' });
+  const forward = (signal) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => forward(signal));
+  const unwatch = watchNpmParent(forward);
   child.on('exit', (code, signal) => {
+    unwatch();
     if (signal) {
       // Die of the same signal, so the caller sees it; the forwarding handler above would
       // otherwise catch it and this process would exit 0.

@@ -8,4 +8,4 @@ if (!file) {
   process.stderr.write('usage: node bin/run-ts.js <file.ts> [args...]\n');
   process.exit(2);
 }
-runWithNode(['--experimental-strip-types', '--disable-warning=ExperimentalWarning', file, ...args]);
+runWithNode(['--experimental-strip-types', '--disable-warning=ExperimentalWarning', file, ...args], { link: true });

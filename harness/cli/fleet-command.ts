@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { startFleet } from '../../mocks/aoai/fleet.ts';
 import { defaultTopologyPath, loadTopologyFile } from '../../mocks/aoai/topology.ts';
+import { startControlledFleet } from '../run/controlled-fleet.ts';
+import { checkOutputFile } from '../run/output-paths.ts';
 import { parseNumberOption } from './option-parsers.ts';
+import { onStopSignal } from './stop-signals.ts';
 import { UserFacingError } from './user-facing-error.ts';
 
 export function registerFleetCommand(program: Command): void {
@@ -26,16 +28,15 @@ export function registerFleetCommand(program: Command): void {
       if (options.latencyScale !== undefined) topology.latencyScale = options.latencyScale;
       if (options.seed !== undefined) topology.seed = options.seed;
       const ledgerPath = resolve(options.ledger ?? `results/fleet-${new Date().toISOString().replace(/[:.]/g, '-')}/ledger.jsonl`);
-      const token = process.env.SPILLWAY_CONTROL_TOKEN;
+      checkOutputFile(ledgerPath, options.ledger !== undefined ? '--ledger' : 'the default ledger');
       let running;
       try {
-        running = await startFleet({
+        running = await startControlledFleet({
           topology,
           ledgerPath,
           ...(options.portBase !== undefined ? { portBase: options.portBase } : {}),
           ...(options.controlPort !== undefined ? { controlPort: options.controlPort } : {}),
           ...(options.controlHost !== undefined ? { controlHost: options.controlHost } : {}),
-          ...(token ? { controlToken: token } : {}),
         });
       } catch (error) {
         throw new UserFacingError(error instanceof Error ? error.message : String(error));
@@ -54,11 +55,11 @@ export function registerFleetCommand(program: Command): void {
       }
 
       await new Promise<void>((resolveStop) => {
-        // Not once: a terminal's Ctrl-C reaches this process twice when the Node launcher
-        // forwards its own copy, and a second, unhandled SIGINT would kill it mid-shutdown.
+        // Not once (stop-signals.ts): a terminal's Ctrl-C reaches this process twice when the
+        // Node launcher forwards its own copy, and a second, unhandled SIGINT would kill it
+        // mid-shutdown. The launcher's end and npm's signals arrive here as signals too.
         const stop = (): void => resolveStop();
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
+        onStopSignal(stop);
         if (options.duration !== undefined) setTimeout(stop, options.duration * 1000).unref();
       });
       await fleetRun.close();

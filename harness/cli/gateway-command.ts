@@ -1,18 +1,29 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { startFleet, type FleetDescription, type RunningFleet } from '../../mocks/aoai/fleet.ts';
+import type { FleetDescription, RunningFleet } from '../../mocks/aoai/fleet.ts';
 import { defaultTopologyPath, loadTopologyFile } from '../../mocks/aoai/topology.ts';
 import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
 import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
 import { compileGateway, GatewayCompileError } from '../../mocks/apim/gateway/compiled-gateway.ts';
 import { startGateway } from '../../mocks/apim/gateway/gateway.ts';
+import { startControlledFleet } from '../run/controlled-fleet.ts';
+import { checkOutputFolder } from '../run/output-paths.ts';
 import { parseNumberOption } from './option-parsers.ts';
+import { onStopSignal } from './stop-signals.ts';
 import { UserFacingError } from './user-facing-error.ts';
 
 /** The sample configuration shipped with Spillway; only its (obviously local) keys are ever printed. */
 export const sampleConfigDir = fileURLToPath(new URL('../../deploy/apim', import.meta.url));
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 function isShippedSample(dir: string): boolean {
   try {
@@ -41,6 +52,7 @@ export function registerGatewayCommand(program: Command): void {
       const config = loadGatewayConfig(configDir);
       compileGateway(config); // refuse a configuration with problems before starting anything
       const logsDir = resolve(options.logs ?? `results/gateway-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      checkOutputFolder(logsDir, options.logs !== undefined ? '--logs' : 'the default logs folder');
 
       let fleet: RunningFleet | null = null;
       let fleetDescription: FleetDescription;
@@ -50,7 +62,11 @@ export function registerGatewayCommand(program: Command): void {
         const topology = loadTopologyFile(options.topology ? resolve(options.topology) : defaultTopologyPath);
         if (options.latencyScale !== undefined) topology.latencyScale = options.latencyScale;
         if (options.seed !== undefined) topology.seed = options.seed;
-        fleet = await startFleet({ topology, ledgerPath: resolve(logsDir, 'fleet-ledger.jsonl') });
+        try {
+          fleet = await startControlledFleet({ topology, ledgerPath: resolve(logsDir, 'fleet-ledger.jsonl') });
+        } catch (error) {
+          throw new UserFacingError(error instanceof Error ? error.message : String(error));
+        }
         fleetDescription = fleet.describe();
       }
       let running;
@@ -87,11 +103,11 @@ export function registerGatewayCommand(program: Command): void {
         process.stdout.write(`  fleet control        ${fleetDescription.control}\n  logs                 ${logsDir}\nCtrl-C stops everything.\n`);
       }
       await new Promise<void>((resolveStop) => {
-        // Not once: a terminal's Ctrl-C reaches this process twice when the Node launcher
-        // forwards its own copy, and a second, unhandled SIGINT would kill it mid-shutdown.
+        // Not once (stop-signals.ts): a terminal's Ctrl-C reaches this process twice when the
+        // Node launcher forwards its own copy, and a second, unhandled SIGINT would kill it
+        // mid-shutdown. The launcher's end and npm's signals arrive here as signals too.
         const stop = (): void => resolveStop();
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
+        onStopSignal(stop);
         if (options.duration !== undefined) setTimeout(stop, options.duration * 1000).unref();
       });
       await running.close();
@@ -104,6 +120,8 @@ export function registerGatewayCommand(program: Command): void {
     .option('--config <dir>', 'APIOps artifact folder with emulator.json', sampleConfigDir)
     .option('--json', 'print the result as JSON')
     .action((options: { config: string; json?: boolean }) => {
+      // A folder that is not there is a usage error (exit 2), not a configuration with problems (exit 1).
+      if (!isFolder(resolve(options.config))) throw new UserFacingError(`--config ${options.config}: not a folder; expected an APIOps artifact folder (apis/, products/, backends/, …)`);
       const result = checkGatewayConfig(resolve(options.config));
       if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else process.stdout.write(formatCheck(result));

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { renderVerdictTable } from '../../reports/verdict-table.renderer.ts';
 import { checkRunInput, runScenario } from '../run/run-scenario.ts';
 import { parseNumberOption } from './option-parsers.ts';
+import { onStopSignal } from './stop-signals.ts';
 
 export function registerRunCommand(program: Command): void {
   program
@@ -17,7 +18,7 @@ export function registerRunCommand(program: Command): void {
     .option('--results <dir>', 'where run folders go', 'results')
     .option('--seed <n>', 'seed for the fleet and the gateways', parseNumberOption('--seed', { integer: true }))
     .option('--json', 'print one JSON line with the result at the end')
-    .addHelpText('after', '\nExit code: 0 every verdict passed; 1 the gateway deviated; 2 the harness could not complete the run.')
+    .addHelpText('after', '\nExit code: 0 every verdict passed; 1 the gateway deviated; 2 the run could not start (bad input: nothing is started) or complete, or a verdict was inconclusive.')
     .action(async (scenario: string, options: { units: number; k6Config?: string; config?: string; gatewayUrl?: string; expectations?: string; expectationsConfig?: string; results: string; seed?: number; json?: boolean }) => {
       const runOptions = {
         scenario,
@@ -32,17 +33,18 @@ export function registerRunCommand(program: Command): void {
       };
       checkRunInput(runOptions);
       const abort = new AbortController();
-      // Handled for the whole run, not once: Ctrl-C in a terminal signals the whole process
-      // group, and the launcher that picked a suitable Node forwards its copy too, so a second
-      // SIGINT arrives at once; with a one-shot handler it would kill this process mid-cleanup
-      // and leave k6 and the topology behind. Stopping is bounded, so no second Ctrl-C is needed.
-      const interrupt = (): void => {
+      // Handled for the whole run, not once (stop-signals.ts): Ctrl-C in a terminal signals the
+      // whole process group, and the launcher that picked a suitable Node forwards its copy
+      // too, so a second SIGINT arrives at once; with a one-shot handler it would kill this
+      // process mid-cleanup and leave k6 and the topology behind. Stopping is bounded, so no
+      // second Ctrl-C is needed. The launcher's end and npm's signals arrive here as SIGTERM
+      // or SIGINT too (bin/launcher-link.js, bin/npm-parent-watch.js).
+      const interrupt = (signal: NodeJS.Signals): void => {
         if (abort.signal.aborted) return;
-        process.stderr.write('\nspillway: stopping the run (k6, the fault timeline and the topology)...\n');
+        process.stderr.write(`\nspillway: ${signal}: stopping the run (k6, the fault timeline and the topology)...\n`);
         abort.abort();
       };
-      process.on('SIGINT', interrupt);
-      process.on('SIGTERM', interrupt);
+      onStopSignal(interrupt);
       const started = Date.now();
       const progress = options.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => process.stdout.write(`${line}\n`);
       const result = await runScenario({ ...runOptions, signal: abort.signal, progress });

@@ -1,8 +1,9 @@
-import { startFleet, type FleetDescription, type RunningFleet } from '../../mocks/aoai/fleet.ts';
+import type { FleetDescription, RunningFleet } from '../../mocks/aoai/fleet.ts';
 import { defaultTopologyPath, loadTopologyFile, type Topology } from '../../mocks/aoai/topology.ts';
 import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
 import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
 import { startGateway, type RunningGateway } from '../../mocks/apim/gateway/gateway.ts';
+import { startControlledFleet } from './controlled-fleet.ts';
 import type { ScenarioPlan } from './scenario-plan.ts';
 
 /**
@@ -47,15 +48,21 @@ export function scenarioTopology(base: Topology, fleet: ScenarioPlan['fleet']): 
 export async function startEmbeddedTopology(args: {
   plan: ScenarioPlan;
   configDir: string;
+  /** The configuration read from configDir, when the caller has read it already (checking the run). */
+  config?: GatewayConfig;
   topologyFile?: string;
+  /** The scenario's topology, when the caller has built it already (checking the run). */
+  topology?: Topology;
   ledgerPath: string;
   logsDir: string;
   seed?: number;
+  /** Where SPILLWAY_CONTROL_TOKEN is read from (controlled-fleet.ts); default this process's environment. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<EmbeddedTopology> {
-  const config = loadGatewayConfig(args.configDir);
-  const topology = scenarioTopology(loadTopologyFile(args.topologyFile ?? defaultTopologyPath), args.plan.fleet);
+  const config = args.config ?? loadGatewayConfig(args.configDir);
+  const topology = args.topology ? { ...args.topology } : scenarioTopology(loadTopologyFile(args.topologyFile ?? defaultTopologyPath), args.plan.fleet);
   if (args.seed !== undefined) topology.seed = args.seed;
-  const fleet = await startFleet({ topology, ledgerPath: args.ledgerPath });
+  const fleet = await startControlledFleet({ topology, ledgerPath: args.ledgerPath }, args.env);
   let gateway: RunningGateway;
   try {
     gateway = await startGateway({

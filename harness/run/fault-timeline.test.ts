@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineStep } from './scenario-plan.ts';
-import { startTimeline, type FaultInjectors } from './fault-timeline.ts';
+import { startTimeline, timelineFailure, type FaultInjectors } from './fault-timeline.ts';
 
 function recorder() {
   const calls: string[] = [];
@@ -70,5 +70,12 @@ describe('fault timeline', () => {
     await until(() => timeline.applied[0]!.error !== undefined);
     expect(timeline.applied[0]).toMatchObject({ appliedAt: null, error: 'control API refused: 400' });
     await timeline.stop();
+    // The run decides on it: which step failed, and why.
+    expect(timelineFailure(timeline.applied)).toBe('timeline step "bad" (fleet:status on x, at 0 s) failed when it fired: control API refused: 400; the run is not judged without it');
+  });
+
+  it('names no failure when every step that fired applied (or had not fired yet)', () => {
+    expect(timelineFailure([])).toBeNull();
+    expect(timelineFailure([{ id: 'a', atSeconds: 1, action: 'region-down', target: 'East US', appliedAt: 5, clearedAt: 9 }, { id: 'b', atSeconds: 99, action: 'fleet:hang', target: 'b2', appliedAt: null, clearedAt: null }])).toBeNull();
   });
 });

@@ -19,6 +19,17 @@ export interface RunningTimeline {
   stop(): Promise<void>;
 }
 
+/**
+ * Why a run with this timeline cannot be judged: the first step that failed when it fired,
+ * which step and why; null when none did. A verdict over a run whose fault never happened
+ * would pass or fail a drill that was not run, so the run is incomplete instead (exit 2).
+ */
+export function timelineFailure(applied: readonly AppliedFault[]): string | null {
+  const failed = applied.find((fault) => fault.error !== undefined);
+  if (!failed) return null;
+  return `timeline step "${failed.id}" (${failed.action}${failed.target ? ` on ${failed.target}` : ''}, at ${failed.atSeconds} s) failed when it fired: ${failed.error}; the run is not judged without it`;
+}
+
 export function startTimeline(steps: readonly TimelineStep[], startedAt: number, injectors: FaultInjectors, now: () => number = Date.now, onChange?: (fault: AppliedFault, what: 'applied' | 'cleared' | 'failed') => void): RunningTimeline {
   const timers = new Set<NodeJS.Timeout>();
   const clearers = new Map<string, () => Promise<void>>();

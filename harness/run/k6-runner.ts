@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { parentDeathSignal } from './parent-death-signal.ts';
 
 /**
  * Runs the real k6 binary as a child process, keeping its whole output in the run folder and
  * passing progress lines to the caller. An abort (Ctrl-C, a harness failure) stops k6 with
- * SIGINT, as a person would, and with SIGKILL if it does not stop in time.
+ * SIGINT, as a person would, and with SIGKILL if it does not stop in time. k6 dies with the
+ * harness, however the harness ends (parent-death-signal.ts), where setpriv is available.
  */
 export interface K6Run {
   readonly startedAt: number;
@@ -40,7 +42,13 @@ export const k6ExitMeanings: Record<number, string> = {
 export function startK6(args: { k6: string; argv: string[]; env: Record<string, string>; logFile: string; onLine?: (line: string) => void; killAfterMs?: number }): K6Run {
   const log = createWriteStream(args.logFile, { flags: 'a' });
   const startedAt = Date.now();
-  const child = spawn(args.k6, args.argv, { env: { ...process.env, K6_NO_USAGE_REPORT: 'true', ...args.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const deathSignal = parentDeathSignal();
+  if (deathSignal.missingReason) {
+    log.write(`spillway: ${deathSignal.missingReason}\n`);
+    warnOnce(deathSignal.missingReason);
+  }
+  const launch = deathSignal.wrap(args.k6, args.argv);
+  const child = spawn(launch.command, launch.args, { env: { ...process.env, K6_NO_USAGE_REPORT: 'true', ...args.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [child.stdout, child.stderr]) {
     stream.pipe(log, { end: false });
     createInterface({ input: stream }).on('line', (line) => args.onLine?.(line));
@@ -67,4 +75,11 @@ export function startK6(args: { k6: string; argv: string[]; env: Record<string, 
       killTimer = setTimeout(() => child.kill('SIGKILL'), args.killAfterMs ?? 10_000);
     },
   };
+}
+
+let warned = false;
+function warnOnce(message: string): void {
+  if (warned) return;
+  warned = true;
+  process.stderr.write(`spillway: ${message}\n`);
 }

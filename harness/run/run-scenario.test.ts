@@ -173,6 +173,33 @@ describe.skipIf(inspection.status === 'missing')('a real run', () => {
     await expectAllStopped(result);
   });
 
+  it('makes the run incomplete (exit 2) when a timeline step fails as it fires: k6 is stopped, the journal names the step and why', async () => {
+    // The checks before the run refuse a step that names nothing in the topology, so the
+    // failure is made here: the fleet injector throws as the step fires.
+    const results = mkdtempSync(join(tmpdir(), 'run-results-'));
+    const result = await runScenario({
+      scenario: 'broken-step',
+      units: 1,
+      k6ConfigFile: configWith({ 'broken-step': { ...shortPlan, durationSeconds: 60, timeline: [{ id: 'ptu2-slow', at: 2, for: 4, fleet: { kind: 'latency', latencyMs: 50, target: { backend: 'aoai-eastus-ptu2' } } }] } }),
+      resultsDir: results,
+      wrapFaultInjectors: (injectors) => ({
+        ...injectors,
+        fleet: async () => {
+          throw new Error('the control API is gone');
+        },
+      }),
+    });
+    const { journal } = result;
+    expect(journal.status).toBe('incomplete');
+    expect(journal.exitCode).toBe(2);
+    expect(journal.problem).toBe('timeline step "ptu2-slow" (fleet:latency on aoai-eastus-ptu2, at 2 s) failed when it fired: the control API is gone; the run is not judged without it');
+    expect(journal.verdicts).toEqual([]);
+    expect(journal.timeline[0]).toMatchObject({ id: 'ptu2-slow', appliedAt: null, error: 'the control API is gone' });
+    // Stopped at the failure (k6 says it was aborted from outside), not run to its 60 s end.
+    expect(journal.k6).toMatchObject({ exitCode: 105, meaning: 'externally aborted' });
+    await expectAllStopped(result);
+  });
+
   it('judges the gateway against an expectations file when one is given, and says so in the journal', async () => {
     // Derived from the sample, except that user-facing was promised only 100 tokens a minute:
     // the gateway (20,000 for it) reports remaining tokens far above that budget, and the
@@ -195,7 +222,7 @@ describe.skipIf(inspection.status === 'missing')('a real run', () => {
       resultsDir: mkdtempSync(join(tmpdir(), 'run-results-')),
       expectationsFile,
     });
-    expect(result.journal.expectations).toEqual({ source: 'file', file: expectationsFile });
+    expect(result.journal.expectations).toEqual({ mode: 'file', file: expectationsFile, description: `expectations: file (${expectationsFile}, given explicitly)` });
     const remaining = result.journal.verdicts.find((v) => v.check === 'token-limit.remaining-tokens');
     expect(remaining?.status, JSON.stringify(result.journal.verdicts.map((v) => [v.check, v.status]))).toBe('fail');
     expect(remaining?.explanation).toMatch(/a value above the consumer's limit means the gateway enforces a larger tokens-per-minute/);

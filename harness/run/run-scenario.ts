@@ -1,8 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ZodError } from 'zod';
 import type { FleetDescription } from '../../mocks/aoai/fleet.ts';
+import { defaultTopologyPath, loadTopologyFile, type Topology } from '../../mocks/aoai/topology.ts';
 import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
+import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
 import { collectEvidence, evidencePaths } from '../evidence/collect-evidence.ts';
 import { fleetFacts } from '../evidence/fleet-facts.ts';
 import { describeExpectations, type ExpectationsSource } from './expectations-mode.ts';
@@ -10,15 +13,18 @@ import { bundleScenarios } from '../k6/bundle-scenarios.ts';
 import { resolveTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
 import { expectationsFromConfig } from '../verify/expectations-from-config.ts';
+import { checkExpectationsAgainstRun } from '../verify/expectations-against-fleet.ts';
 import { loadExpectationsFile } from '../verify/expectations-file.ts';
 import type { Expectations } from '../verify/expectations.ts';
 import { runVerifiers } from '../verify/index.ts';
 import type { Verdict } from '../verify/verdict.ts';
-import { startEmbeddedTopology, type EmbeddedTopology } from './embedded-topology.ts';
-import { startTimeline, type RunningTimeline } from './fault-timeline.ts';
+import { scenarioTopology, startEmbeddedTopology, type EmbeddedTopology } from './embedded-topology.ts';
+import { startTimeline, timelineFailure, type FaultInjectors, type RunningTimeline } from './fault-timeline.ts';
 import { renderJUnit } from '../../reports/junit.renderer.ts';
 import { exitCodeFor, writeJournal, type Journal, type RunStatus } from './journal.ts';
 import { k6ExitMeanings, startK6, type K6Exit, type K6Run } from './k6-runner.ts';
+import { checkOutputFolder } from './output-paths.ts';
+import { planProblems } from './plan-against-topology.ts';
 import { loadK6Config, scenarioPlan, ScenarioPlanError, type K6Config, type ScenarioPlan } from './scenario-plan.ts';
 import { thresholdVerdicts } from './threshold-verdicts.ts';
 
@@ -59,6 +65,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called as the load phase starts and ends (the benchmark measures the harness's CPU in between). */
   onLoadPhase?: (edge: 'start' | 'end') => void;
+  /**
+   * For tests only: wraps the fault injectors, so that a test can make a step fail when it
+   * fires (the checks before the run leave no natural way to) and see what the run decides.
+   */
+  wrapFaultInjectors?: (injectors: FaultInjectors) => FaultInjectors;
 }
 
 export interface RunResult {
@@ -76,8 +87,26 @@ export class RunInputError extends Error {
   override name = 'UserFacingError';
 }
 
-/** Checks what a person typed before anything starts (all errors name the option). */
-export function checkRunInput(options: RunOptions): { config: K6Config; plan: ScenarioPlan; configFile: string; expectations: Expectations | null } {
+/** What checkRunInput read and checked, for the run to use rather than read again. */
+export interface CheckedRunInput {
+  config: K6Config;
+  plan: ScenarioPlan;
+  configFile: string;
+  expectations: Expectations | null;
+  /** The embedded topology's gateway configuration and fleet (the scenario's); null against a gateway URL. */
+  gatewayConfig: GatewayConfig | null;
+  topology: Topology | null;
+  /** The configuration the expectations are read from, when it differs from the one the gateway runs. */
+  expectedConfig: GatewayConfig | null;
+}
+
+/**
+ * Checks everything a run is given before anything starts, so that a mistake is an error that
+ * names the option, file or field, with nothing started and nothing written: the options, the
+ * plan and its traffic windows and rates, the timeline's targets against the fleet and the
+ * gateway configuration, an expectations file against them, and the results folder.
+ */
+export function checkRunInput(options: RunOptions): CheckedRunInput {
   if (!Number.isInteger(options.units) || options.units < 1 || options.units > 30) {
     throw new RunInputError(`--units must be a whole number from 1 to 30 (APIM's largest unit count per region), got ${String(options.units)}`);
   }
@@ -101,13 +130,30 @@ export function checkRunInput(options: RunOptions): { config: K6Config; plan: Sc
   if (options.expectationsFile !== undefined && options.expectationsConfigDir !== undefined) {
     throw new RunInputError('--expectations and --expectations-config each say where the expectations come from; give one of them');
   }
+  const embedded = options.gatewayUrl === undefined;
+  const gatewayConfig = embedded ? loadGatewayConfig(resolve(options.gatewayConfigDir ?? defaultGatewayConfigDir)) : null;
+  const baseTopology = embedded ? loadTopologyFile(defaultTopologyPath) : null;
+  const problems = planProblems(plan, { topology: baseTopology, gatewayConfig, units: options.units });
+  if (problems.length > 0) throw new ScenarioPlanError(`the plan does not fit this run:\n${problems.map((p) => `  ${configFile}: ${p}`).join('\n')}`);
+  const topology = baseTopology ? scenarioTopology(baseTopology, plan.fleet) : null;
+  // Read here so that a broken expectations folder is refused before anything starts.
+  const expectedConfig = options.expectationsConfigDir !== undefined ? loadGatewayConfig(resolve(options.expectationsConfigDir)) : null;
+
   const expectations = options.expectationsFile !== undefined ? loadExpectationsFile(resolve(options.expectationsFile)) : null;
-  return { config, plan, configFile, expectations };
+  if (expectations && topology && gatewayConfig) {
+    checkExpectationsAgainstRun(resolve(options.expectationsFile!), expectations, {
+      fleet: topology.resources.map((r) => ({ name: r.name, region: r.region, kind: r.kind })),
+      gateway: { backendIds: [...gatewayConfig.backends.keys()], regions: gatewayConfig.regions.map((r) => r.name) },
+      consumers: Object.keys(config.consumers),
+    });
+  }
+  checkOutputFolder(options.resultsDir ?? 'results', '--results');
+  return { config, plan, configFile, expectations, gatewayConfig, topology, expectedConfig };
 }
 
 export async function runScenario(options: RunOptions): Promise<RunResult> {
   const say = options.progress ?? (() => undefined);
-  const { config, plan, expectations: explicitExpectations } = checkRunInput(options);
+  const { config, plan, expectations: explicitExpectations, gatewayConfig: checkedConfig, topology: checkedTopology, expectedConfig } = checkRunInput(options);
   const k6 = await resolveTool(k6Spec, { install: false });
 
   const startedAt = new Date();
@@ -151,8 +197,6 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
 
   try {
     const setupStarted = Date.now();
-    // Read before anything starts, so a broken expectations folder fails the run early.
-    const expectedConfig = options.expectationsConfigDir !== undefined ? loadGatewayConfig(resolve(options.expectationsConfigDir)) : null;
     const script = plan.script ?? plan.name;
     if (options.gatewayUrl === undefined || options.expectationsFile !== undefined) say(describeExpectations(expectationsSourceOf(options)));
     say(`bundling scenarios/${script}.scenario.ts with esbuild`);
@@ -171,6 +215,8 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       topology = await startEmbeddedTopology({
         plan,
         configDir: resolve(options.gatewayConfigDir ?? defaultGatewayConfigDir),
+        ...(checkedConfig ? { config: checkedConfig } : {}),
+        ...(checkedTopology ? { topology: checkedTopology } : {}),
         ledgerPath: paths.ledger,
         logsDir: paths.logsDir,
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
@@ -214,10 +260,10 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       },
     });
     const running = topology;
-    timeline = startTimeline(plan.timeline, k6Run.startedAt, {
+    const injectors: FaultInjectors = {
       fleet: async (step) => {
         if (!running) throw new Error('fleet faults need the embedded topology');
-        const rule = running.fleet.faults.inject({ ...step.fleet, label: step.id });
+        const rule = injectFault(running, { ...step.fleet, label: step.id });
         return async () => {
           running.fleet.faults.clear(rule.id);
         };
@@ -227,14 +273,30 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
         const { region, backends } = step.regionDown!;
         const instance = running.gateway.instance(region);
         // The region's resources are labelled with the step, so the evidence ties them to it.
-        const refused = backends === false ? null : running.fleet.faults.inject({ kind: 'refuse', target: { region }, label: step.id });
-        await instance.stopListening();
+        const refused = backends === false ? null : injectFault(running, { kind: 'refuse', target: { region }, label: step.id });
+        try {
+          await instance.stopListening();
+        } catch (error) {
+          if (refused) running.fleet.faults.clear(refused.id);
+          throw error;
+        }
         return async () => {
           if (refused) running.fleet.faults.clear(refused.id);
           await instance.resumeListening();
         };
       },
-    }, Date.now, (fault, what) => say(`${((Date.now() - (k6Run?.startedAt ?? Date.now())) / 1000).toFixed(1).padStart(6)} s  ${what} ${fault.id} (${fault.action} ${fault.target})${fault.error ? `: ${fault.error}` : ''}`));
+    };
+    // A step that fails when it fires ends the run at once: without its fault the run cannot
+    // be judged, so k6 is stopped rather than left to drive the rest of it for nothing.
+    let stoppedForTimeline = false;
+    timeline = startTimeline(plan.timeline, k6Run.startedAt, options.wrapFaultInjectors ? options.wrapFaultInjectors(injectors) : injectors, Date.now, (fault, what) => {
+      say(`${((Date.now() - (k6Run?.startedAt ?? Date.now())) / 1000).toFixed(1).padStart(6)} s  ${what} ${fault.id} (${fault.action} ${fault.target})${fault.error ? `: ${fault.error}` : ''}`);
+      if (what === 'failed' && !stoppedForTimeline) {
+        stoppedForTimeline = true;
+        say(`stopping k6: timeline step ${fault.id} failed, and the run cannot be judged without it`);
+        k6Run?.stop();
+      }
+    });
     const ticker = setInterval(() => {
       const elapsed = `${((Date.now() - k6Run!.startedAt) / 1000).toFixed(0).padStart(6)} s`;
       say(running ? `${elapsed}  ${running.fleet.ledger.lastSeq} backend requests so far` : `${elapsed}  running`);
@@ -260,6 +322,8 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     await topology?.close();
     topology = null;
     if (status === 'interrupted') throw new Error('interrupted');
+    const failedStep = timelineFailure(timeline.applied);
+    if (failedStep) throw new Error(failedStep);
     if (exit.exitCode !== 0 && exit.exitCode !== 99) {
       throw new Error(`k6 did not complete the run: ${journal.k6.meaning} (exit ${exit.exitCode ?? exit.signal}); see k6-output.log`);
     }
@@ -289,6 +353,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
         })),
       ];
     }
+    if (options.signal?.aborted) throw new Error('interrupted during the analysis'); // not 'completed' over the stop
     status = 'completed';
     mark('analysis', analysisStarted);
   } catch (error) {
@@ -310,6 +375,19 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   writeJournal(journalFile, journal);
   writeFileSync(join(runDir, 'junit.xml'), renderJUnit(journal));
   return { runId, runDir, journalFile, journal };
+}
+
+/**
+ * Injects a fault rule into the embedded fleet; a rule the fleet refuses becomes an error that
+ * says which field and why (the fleet's own ZodError message is a JSON dump of its issues).
+ */
+function injectFault(topology: EmbeddedTopology, request: unknown): ReturnType<EmbeddedTopology['fleet']['faults']['inject']> {
+  try {
+    return topology.fleet.faults.inject(request);
+  } catch (error) {
+    if (error instanceof ZodError) throw new Error(`the fleet refused the fault: ${error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw error;
+  }
 }
 
 /** Every endpoint must answer before any load starts: the gateway's health path through the entry. */

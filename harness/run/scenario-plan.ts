@@ -136,8 +136,16 @@ export function loadK6Config(file: string): K6Config {
     plan.traffic.forEach((traffic, index) => {
       if (!parsed.data.consumers[traffic.consumer]) problems.push(`scenarios.${name}.traffic.${index}.consumer: "${traffic.consumer}" is not a consumer class (known: ${Object.keys(parsed.data.consumers).join(', ')})`);
       if (traffic.endSeconds !== undefined && traffic.endSeconds > plan.durationSeconds) problems.push(`scenarios.${name}.traffic.${index}.endSeconds: after the scenario ends (${plan.durationSeconds} s)`);
+      // A class must send for some time inside the run: k6 refuses a scenario of no or negative
+      // duration with a script exception, after the topology has started.
+      if (traffic.startSeconds >= plan.durationSeconds) problems.push(`scenarios.${name}.traffic.${index}.startSeconds: ${traffic.startSeconds} s is not before the scenario ends (${plan.durationSeconds} s)`);
+      else if (traffic.endSeconds !== undefined && traffic.endSeconds <= traffic.startSeconds) problems.push(`scenarios.${name}.traffic.${index}.endSeconds: ${traffic.endSeconds} s is not after the class starts (startSeconds ${traffic.startSeconds} s)`);
     });
+    const seen = new Set<string>();
     for (const step of plan.timeline) {
+      // Steps are named, recorded and cleared by id: two with one id would clear each other.
+      if (seen.has(step.id)) problems.push(`scenarios.${name}.timeline.${step.id}.id: another step has this id; each step needs its own`);
+      seen.add(step.id);
       if (step.at >= plan.durationSeconds) problems.push(`scenarios.${name}.timeline.${step.id}.at: ${step.at} s is not before the scenario ends (${plan.durationSeconds} s)`);
     }
   }

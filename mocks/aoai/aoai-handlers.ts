@@ -6,6 +6,7 @@ import { bufferedResponse } from '../shared/msw-node-server.ts';
 import { abortableSleep } from '../shared/abortable-sleep.ts';
 import { boundedMemo } from '../shared/bounded-memo.ts';
 import type { Rng } from '../shared/rng.ts';
+import { isServedApiVersion } from './api-versions.ts';
 import { azureErrors, errorResponse, type AzureError } from './azure-errors.ts';
 import { completionText, completionTokens } from './completion-text.ts';
 import { resolveCompletionLength, sampleCompletionLength } from './completion-length.ts';
@@ -60,8 +61,6 @@ const operationNames: Record<Operation, { api: string; display: string }> = {
   completions: { api: 'Completions_Create', display: 'completion' },
   embeddings: { api: 'Embeddings_Create', display: 'embeddings' },
 };
-
-const apiVersionPattern = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
 
 /** The api-version query parameter; request URLs repeat, so each is parsed once. */
 const apiVersionOf = boundedMemo((url: string): string | null => new URL(url).searchParams.get('api-version'));
@@ -167,7 +166,7 @@ async function handleModelRequest(runtime: ResourceRuntime, operation: Operation
     }
 
     if (!apiVersion) return fail(azureErrors.missingApiVersion(), 'not-found');
-    if (!apiVersionPattern.test(apiVersion)) return fail(azureErrors.unsupportedApiVersion(), 'not-found');
+    if (!isServedApiVersion(apiVersion)) return fail(azureErrors.unsupportedApiVersion(), 'not-found');
     if (!isAuthorized(request.headers, resource.apiKeys)) return fail(azureErrors.unauthorized(), 'unauthorized');
     const deployment = runtime.deployments.get(deploymentName);
     if (!deployment) return fail(azureErrors.deploymentNotFound(), 'not-found');

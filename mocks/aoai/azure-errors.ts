@@ -6,7 +6,8 @@ import type { ResponseHeaders } from './response-headers.ts';
  * these status codes, codes and headers, so they are kept close to the real service.
  *
  * Captured from real responses (see docs/fleet.md for sources): missing api-version (404
- * "Resource not found"), DeploymentNotFound, 401, OperationNotSupported, context length,
+ * "Resource not found"), an api-version Azure does not serve (the same 404; api-versions.ts),
+ * DeploymentNotFound, 401, OperationNotSupported, context length,
  * the Standard 429 (RateLimitReached), the high-demand 429, 500. No capture was found for a
  * malformed body, a wrong content type, an oversize body or the PTU 429 body: those use the
  * OpenAI shape or our own wording, and say so in docs/fleet.md.

@@ -95,6 +95,17 @@ function targetProblems(target: FaultRequestTarget, backends: readonly Faultable
   return [];
 }
 
+/**
+ * Why a fault request would be refused by a fleet of these backends (the same rules inject()
+ * applies), as field paths and messages; empty when it would be accepted. For checking a
+ * timeline before anything starts, so that a typo is not found only when the step fires.
+ */
+export function faultRequestProblems(request: unknown, backends: readonly FaultableBackend[]): { path: string; message: string }[] {
+  const parsed = faultRequestSchema.safeParse(request);
+  const issues = parsed.success ? targetProblems(parsed.data.target, backends) : parsed.error.issues;
+  return issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+}
+
 /** The set of active fault rules. Every change is reported, so it can be timestamped in the ledger. */
 export class FaultRules {
   #rules = new Map<string, FaultRule>();

@@ -651,6 +651,16 @@ describe('bad input', () => {
     await expectRejected(res, 404, 'not-found', { code: '404', message: 'Resource not found' });
   });
 
+  it('a well-formed api-version Azure never served: 404 Resource not found, as for a missing one', async () => {
+    for (const version of ['1999-01-01', '2024-13-45', '2024-10-21-preview']) {
+      const res = await post(chatUrl(fleet, 'aoai-open', 'gpt-4o', `?api-version=${version}`), { messages: HI });
+      const record = await expectRejected(res, 404, 'not-found', { code: '404', message: 'Resource not found' });
+      expect(record.apiVersion).toBe(version);
+    }
+    // A served preview still answers.
+    expect((await post(chatUrl(fleet, 'aoai-open', 'gpt-4o', '?api-version=2025-04-01-preview'), { messages: HI })).status).toBe(200);
+  });
+
   it('unknown deployment: 404 DeploymentNotFound', async () => {
     const res = await post(chatUrl(fleet, 'aoai-open', 'no-such-deployment'), { messages: HI });
     const record = await expectRejected(res, 404, 'not-found', { code: 'DeploymentNotFound' });
@@ -872,5 +882,15 @@ describe('embeddings', () => {
     expect(recordOf(fleet, res)).toMatchObject({ status: 400, reason: 'bad-request', operation: 'embeddings' });
     const plain = (await (await post(embedUrl(fleet, 'ada'), { input: 'short' })).json()) as EmbeddingsBody;
     expect(plain.data[0]!.embedding).toHaveLength(1536);
+  });
+});
+
+describe('a ledger that cannot be written', () => {
+  it('rejects the start, naming the ledger, instead of serving without one', async () => {
+    // A folder where the ledger file should be: the open fails after the folders exist.
+    const dir = await mkdtemp(join(tmpdir(), 'fleet-ledger-dir-'));
+    const started = fleetOf({ resources: [{ name: 'aoai-a', region: 'East US', kind: 'ptu', deployments: [{ name: 'gpt-4o', model: 'gpt-4o', capacityTpm: 1000 }] }] }, { ledgerPath: dir });
+    await expect(started).rejects.toThrow(`cannot open the ledger ${dir}: EISDIR`);
+    await rm(dir, { recursive: true });
   });
 });

@@ -61,6 +61,9 @@ export async function startFleet(options: FleetOptions): Promise<RunningFleet> {
   }
   const clock = options.clock ?? systemClock;
   const ledger = new Ledger({ path: options.ledgerPath ?? null, ...(options.ledgerWindow ? { windowSize: options.ledgerWindow } : {}) });
+  // Nothing listens before the ledger's file is open: a fleet whose ledger cannot be written
+  // must fail to start, not serve requests whose records go nowhere.
+  await ledger.opened();
   const seed = topology.seed ?? Math.floor(Math.random() * 2 ** 31);
   const rngFor = (index: number): Rng => (topology.seed === undefined ? mathRng : seededRng(seed + index * 7919));
 

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +41,32 @@ describe('Ledger', () => {
     const lines = readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { seq: number; promptTokens: number });
     expect(lines.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(lines[19]!.promptTokens).toBe(20);
+  });
+
+  it('opened() resolves once the file is open, and rejects naming the file when it cannot be opened', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-open-'));
+    const good = new Ledger({ path: join(dir, 'ledger.jsonl') });
+    await expect(good.opened()).resolves.toBeUndefined();
+    await good.close();
+    // A folder where the file should be: the open fails (EISDIR) after the constructor returned.
+    const bad = new Ledger({ path: dir });
+    await expect(bad.opened()).rejects.toThrow(`cannot open the ledger ${dir}: EISDIR`);
+  });
+
+  it('refuses a folder it cannot create at once, naming it, instead of hanging', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ledger-notdir-')), 'plain-file');
+    writeFileSync(file, '');
+    expect(() => new Ledger({ path: join(file, 'sub', 'ledger.jsonl') })).toThrow(`cannot create the ledger's folder ${join(file, 'sub')}: ENOTDIR`);
+  });
+
+  it.skipIf(!existsSync('/proc/self'))('refuses a folder under /proc (where a recursive mkdir never returns) at once', () => {
+    // In a child process: the way this used to fail is a synchronous call that never returns,
+    // which no timeout inside this process could interrupt. The bound only turns a hang into a failure.
+    const script = `import { Ledger } from ${JSON.stringify(new URL('./ledger.ts', import.meta.url).href)};
+      try { new Ledger({ path: '/proc/spillway-nope/ledger.jsonl' }); console.log('constructed'); } catch (error) { console.log(error.message); }`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(child.signal, 'the child hung and was killed').toBeNull();
+    expect(child.stdout.trim()).toBe("cannot create the ledger's folder /proc/spillway-nope: ENOENT");
   });
 
   it('writes batches from the ring: after flushMs without close(), and before a record could leave the window', async () => {

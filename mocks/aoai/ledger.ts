@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ResourceKind } from './topology.ts';
 import type { FaultRule } from './fault-rules.ts';
@@ -110,6 +110,8 @@ export class Ledger {
   readonly #backlogWarningBytes: number;
   readonly #onBacklog: (message: string) => void;
   #backlogReported = false;
+  /** Settles once the file is open (or could not be opened); see opened(). */
+  readonly #opened: Promise<void>;
 
   constructor(options: { path?: string | null; windowSize?: number; flushMs?: number; backlogWarningBytes?: number; onBacklog?: (message: string) => void } = {}) {
     this.path = options.path ?? null;
@@ -119,11 +121,32 @@ export class Ledger {
     this.#onBacklog = options.onBacklog ?? ((message) => process.stderr.write(`${message}\n`));
     this.#ring = new Array<LedgerRecord | undefined>(this.windowSize);
     if (this.path) {
-      mkdirSync(dirname(this.path), { recursive: true });
-      this.#file = createWriteStream(this.path, { flags: 'a' });
+      createFolders(dirname(this.path));
+      const file = createWriteStream(this.path, { flags: 'a' });
+      this.#file = file;
+      this.#opened = new Promise<void>((resolve, reject) => {
+        const failed = (error: Error): void => reject(new Error(`cannot open the ledger ${this.path}: ${(error as NodeJS.ErrnoException).code ?? error.message}`, { cause: error }));
+        file.once('error', failed);
+        file.once('open', () => {
+          file.off('error', failed);
+          resolve();
+        });
+      });
+      // Observed here so that a ledger nobody awaits does not end the process with an
+      // unhandled rejection; whoever starts a fleet awaits opened() and gets the error.
+      this.#opened.catch(() => undefined);
     } else {
       this.#file = null;
+      this.#opened = Promise.resolve();
     }
+  }
+
+  /**
+   * Resolves once the ledger's file is open, rejects (naming the file) when it cannot be: a
+   * fleet must not start serving with a ledger that will never be written.
+   */
+  opened(): Promise<void> {
+    return this.#opened;
   }
 
   get lastSeq(): number {
@@ -199,5 +222,27 @@ export class Ledger {
     this.#file = null;
     if (!file) return;
     await new Promise<void>((resolve, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  }
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's recursive mkdirSync never returns when the kernel
+ * answers ENOENT for a folder it will not create (a path under /proc, measured on Node 24.22):
+ * a fleet given `--ledger /proc/nope/x.jsonl` hung before printing anything. A level that
+ * cannot be created throws at once, naming it.
+ */
+function createFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let at = dir; !existsSync(at); at = dirname(at)) {
+    missing.unshift(at);
+    if (dirname(at) === at) break;
+  }
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue; // made meanwhile by someone else
+      throw new Error(`cannot create the ledger's folder ${folder}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    }
   }
 }

@@ -18,6 +18,22 @@ export const EXPECTED_LATENCY_SECONDS = 5;
 export const MAX_PREALLOCATED_VUS = 100;
 export const MAX_VUS = 300;
 
+/**
+ * The least time one request through the local stack can take: about a millisecond (the fleet
+ * alone answers at a p50 of 0.3-0.8 ms on the development machine and the gateway emulator
+ * adds 0.2-0.6 ms, bench/README.md; a refusal by the gateway is no faster). Our choice, on the
+ * generous side, to tell rates no VU cap can carry from those it can.
+ */
+export const FASTEST_REQUEST_SECONDS = 0.001;
+
+/**
+ * The most requests per second one traffic class can start: its MAX_VUS VUs, each busy for at
+ * least FASTEST_REQUEST_SECONDS per request (300,000/s). A higher rate is refused before a run
+ * starts (k6 would only warn that it has run out of VUs); a lower one can still run short when
+ * the gateway is slow, which k6 reports as dropped_iterations.
+ */
+export const MAX_CARRIED_RATE_PER_CLASS = Math.floor(MAX_VUS / FASTEST_REQUEST_SECONDS);
+
 export interface ArrivalRate {
   rate: number;
   timeUnit: string;

@@ -1,0 +1,255 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sampleExpectations } from '../verify/test-evidence.ts';
+import { runCli } from './cli.ts';
+import { exitOf, spillway } from './cli-test-support.ts';
+
+/**
+ * Every kind of bad input the CLI takes: each must exit 2 (a usage error, never 1, which means
+ * "the gateway deviated"), say what is wrong naming the flag, file or field, print no stack
+ * trace and nothing on stdout, and start and create nothing. Every case is refused before
+ * anything starts, so none sends load.
+ *
+ * The cases run in-process, through the same runCli that bin/spillway.js runs (a child process
+ * each would cost a second or more of CPU on a shared machine). Those marked `asProcess` run as
+ * `node bin/spillway.js ...`, for the exit code the shell sees, and where a regression would
+ * be a synchronous hang that nothing in this process could interrupt (`--ledger /proc/...`).
+ */
+const repo = join(import.meta.dirname, '..', '..');
+const base = JSON.parse(readFileSync(join(repo, 'k6.config.json'), 'utf8')) as { consumers: Record<string, unknown> };
+
+const calmPlan = {
+  description: 'a plan for bad-input cases (never run)',
+  script: 'smoke',
+  durationSeconds: 20,
+  traffic: [{ consumer: 'user-facing', ratePerUnit: 1 }],
+  fleet: { latencyScale: 0.05 },
+};
+
+interface Case {
+  name: string;
+  /** Arguments; `dir` is a fresh folder for this case. */
+  args: (dir: string) => string[];
+  env?: Record<string, string>;
+  /** What stderr must say: the flag, file or field, and what is wrong with it. */
+  says: (dir: string) => (string | RegExp)[];
+  /** Runs only where this holds (the reason is printed otherwise). */
+  onlyIf?: { holds: boolean; reason: string };
+  /** Run as a child process rather than in-process (see above). */
+  asProcess?: boolean;
+}
+
+/** A k6.config.json in `dir` with the sample consumers and one scenario `x` built from calmPlan. */
+function planFile(dir: string, plan: Record<string, unknown>): string {
+  const file = join(dir, 'k6.config.json');
+  writeFileSync(file, JSON.stringify({ consumers: base.consumers, scenarios: { x: { ...calmPlan, ...plan } } }));
+  return file;
+}
+
+/** `spillway run x` with a plan, and a results folder that must stay uncreated. */
+const runPlan = (plan: Record<string, unknown>, ...more: string[]) => (dir: string) => ['run', 'x', '--k6-config', planFile(dir, plan), '--results', join(dir, 'results'), ...more];
+
+function expectationsFile(dir: string, change: (e: ReturnType<typeof sampleExpectations>) => void): string {
+  const expectations = sampleExpectations();
+  change(expectations);
+  const file = join(dir, 'expectations.json');
+  writeFileSync(file, JSON.stringify(expectations));
+  return file;
+}
+
+function plainFile(dir: string): string {
+  const file = join(dir, 'plain-file');
+  writeFileSync(file, '');
+  return file;
+}
+
+const hasProc = existsSync('/proc/self');
+
+const cases: Case[] = [
+  // Usage errors commander finds.
+  { name: 'run: --units 0', args: () => ['run', 'smoke', '--units', '0'], says: () => ['--units', 'must be at least 1'], asProcess: true },
+  { name: 'run: --units abc', args: () => ['run', 'smoke', '--units', 'abc'], says: () => ['--units "abc" is not a number'] },
+  { name: 'run: --units 31', args: () => ['run', 'smoke', '--units', '31'], says: () => ['--units "31" must be at most 30'] },
+  { name: 'run: --units 1.5', args: () => ['run', 'smoke', '--units', '1.5'], says: () => ['--units "1.5" must be a whole number'] },
+  { name: 'run: --seed x', args: () => ['run', 'smoke', '--seed', 'x'], says: () => ['--seed "x" is not a number'] },
+  { name: 'run: an unknown option', args: () => ['run', 'smoke', '--unit', '2'], says: () => ["unknown option '--unit'"], asProcess: true },
+  { name: 'run: no scenario', args: () => ['run'], says: () => ["missing required argument 'scenario'"] },
+  { name: 'run: one argument too many', args: () => ['run', 'smoke', 'spillover'], says: () => ["too many arguments for 'run'"] },
+  { name: 'an unknown command', args: () => ['rnu', 'smoke'], says: () => ["unknown command 'rnu'"] },
+  { name: 'no command at all', args: () => [], says: () => ['Usage: spillway'] },
+  { name: 'fleet: no subcommand', args: () => ['fleet'], says: () => ['Usage: spillway fleet'] },
+  { name: 'fleet up: --port-base eighty', args: () => ['fleet', 'up', '--port-base', 'eighty'], says: () => ['--port-base "eighty" is not a number'] },
+  { name: 'fleet up: --ledger without its value', args: () => ['fleet', 'up', '--ledger'], says: () => ["option '--ledger <file>' argument missing"] },
+  { name: 'fleet up: --duration 0', args: () => ['fleet', 'up', '--duration', '0'], says: () => ['--duration "0" must be at least 0.1'] },
+  { name: 'gateway up: --latency-scale -1', args: () => ['gateway', 'up', '--latency-scale', '-1'], says: () => ['--latency-scale "-1" must be at least 0'] },
+
+  // Paths that would be written, checked before anything starts.
+  {
+    name: 'fleet up: --ledger under /proc (hung before)',
+    args: () => ['fleet', 'up', '--json', '--ledger', '/proc/spillway-nope/x.jsonl'],
+    says: () => ['--ledger /proc/spillway-nope/x.jsonl: cannot be written: nothing can be created in /proc'],
+    onlyIf: { holds: hasProc, reason: 'no /proc on this system' },
+    asProcess: true,
+  },
+  { name: 'fleet up: --ledger under a file', args: (dir) => ['fleet', 'up', '--json', '--ledger', join(plainFile(dir), 'sub', 'x.jsonl')], says: (dir) => [`--ledger ${join(dir, 'plain-file', 'sub', 'x.jsonl')}: cannot be created: ${join(dir, 'plain-file')} is a file, not a folder`] },
+  { name: 'fleet up: --ledger is a folder', args: (dir) => ['fleet', 'up', '--json', '--ledger', dir], says: (dir) => [`--ledger ${dir}: is a folder, not a file`] },
+  { name: 'run: --results under /dev/null (a stack trace before)', args: () => ['run', 'smoke', '--results', '/dev/null/x'], says: () => ['--results /dev/null/x: cannot be created: /dev/null is a file, not a folder'], onlyIf: { holds: existsSync('/dev/null'), reason: 'no /dev/null on this system' }, asProcess: true },
+  { name: 'run: --results is a file', args: (dir) => ['run', 'smoke', '--results', plainFile(dir)], says: (dir) => [`--results ${join(dir, 'plain-file')}: is a file, not a folder`] },
+  { name: 'gateway up: --logs under a file', args: (dir) => ['gateway', 'up', '--json', '--logs', join(plainFile(dir), 'logs')], says: (dir) => [`--logs ${join(dir, 'plain-file', 'logs')}: cannot be created: ${join(dir, 'plain-file')} is a file, not a folder`] },
+  { name: 'gateway check: --config that does not exist', args: (dir) => ['gateway', 'check', '--config', join(dir, 'nothing')], says: (dir) => [`--config ${join(dir, 'nothing')}: not a folder`] },
+
+  // Files and values a run reads.
+  { name: 'run: an unknown scenario', args: (dir) => ['run', 'spilover', '--results', join(dir, 'results')], says: () => [/unknown scenario "spilover": .*k6\.config\.json defines smoke, spillover/] },
+  { name: 'run: --k6-config that does not exist', args: (dir) => ['run', 'smoke', '--k6-config', join(dir, 'none.json'), '--results', join(dir, 'results')], says: (dir) => [`${join(dir, 'none.json')}: cannot read (ENOENT)`] },
+  { name: 'run: --config that does not exist', args: (dir) => ['run', 'smoke', '--config', join(dir, 'none'), '--results', join(dir, 'results')], says: (dir) => [`${join(dir, 'none')}: not a folder`] },
+  { name: 'run: --gateway-url that is not a URL', args: (dir) => ['run', 'smoke', '--gateway-url', 'nope', '--results', join(dir, 'results')], says: () => ['--gateway-url "nope" is not a URL'] },
+  { name: 'run: a timeline against --gateway-url', args: (dir) => ['run', 'smoke', '--gateway-url', 'http://127.0.0.1:9', '--results', join(dir, 'results')], says: () => ['has a fault timeline (ptu1-fails, primary-region-down), which needs the embedded topology'] },
+  { name: 'run: --gateway-url without keys', args: runPlan({}, '--gateway-url', 'http://127.0.0.1:9'), env: { SPILLWAY_KEY_USER_FACING: '' }, says: () => ['set SPILLWAY_KEY_USER_FACING'] },
+  { name: 'run: a traffic class of an unknown consumer', args: runPlan({ traffic: [{ consumer: 'nobody', ratePerUnit: 1 }] }), says: (dir) => [`${join(dir, 'k6.config.json')}: scenarios.x.traffic.0.consumer: "nobody" is not a consumer class`] },
+  { name: 'run: a traffic class starting after the run ends', args: runPlan({ traffic: [{ consumer: 'user-facing', ratePerUnit: 1, startSeconds: 30 }] }), says: (dir) => [`${join(dir, 'k6.config.json')}: scenarios.x.traffic.0.startSeconds: 30 s is not before the scenario ends (20 s)`] },
+  { name: 'run: a traffic class ending before it starts', args: runPlan({ traffic: [{ consumer: 'user-facing', ratePerUnit: 1, startSeconds: 10, endSeconds: 5 }] }), says: () => ['scenarios.x.traffic.0.endSeconds: 5 s is not after the class starts (startSeconds 10 s)'] },
+  { name: 'run: a traffic class ending after the run', args: runPlan({ traffic: [{ consumer: 'user-facing', ratePerUnit: 1, endSeconds: 25 }] }), says: () => ['scenarios.x.traffic.0.endSeconds: after the scenario ends (20 s)'] },
+  { name: 'run: a rate no VU cap can carry', args: runPlan({ traffic: [{ consumer: 'user-facing', ratePerUnit: 1e9 }] }), says: () => ['scenarios.x.traffic.0.ratePerUnit: 1000000000 requests/s per unit × 1 unit = 1000000000 requests/s for "user-facing"', 'at most 300 VUs', 'carry 300000 requests/s'] },
+  { name: 'run: a rate the caps carry per unit but not times --units', args: runPlan({ traffic: [{ consumer: 'user-facing', ratePerUnit: 20_000 }] }, '--units', '30'), says: () => ['scenarios.x.traffic.0.ratePerUnit: 20000 requests/s per unit × 30 units = 600000 requests/s'] },
+  { name: 'run: a timeline step at a backend the fleet does not have', args: runPlan({ timeline: [{ id: 's1', at: 5, fleet: { kind: 'status', status: 500, target: { backend: 'aoai-eastus-ptu9' } } }] }), says: (dir) => [`${join(dir, 'k6.config.json')}: scenarios.x.timeline.s1.fleet.target.backend: no backend named "aoai-eastus-ptu9" (the fleet has aoai-eastus-ptu1,`] },
+  { name: 'run: a timeline step at a region the fleet does not have', args: runPlan({ timeline: [{ id: 's1', at: 5, fleet: { kind: 'hang', target: { region: 'North Pole' } } }] }), says: () => ['scenarios.x.timeline.s1.fleet.target.region: no backend in region "North Pole" (the fleet\'s regions: East US, West US)'] },
+  { name: 'run: a timeline step at a deployment the fleet does not have', args: runPlan({ timeline: [{ id: 's1', at: 5, fleet: { kind: 'latency', latencyMs: 10, target: { region: 'East US', deployment: 'gpt-5' } } }] }), says: () => ['scenarios.x.timeline.s1.fleet.target.deployment: no targeted backend hosts a deployment named "gpt-5"'] },
+  { name: 'run: a timeline step the fleet would refuse (refuse at a rate)', args: runPlan({ timeline: [{ id: 's1', at: 5, fleet: { kind: 'refuse', rate: 0.5, target: { backend: 'aoai-eastus-ptu1' } } }] }), says: () => ['scenarios.x.timeline.s1.fleet.rate: a refused listener refuses every connection: rate must be 1'] },
+  { name: 'run: a region going down that the gateway does not have', args: runPlan({ timeline: [{ id: 'down', at: 5, regionDown: { region: 'North Pole', backends: false } }] }), says: () => ['scenarios.x.timeline.down.regionDown.region: the gateway configuration has no region "North Pole" (its regions: East US, West US)'] },
+  { name: 'run: two timeline steps with one id', args: runPlan({ timeline: [{ id: 's1', at: 5, fleet: { kind: 'hang', target: { backend: 'aoai-eastus-ptu1' } } }, { id: 's1', at: 6, fleet: { kind: 'hang', target: { backend: 'aoai-eastus-ptu2' } } }] }), says: () => ['scenarios.x.timeline.s1.id: another step has this id'] },
+  { name: 'run: a timeline step after the run ends', args: runPlan({ timeline: [{ id: 's1', at: 20, fleet: { kind: 'hang', target: { backend: 'aoai-eastus-ptu1' } } }] }), says: () => ['scenarios.x.timeline.s1.at: 20 s is not before the scenario ends (20 s)'] },
+  { name: 'run: a capacity override for a deployment the fleet does not have', args: runPlan({ fleet: { capacityTpm: { 'ptu:gpt-5': 9000 } } }), says: () => ['scenarios.x.fleet.capacityTpm.ptu:gpt-5: no ptu resource of the fleet hosts a deployment named "gpt-5" (they host gpt-4o, text-embedding-3-small)'] },
+  { name: 'run: a capacity override key of no kind', args: runPlan({ fleet: { capacityTpm: { 'gpt-4o': 9000 } } }), says: () => ['scenarios.x.fleet.capacityTpm.gpt-4o: a key must be "<ptu|payg>:<deployment>"'] },
+  { name: 'run: an expectations file that does not exist', args: runPlan({}, '--expectations', '/nonexistent/expectations.json'), says: () => ['/nonexistent/expectations.json: cannot read the expectations (ENOENT)'] },
+  {
+    name: 'run: an expectations file with a bad value',
+    args: (dir) => runPlan({}, '--expectations', expectationsFile(dir, (e) => (e.consumers['user-facing']!.tokensPerMinute = -5)))(dir),
+    says: (dir) => [`${join(dir, 'expectations.json')}: consumers.user-facing.tokensPerMinute:`],
+  },
+  {
+    name: 'run: an expectations file naming a backend the fleet does not have',
+    args: (dir) => runPlan({}, '--expectations', expectationsFile(dir, (e) => (e.backends[0]!.name = 'aoai-eastus-ptu9')))(dir),
+    says: (dir) => [`${join(dir, 'expectations.json')}: backends.0.name: no backend named "aoai-eastus-ptu9" in the fleet (it has aoai-eastus-ptu1,`],
+  },
+  {
+    name: 'run: an expectations file with a breaker for a backend the fleet does not have',
+    args: (dir) =>
+      runPlan({}, '--expectations', expectationsFile(dir, (e) => (e.breakers['aoai-centralus-ptu1'] = { count: 1, intervalMs: 1000, tripDurationMs: 1000, acceptRetryAfter: false })))(dir),
+    says: (dir) => [`${join(dir, 'expectations.json')}: breakers.aoai-centralus-ptu1: no backend named "aoai-centralus-ptu1" in the fleet`],
+  },
+  {
+    name: 'run: an expectations file with a backend in the wrong region',
+    args: (dir) => runPlan({}, '--expectations', expectationsFile(dir, (e) => (e.backends[0]!.region = 'West US')))(dir),
+    says: (dir) => [`${join(dir, 'expectations.json')}: backends.0.region: "West US", but the fleet's aoai-eastus-ptu1 is in East US`],
+  },
+  {
+    name: 'run: an expectations file with a region the gateway does not have',
+    args: (dir) => runPlan({}, '--expectations', expectationsFile(dir, (e) => (e.regions = ['East US', 'Mars'])))(dir),
+    says: (dir) => [`${join(dir, 'expectations.json')}: regions.1: no region "Mars" in the gateway configuration`],
+  },
+  {
+    name: 'run: an expectations file with a consumer class k6.config.json does not define',
+    args: (dir) => runPlan({}, '--expectations', expectationsFile(dir, (e) => (e.consumers.nobody = { tokensPerMinute: 10, priority: 'low' })))(dir),
+    says: (dir) => [`${join(dir, 'expectations.json')}: consumers.nobody: no consumer class "nobody" in the k6 configuration`],
+  },
+
+  {
+    name: "run: an expectations file giving a backend's capacity (a fact of the fleet)",
+    args: (dir) => runPlan({}, '--expectations', expectationsFile(dir, (e) => Object.assign(e.backends[0]!, { capacityTpm: 9000 })))(dir),
+    says: (dir) => [`${join(dir, 'expectations.json')}: backends.0.capacityTpm: a backend's capacity is a fact of the fleet`],
+  },
+  {
+    name: 'run: --expectations and --expectations-config together',
+    args: (dir) => runPlan({}, '--expectations', expectationsFile(dir, () => undefined), '--expectations-config', join(repo, 'deploy', 'apim'))(dir),
+    says: () => ['--expectations and --expectations-config each say where the expectations come from; give one of them'],
+  },
+  {
+    name: 'run: an --expectations-config folder that does not exist',
+    args: (dir) => runPlan({}, '--expectations-config', join(dir, 'approved'))(dir),
+    says: (dir) => [join(dir, 'approved')],
+  },
+
+  // Refused before the fleet starts.
+  { name: 'fleet up: a bad topology', args: (dir) => ['fleet', 'up', '--json', '--topology', badTopology(dir), '--ledger', join(dir, 'results', 'ledger.jsonl')], says: (dir) => [`${join(dir, 'topology.json')}: resources[0].deployments[0].capacityTpm:`] },
+  { name: 'fleet up: the control API beyond loopback without a token', args: (dir) => ['fleet', 'up', '--json', '--control-host', '0.0.0.0', '--ledger', join(dir, 'results', 'ledger.jsonl')], env: { SPILLWAY_CONTROL_TOKEN: '' }, says: () => ['the control API would listen on 0.0.0.0, beyond loopback, without a token: set SPILLWAY_CONTROL_TOKEN'] },
+  { name: 'gateway up: --fleet that is not a fleet description', args: (dir) => ['gateway', 'up', '--json', '--fleet', plainFile(dir), '--logs', join(dir, 'results')], says: (dir) => [`${join(dir, 'plain-file')}: not a fleet description`] },
+];
+
+function badTopology(dir: string): string {
+  const file = join(dir, 'topology.json');
+  writeFileSync(file, JSON.stringify({ resources: [{ name: 'aoai-x', region: 'East US', kind: 'ptu', port: 0, deployments: [{ name: 'gpt-4o', model: 'gpt-4o', capacityTpm: -5 }] }] }));
+  return file;
+}
+
+for (const c of cases) if (c.onlyIf && !c.onlyIf.holds) process.stdout.write(`bad-input.test.ts: "${c.name}" skipped: ${c.onlyIf.reason}\n`);
+
+/** Runs the case in-process, capturing everything written, including what commands write to the process streams themselves. */
+async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const capture = (into: 'out' | 'err') => (chunk: string | Uint8Array): boolean => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    if (into === 'out') stdout += text;
+    else stderr += text;
+    return true;
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(capture('out') as typeof process.stdout.write);
+  vi.spyOn(process.stderr, 'write').mockImplementation(capture('err') as typeof process.stderr.write);
+  try {
+    const code = await runCli(args, { writeOut: (text) => void (stdout += text), writeErr: (text) => void (stderr += text) });
+    return { code, stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+async function asProcess(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spillway(args, env);
+  // A hang is a failure: kill the child after 60 s and let the exit code say so.
+  const bound = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  try {
+    return await exitOf(child);
+  } finally {
+    clearTimeout(bound);
+  }
+}
+
+describe('bad input: exit 2, a message naming what is wrong, nothing started or created', () => {
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
+
+  it.each(cases.filter((c) => !c.onlyIf || c.onlyIf.holds).map((c) => [c.name, c] as const))('%s', { timeout: 90_000 }, async (_name, c) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bad-input-'));
+    const args = c.args(dir);
+    const before = new Set(readdirSync(dir));
+    const saved = { ...process.env };
+    let result: { code: number | null; stdout: string; stderr: string };
+    if (c.asProcess) {
+      result = await asProcess(args, c.env);
+    } else {
+      Object.assign(process.env, c.env ?? {});
+      try {
+        result = await inProcess(args);
+      } finally {
+        for (const name of Object.keys(c.env ?? {})) {
+          if (saved[name] === undefined) delete process.env[name];
+          else process.env[name] = saved[name];
+        }
+      }
+    }
+    const { code, stdout, stderr } = result;
+    expect(code, `${args.join(' ')}\n${stderr}`).toBe(2);
+    for (const expected of c.says(dir)) {
+      if (typeof expected === 'string') expect(stderr).toContain(expected);
+      else expect(stderr).toMatch(expected);
+    }
+    expect(stderr, 'no stack trace').not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
+    expect(stdout, 'nothing on stdout: no JSON line, no "ready"').toBe('');
+    // Nothing created: the folder holds only what the case itself put there.
+    const made = readdirSync(dir).filter((entry) => !before.has(entry));
+    expect(made, 'files or folders the command created').toEqual([]);
+  });
+});

@@ -1,0 +1,78 @@
+import { faultRequestProblems, type FaultableBackend } from '../../mocks/aoai/fault-rules.ts';
+import type { Topology } from '../../mocks/aoai/topology.ts';
+import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
+import { MAX_CARRIED_RATE_PER_CLASS, MAX_VUS, FASTEST_REQUEST_SECONDS } from '../../scenarios/lib/executors.ts';
+import type { ScenarioPlan } from './scenario-plan.ts';
+
+/**
+ * What a plan names that must exist in the run it is about to drive, checked before anything
+ * starts: the timeline's targets against the fleet (backends, regions, deployments, with the
+ * same rules the fleet applies when a fault is injected) and the gateway configuration (the
+ * regions a regionDown step takes down), the capacity overrides against the deployments the
+ * fleet has, and each traffic class's rate against what its VUs can carry. Each problem names
+ * the file and the field, in the form loadK6Config uses: `<file>: scenarios.<name>.<field>: ...`.
+ * A step that names nothing in the run would otherwise fail only when it fires, and the run
+ * would be judged without its fault.
+ */
+export function planProblems(plan: ScenarioPlan, run: { topology: Topology | null; gatewayConfig: GatewayConfig | null; units: number }): string[] {
+  const problems: string[] = [];
+  const at = (field: string, message: string): void => {
+    problems.push(`scenarios.${plan.name}.${field}: ${message}`);
+  };
+  problems.push(...(run.topology ? topologyProblems(plan, run.topology, run.gatewayConfig) : []));
+  plan.traffic.forEach((traffic, index) => {
+    const rate = traffic.ratePerUnit * run.units;
+    if (rate > MAX_CARRIED_RATE_PER_CLASS) {
+      at(
+        `traffic.${index}.ratePerUnit`,
+        `${traffic.ratePerUnit} requests/s per unit × ${run.units} unit${run.units === 1 ? '' : 's'} = ${rate} requests/s for "${traffic.consumer}", more than one traffic class can start: ` +
+          `at most ${MAX_VUS} VUs, each busy at least ${FASTEST_REQUEST_SECONDS * 1000} ms per request, carry ${MAX_CARRIED_RATE_PER_CLASS} requests/s (scenarios/lib/executors.ts); split the load over several classes or lower the rate`,
+      );
+    }
+  });
+  return problems;
+}
+
+/** The capacity overrides and the timeline against the fleet and the gateway configuration. */
+function topologyProblems(plan: ScenarioPlan, topology: Topology, gatewayConfig: GatewayConfig | null): string[] {
+  const problems: string[] = [];
+  const at = (field: string, message: string): void => {
+    problems.push(`scenarios.${plan.name}.${field}: ${message}`);
+  };
+  const backends: FaultableBackend[] = topology.resources.map((r) => ({ name: r.name, region: r.region, deployments: r.deployments.map((d) => d.name) }));
+
+  for (const key of Object.keys(plan.fleet.capacityTpm ?? {})) {
+    const match = /^(ptu|payg):(.+)$/.exec(key);
+    if (!match) {
+      at(`fleet.capacityTpm.${key}`, 'a key must be "<ptu|payg>:<deployment>", e.g. "ptu:gpt-4o"');
+      continue;
+    }
+    const [, kind, deployment] = match;
+    const ofKind = topology.resources.filter((r) => r.kind === kind);
+    if (!ofKind.some((r) => r.deployments.some((d) => d.name === deployment))) {
+      const hosted = [...new Set(ofKind.flatMap((r) => r.deployments.map((d) => d.name)))];
+      at(`fleet.capacityTpm.${key}`, `no ${kind} resource of the fleet hosts a deployment named "${deployment}" (${hosted.length > 0 ? `they host ${hosted.join(', ')}` : `the fleet has no ${kind} resource`})`);
+    }
+  }
+
+  const gatewayRegions = gatewayConfig?.regions.map((r) => r.name) ?? null;
+  for (const step of plan.timeline) {
+    const field = `timeline.${step.id}`;
+    if (step.fleet) {
+      for (const problem of faultRequestProblems({ ...step.fleet, label: step.id }, backends)) at(`${field}.fleet.${problem.path}`, problem.message);
+    }
+    if (step.regionDown) {
+      const { region, backends: withBackends } = step.regionDown;
+      // The gateway finds its instance by region name, ignoring case (mocks/apim/gateway/gateway.ts).
+      if (gatewayRegions && !gatewayRegions.some((name) => name.toLowerCase() === region.toLowerCase())) {
+        at(`${field}.regionDown.region`, `the gateway configuration has no region "${region}" (its regions: ${gatewayRegions.join(', ')})`);
+      }
+      if (withBackends !== false) {
+        for (const problem of faultRequestProblems({ kind: 'refuse', target: { region }, label: step.id }, backends)) {
+          at(`${field}.regionDown.region`, `${problem.message}; the region's Azure OpenAI resources go down with it unless "backends": false`);
+        }
+      }
+    }
+  }
+  return problems;
+}
