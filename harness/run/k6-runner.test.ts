@@ -43,6 +43,25 @@ startK6({ k6: 'sleep', argv: [${JSON.stringify(seconds)}], env: {}, logFile: ${J
     expect(missing.wrap('/opt/k6', ['run', 'x.js'])).toEqual({ command: '/opt/k6', args: ['run', 'x.js'] });
   });
 
+  it('withholds the secrets it is told to from k6\'s environment, and passes the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k6-runner-'));
+    process.env.SPILLWAY_TEST_SECRET = 'canary-secret-value';
+    process.env.SPILLWAY_TEST_PLAIN = 'plain-value';
+    try {
+      const log = join(dir, 'k6-output.log');
+      const run = startK6({ k6: 'sh', argv: ['-c', 'echo "secret=[$SPILLWAY_TEST_SECRET] plain=[$SPILLWAY_TEST_PLAIN] plan=[$SPILLWAY_PLAN]"'], env: { SPILLWAY_PLAN: 'p' }, withhold: ['SPILLWAY_TEST_SECRET'], logFile: log });
+      await run.done;
+      const { readFileSync } = await import('node:fs');
+      // The log is closed as k6 exits; its last write may land a moment after.
+      await until(() => readFileSync(log, 'utf8').includes('secret='), 5_000).catch(() => undefined);
+      expect(readFileSync(log, 'utf8')).toContain('secret=[] plain=[plain-value] plan=[p]');
+    } finally {
+      delete process.env.SPILLWAY_TEST_SECRET;
+      delete process.env.SPILLWAY_TEST_PLAIN;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('passes k6\'s exit status and the signal that ended it through unchanged', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'k6-runner-'));
     const run = (script: string) => startK6({ k6: 'sh', argv: ['-c', script], env: {}, logFile: join(dir, 'k6-output.log') }).done;

@@ -39,7 +39,20 @@ export const k6ExitMeanings: Record<number, string> = {
   110: 'test marked as failed',
 };
 
-export function startK6(args: { k6: string; argv: string[]; env: Record<string, string>; logFile: string; onLine?: (line: string) => void; killAfterMs?: number }): K6Run {
+export function startK6(args: {
+  k6: string;
+  argv: string[];
+  env: Record<string, string>;
+  /**
+   * Variables of this process's environment that k6 must not inherit: secrets it does not need
+   * (the control token, subscription keys, which reach the script inside its plan only), so a
+   * script that dumps __ENV or a k6 crash report cannot show them.
+   */
+  withhold?: readonly string[];
+  logFile: string;
+  onLine?: (line: string) => void;
+  killAfterMs?: number;
+}): K6Run {
   const log = createWriteStream(args.logFile, { flags: 'a' });
   const startedAt = Date.now();
   const deathSignal = parentDeathSignal();
@@ -48,7 +61,9 @@ export function startK6(args: { k6: string; argv: string[]; env: Record<string, 
     warnOnce(deathSignal.missingReason);
   }
   const launch = deathSignal.wrap(args.k6, args.argv);
-  const child = spawn(launch.command, launch.args, { env: { ...process.env, K6_NO_USAGE_REPORT: 'true', ...args.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const inherited = { ...process.env };
+  for (const name of args.withhold ?? []) delete inherited[name];
+  const child = spawn(launch.command, launch.args, { env: { ...inherited, K6_NO_USAGE_REPORT: 'true', ...args.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [child.stdout, child.stderr]) {
     stream.pipe(log, { end: false });
     createInterface({ input: stream }).on('line', (line) => args.onLine?.(line));

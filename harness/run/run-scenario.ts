@@ -254,6 +254,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       k6: k6.path,
       argv: ['run', '--quiet', '--no-color', '--out', `json=${paths.client}`, '--summary-export', paths.k6SummaryExport, bundle.file],
       env: { SPILLWAY_PLAN: JSON.stringify(k6Plan) },
+      withhold: ['SPILLWAY_CONTROL_TOKEN', ...Object.values(config.consumers).map((c) => c.keyEnv)],
       logFile: join(runDir, 'k6-output.log'),
       onLine: (line) => {
         if (/level=(error|warning)/.test(line)) say(`k6: ${line}`);
