@@ -3,6 +3,7 @@ import { renderVerdictTable } from '../../reports/verdict-table.renderer.ts';
 import { checkRunInput, runScenario } from '../run/run-scenario.ts';
 import { parseNumberOption } from './option-parsers.ts';
 import { onStopSignal } from './stop-signals.ts';
+import { guardRunAgainstCrashes } from '../run/harness-crash.ts';
 
 export function registerRunCommand(program: Command): void {
   program
@@ -45,6 +46,8 @@ export function registerRunCommand(program: Command): void {
         abort.abort();
       };
       onStopSignal(interrupt);
+      // A crash of the harness itself stops the run the same way and says so in its journal.
+      guardRunAgainstCrashes(abort);
       const started = Date.now();
       const progress = options.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => process.stdout.write(`${line}\n`);
       const result = await runScenario({ ...runOptions, signal: abort.signal, progress });

@@ -9,6 +9,7 @@ import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
 import { collectEvidence, evidencePaths } from '../evidence/collect-evidence.ts';
 import { fleetFacts } from '../evidence/fleet-facts.ts';
 import { describeExpectations, type ExpectationsSource } from './expectations-mode.ts';
+import { HarnessCrash } from './harness-crash.ts';
 import { bundleScenarios } from '../k6/bundle-scenarios.ts';
 import { resolveTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
@@ -189,8 +190,10 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   let k6Run: K6Run | null = null;
   let status = 'incomplete' as RunStatus;
   let verdicts: Verdict[] = [];
+  // A person or a signal stopping the run interrupts it; the harness crashing makes it
+  // incomplete, the harness's failure (harness-crash.ts).
   const onAbort = (): void => {
-    status = 'interrupted';
+    status = options.signal?.reason instanceof HarnessCrash ? 'incomplete' : 'interrupted';
     k6Run?.stop();
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -361,6 +364,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     journal.problem = error instanceof Error ? error.message : String(error);
     if (status !== 'interrupted') status = 'incomplete';
   } finally {
+    if (options.signal?.reason instanceof HarnessCrash) journal.problem = `${options.signal.reason.message}; k6, the fault timeline and the topology were stopped`;
     options.signal?.removeEventListener('abort', onAbort);
     k6Run?.stop();
     if (k6Run) await k6Run.done;
