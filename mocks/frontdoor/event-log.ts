@@ -4,19 +4,21 @@
  *
  * Choices:
  * - The in-memory copy keeps the latest `retain` events (default 10,000) so a long soak does not
- *   grow without bound; the JSONL file keeps everything.
+ *   grow without bound; the JSONL file keeps everything. `retain: 0` keeps none, for a front
+ *   door whose file is the record (the gateway's, see gateway.ts): 10,000 events held beside
+ *   the file are several megabytes the garbage collector copies and marks again and again.
  * - A throwing callback must not break probing or proxying: the error is written to stderr.
- * - The file is written through one append stream, so lines keep the emit order.
+ * - The file is written by one batching writer (shared/jsonl-writer.ts), so lines keep the emit
+ *   order, a request costs no file write of its own, and what waits for the disk is bounded.
  */
-import { createWriteStream } from 'node:fs';
-import type { WriteStream } from 'node:fs';
+import { JsonlWriter } from '../shared/jsonl-writer.ts';
 import { newest, pushBounded } from '../shared/bounded-window.ts';
 
 export const DEFAULT_RETAINED_EVENTS = 10_000;
 
 export interface EventLogOptions<E> {
   log?: (event: E) => void;
-  /** Appends one JSON object per line. */
+  /** Appends one JSON object per line; the folder must exist. */
   eventsPath?: string;
   retain?: number;
 }
@@ -33,20 +35,12 @@ export function createEventLog<E>(options: EventLogOptions<E> = {}): EventLog<E>
   const retain = options.retain ?? DEFAULT_RETAINED_EVENTS;
   if (!Number.isInteger(retain) || retain < 0) throw new RangeError(`retain must be a non-negative integer, got ${retain}`);
   const kept: E[] = [];
-  let file: WriteStream | undefined;
-  let fileError: Error | undefined;
-  if (options.eventsPath !== undefined) {
-    file = createWriteStream(options.eventsPath, { flags: 'a' });
-    file.on('error', (error) => {
-      fileError ??= error;
-    });
-  }
-  let closed = false;
+  const file = options.eventsPath === undefined ? undefined : new JsonlWriter(options.eventsPath, { createDirectory: false });
 
   return {
     emit(event) {
       if (retain > 0) pushBounded(kept, event, retain);
-      if (file !== undefined && !closed && fileError === undefined) file.write(`${JSON.stringify(event)}\n`);
+      file?.write(event);
       if (options.log !== undefined) {
         try {
           options.log(event);
@@ -59,19 +53,7 @@ export function createEventLog<E>(options: EventLogOptions<E> = {}): EventLog<E>
       return newest(kept, retain);
     },
     async close() {
-      if (closed) return;
-      closed = true;
-      if (file === undefined) return;
-      const stream = file;
-      if (fileError === undefined) {
-        await new Promise<void>((resolve) => {
-          stream.once('close', () => resolve());
-          stream.end();
-        });
-      } else {
-        stream.destroy();
-      }
-      if (fileError !== undefined) throw fileError;
+      await file?.close();
     },
   };
 }

@@ -53,9 +53,9 @@ export interface FrontDoorOptions {
   port?: number;
   /** Receives every event as it happens. */
   log?: (event: FrontDoorEvent) => void;
-  /** Appends every event to this JSONL file. */
+  /** Appends every event to this JSONL file (in batches; the folder must exist). */
   eventsPath?: string;
-  /** How many events `events()` keeps; default 10,000. */
+  /** How many events `events()` keeps; default 10,000; 0 keeps none (the file is then the record). */
   retainEvents?: number;
   /** The `X-Azure-FDID` value; default a random GUID per front door. */
   frontDoorId?: string;

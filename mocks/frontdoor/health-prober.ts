@@ -186,10 +186,11 @@ export function startHealthProber(options: HealthProberOptions): HealthProber {
       if (stopped) return;
       // Interval measured from the previous start; an overrun skips the missed ticks.
       const next = Math.max(scheduledAt + intervalMs, started, performance.now());
+      // At least 0: `next` may be the moment computed just above, already a little past.
       const timer = setTimeout(() => {
         timers.delete(timer);
         run(target, next);
-      }, next - performance.now());
+      }, Math.max(0, next - performance.now()));
       timers.add(timer);
     });
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -36,5 +36,19 @@ describe('gateway log sink', () => {
     sink.llm(llmRow(7));
     expect(sink.recent.llm).toEqual([llmRow(7)]);
     await sink.close();
+  });
+
+  it('refuses to start when its files cannot be written, naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spillway-sink-'));
+    dirs.push(dir);
+    const notADirectory = join(dir, 'a-file');
+    writeFileSync(notADirectory, '');
+    const quiet = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      expect(() => createGatewayLogSink(join(notADirectory, 'logs'))).toThrow(/cannot write .*a-file.*ApiManagementGatewayLogs\.jsonl: ENOTDIR/);
+    } finally {
+      process.stderr.write = quiet;
+    }
   });
 });

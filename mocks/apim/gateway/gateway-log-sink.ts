@@ -9,7 +9,9 @@ import type { GatewayLogRow, LlmLogRow } from './gateway-log-schema.ts';
  * Where the emulator writes what a real APIM would send to Azure Monitor, one JSONL file per
  * table, named after the table: ApiManagementGatewayLogs, ApiManagementGatewayLlmLog, the
  * circuit breaker's Event Grid events, and the token metrics (customMetrics-shaped rows).
- * Rows reach the files in batches (see shared/jsonl-writer.ts) and all of them by close().
+ * Rows reach the files in batches (see shared/jsonl-writer.ts) and all of them by close();
+ * what waits in memory for the disk is bounded there. A file that cannot be opened fails
+ * createGatewayLogSink; one that fails later makes close() reject.
  */
 export interface GatewayLogSink {
   readonly dir: string | null;
@@ -46,6 +48,12 @@ export function createGatewayLogSink(dir: string | null, options: { keepRecent?:
         metrics: new JsonlWriter(join(dir, 'token-metrics.jsonl')),
       }
     : null;
+  const broken = files ? Object.values(files).find((file) => file.error !== null) : undefined;
+  if (files && broken) {
+    // Refused at start rather than found missing at the end of a run.
+    void Promise.allSettled(Object.values(files).map((file) => file.close()));
+    throw new Error(`gateway logs: cannot write ${broken.path}: ${broken.error?.message}`);
+  }
   const recent = { gateway: [] as GatewayLogRow[], llm: [] as LlmLogRow[], events: [] as object[], metrics: [] as object[] };
   return {
     dir,

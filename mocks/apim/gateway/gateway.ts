@@ -19,7 +19,11 @@ export interface GatewayOptions {
   fleetEndpoints?: ReadonlyMap<string, string>;
   /** Where the log tables are written; null keeps them in memory only. */
   logsDir: string | null;
-  /** Keep the latest rows in memory (logs.recent) even when writing files; see gateway-log-sink.ts. */
+  /**
+   * Keep the latest rows in memory (logs.recent) and the front door's latest events
+   * (frontDoor.events()) even when writing files; by default only without a logs folder. See
+   * gateway-log-sink.ts: held beside the files, they cost garbage collection work per request.
+   */
   keepRecentLogs?: boolean;
   serviceName?: string;
   seed?: number;
@@ -39,7 +43,8 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const compiled = compileGateway(options.config);
   const clock = options.clock ?? systemClock;
-  const logs = createGatewayLogSink(options.logsDir, options.keepRecentLogs === undefined ? {} : { keepRecent: options.keepRecentLogs });
+  const keepRecent = options.keepRecentLogs ?? options.logsDir === null;
+  const logs = createGatewayLogSink(options.logsDir, { keepRecent });
   const mapBackendUrl = fleetUrlMapper(options.fleetEndpoints ?? new Map());
   const instances: GatewayInstance[] = [];
   let frontDoor: FrontDoor | null = null;
@@ -70,6 +75,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         probe: { intervalSeconds: fd.probeIntervalSeconds, sampleSize: fd.sampleSize, successfulSamplesRequired: fd.successfulSamplesRequired, path: fd.probePath || healthPath, method: fd.probeMethod },
         ...(fd.port !== undefined ? { port: fd.port } : {}),
         ...(options.logsDir ? { eventsPath: join(options.logsDir, 'front-door-events.jsonl') } : {}),
+        ...(keepRecent ? {} : { retainEvents: 0 }),
         clock,
       });
     }

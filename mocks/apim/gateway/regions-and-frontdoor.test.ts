@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type RunningFleet } from '../../aoai/fleet.ts';
 import type { RequestRecord } from '../../aoai/ledger.ts';
 import { defaultTopologyPath, loadTopologyFile } from '../../aoai/topology.ts';
-import type { HealthEvent, RequestEvent } from '../../frontdoor/front-door-events.ts';
+import type { FrontDoorEvent, HealthEvent, RequestEvent } from '../../frontdoor/front-door-events.ts';
 import { loadGatewayConfig } from '../config/index.ts';
 import type { GatewayConfig } from '../config/types.ts';
 import { startGateway, type RunningGateway } from './gateway.ts';
@@ -123,6 +123,27 @@ describe('front door in front of the regional gateways (sample configuration)', 
     expect(row).toMatchObject({ Region: 'East US', ResponseCode: 200, ApimSubscriptionId: 'user-facing', ProductId: 'ai-gateway' });
     const served = await waitFor('the front door request event', () => frontDoor.events().find((e): e is RequestEvent => e.type === 'request'));
     expect(served).toMatchObject({ origin: 'East US', status: 200 });
+  });
+
+  it('with a logs folder, keeps the front door events in their file only, not in memory as well', async () => {
+    const logsDir = mkdtempSync(join(tmpdir(), 'spillway-fd-logs-'));
+    try {
+      const gateway = await startGateway({ config: sampleConfig({ frontDoor: true }), fleetEndpoints: endpoints, logsDir, seed: 3 });
+      try {
+        for (let i = 0; i < 3; i++) expect((await chat(gateway.frontDoor!.url, KEYS.userFacing)).status).toBe(200);
+      } finally {
+        await gateway.close();
+      }
+      // Held beside the file, the latest 10,000 events would be old-generation garbage-collector work per request.
+      expect(gateway.frontDoor!.events()).toEqual([]);
+      const events = readFileSync(join(logsDir, 'front-door-events.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as FrontDoorEvent);
+      expect(events.filter((e): e is RequestEvent => e.type === 'request').map((e) => [e.origin, e.status])).toEqual(Array(3).fill(['East US', 200]));
+    } finally {
+      rmSync(logsDir, { recursive: true, force: true });
+    }
   });
 
   it('fails over to West US when the East US gateway stops, and back when it resumes', async () => {
