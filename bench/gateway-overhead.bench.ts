@@ -29,7 +29,7 @@
  *   npm run bench:gateway [-- --seconds 8 --vus 32 --rounds 2 --warmup 3]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,6 +40,7 @@ import { startGateway } from '../mocks/apim/gateway/gateway.ts';
 import { driveWithK6, meanOf, type Phase } from './k6-drive.ts';
 import { resolveK6 } from './k6-binary.ts';
 import { startNodeProxy } from './node-proxy.ts';
+import { soakConfigDir } from './soak-config.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, vus: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' }, rate: { type: 'string', default: '100' }, warmup: { type: 'string', default: '3' } } });
 const rate = Number(values.rate);
@@ -54,21 +55,6 @@ function findNginx(): string {
     if (spawnSync(candidate, ['-v']).status === 0) return candidate;
   }
   throw new Error('nginx is needed as the reference proxy: apt-get install nginx-light (Debian) and run again');
-}
-
-/** A copy of the sample configuration whose token limits never reject (see the header comment). */
-function benchConfigDir(work: string): string {
-  const dir = join(work, 'apim');
-  cpSync(join(repo, 'deploy', 'apim'), dir, { recursive: true });
-  const rewrite = (path: string): void => {
-    for (const entry of readdirSync(path)) {
-      const file = join(path, entry);
-      if (statSync(file).isDirectory()) rewrite(file);
-      else if (file.endsWith('.xml')) writeFileSync(file, readFileSync(file, 'utf8').replace(/tokens-per-minute="(\d+)"/g, (_, n: string) => `tokens-per-minute="${Number(n) * 100_000}"`));
-    }
-  };
-  rewrite(dir);
-  return dir;
 }
 
 async function startNginx(work: string, upstreamPort: number): Promise<{ url: string; stop: () => void }> {
@@ -127,7 +113,7 @@ async function main(): Promise<void> {
   const fleetProcess = spawn(process.execPath, [join(repo, 'bin', 'spillway.js'), 'fleet', 'up', '--json', '--topology', topologyFile, '--ledger', join(work, 'ledger.jsonl')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const fleetLine = await new Promise<string>((resolve) => createInterface({ input: fleetProcess.stdout }).once('line', resolve));
   const endpoints = new Map((JSON.parse(fleetLine) as FleetDescription).backends.map((b) => [b.name, b.endpoint]));
-  const gateway = await startGateway({ config: loadGatewayConfig(benchConfigDir(work)), fleetEndpoints: endpoints, logsDir: join(work, 'logs'), seed: 1 });
+  const gateway = await startGateway({ config: loadGatewayConfig(soakConfigDir(repo, work, null, { liftTokenLimits: true })), fleetEndpoints: endpoints, logsDir: join(work, 'logs'), seed: 1 });
   const direct = endpoints.get('aoai-eastus-ptu1')!;
   const nginx = await startNginx(work, Number(new URL(direct).port));
   const nodeProxy = await startNodeProxy(direct);

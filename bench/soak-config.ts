@@ -2,8 +2,9 @@ import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node
 import { join } from 'node:path';
 
 /**
- * What the soak benchmark runs: a copy of the sample configuration (deploy/apim) and a fleet
- * topology with the default's resource names (the sample's backend URLs name them).
+ * What the gateway benchmarks run (soak and overhead): a copy of the sample configuration
+ * (deploy/apim) and a fleet topology with the default's resource names (the sample's backend
+ * URLs name them).
  *
  * - Token limits multiplied by 100,000, as in the gateway overhead benchmark: the token-limit
  *   policy still counts every request, it just never says no, so requests run the whole
