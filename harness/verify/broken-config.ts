@@ -85,6 +85,36 @@ export const longPtuTripDuration: Breakage = (dir) => {
 };
 
 /**
+ * The East US PTU breakers (both lanes) open after 1 failure instead of 3: a count lowered "to
+ * be safe", so one transient error takes a PTU out of its pool, while the agreed rule (and the
+ * expectations) say 3 within 10 s.
+ */
+export const ptuBreakerCountOne: Breakage = (dir) => {
+  for (const backend of eastUsPtuEntities) {
+    editJson(backendFile(dir, backend), (json) => {
+      const condition = json.properties.circuitBreaker.rules[0].failureCondition;
+      if (condition.count !== 3) throw new Error(`${backend}: failureCondition.count is ${String(condition.count)}, not 3`);
+      condition.count = 1;
+    });
+  }
+};
+
+/**
+ * The East US high lane ignores the PTU's Retry-After: acceptRetryAfter false on its entities
+ * (the medium lane's rule copied over), so a PTU that asks for 3 s stays out of the high lane
+ * for the whole 30 s tripDuration and high priority runs on one PTU meanwhile.
+ */
+export const highLaneIgnoresRetryAfter: Breakage = (dir) => {
+  for (const backend of ['aoai-eastus-ptu1-high', 'aoai-eastus-ptu2-high']) {
+    editJson(backendFile(dir, backend), (json) => {
+      const rule = json.properties.circuitBreaker.rules[0];
+      if (rule.acceptRetryAfter !== true) throw new Error(`${backend}: acceptRetryAfter is ${String(rule.acceptRetryAfter)}, not true`);
+      rule.acceptRetryAfter = false;
+    });
+  }
+};
+
+/**
  * Medium and low priority are retried once instead of 6 times: retries sized for "try the
  * other PTU" rather than for tripping both PTU breakers, so a request that meets saturated PTUs
  * returns a 429 to the client before the pool can spill it to PAYG (the mistake Spillway found
@@ -151,6 +181,42 @@ export const highPriorityToFullPool: Breakage = (dir) => {
  */
 export const doubledDevTestTokenLimit: Breakage = (dir) => {
   editText(fragmentFile(dir, 'aoai-consumer-token-limit'), 'tokens-per-minute="1000"', 'tokens-per-minute="2000"');
+};
+
+/**
+ * The dev/test class's token limit counts per product instead of per subscription
+ * (counter-key="@(context.Product.Id)", constant for every subscription of the AI Gateway
+ * product): dev-test and dev-test-ci draw on one 1,000 TPM counter, so one is refused because
+ * the other used the budget.
+ */
+export const productKeyedDevTestTokenLimit: Breakage = (dir) => {
+  editText(fragmentFile(dir, 'aoai-consumer-token-limit'), 'counter-key="@(context.Subscription.Id)" tokens-per-minute="1000"', 'counter-key="@(context.Product.Id)" tokens-per-minute="1000"');
+};
+
+/**
+ * The dev/test class has no token limit: the fragment's fallback branch (<otherwise>, where
+ * dev-test and every subscription of no named class land) was dropped when the named classes
+ * were written out, so those subscriptions are never refused, whatever they use.
+ */
+export const devTestTokenLimitMissing: Breakage = (dir) => {
+  const file = fragmentFile(dir, 'aoai-consumer-token-limit');
+  const text = readFileSync(file, 'utf8');
+  const branches = text.match(/\n[ \t]*<otherwise>[\s\S]*?<\/otherwise>/g) ?? [];
+  if (branches.length !== 1 || !branches[0]!.includes('tokens-per-minute="1000"')) throw new Error(`${file}: expected exactly one <otherwise> branch with the 1,000 TPM limit, found ${branches.length}`);
+  writeFileSync(file, text.replace(branches[0]!, ''));
+};
+
+/**
+ * The front door's secondary origin (West US) has priority 1 like the primary: an origin group
+ * written as a plain weighted list, so the front door splits healthy traffic 50/50 by weight and
+ * the secondary region serves half of it all the time instead of standing by.
+ */
+export const equalFrontDoorPriorities: Breakage = (dir) => {
+  editJson(join(dir, 'emulator.json'), (json) => {
+    const west = json.frontDoor.origins.find((o: { region: string }) => o.region === 'West US');
+    if (!west || west.priority !== 2) throw new Error('emulator.json: no West US origin at priority 2');
+    west.priority = 1;
+  });
 };
 
 /**

@@ -1,18 +1,23 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type RunnerTask } from 'vitest';
 import { defaultGatewayConfigDir, defaultK6ConfigFile, runScenario, type RunResult } from '../run/run-scenario.ts';
 import { inspectTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
 import {
   brokenConfig,
+  devTestTokenLimitMissing,
   doubledDevTestTokenLimit,
+  equalFrontDoorPriorities,
   equalPoolPriorities,
   halvedDevTestTokenLimit,
+  highLaneIgnoresRetryAfter,
   highPriorityToFullPool,
   longPtuTripDuration,
   mediumToPayg,
+  productKeyedDevTestTokenLimit,
+  ptuBreakerCountOne,
   singleMediumRetry,
   regionBlindRouting,
   shortPtuTripDuration,
@@ -59,6 +64,25 @@ const plans = {
     verifiers: ['circuit-breaker'],
     fleet: { latencyScale: 0.2 },
   },
+  // Both breaker lanes (k6.config.json's circuit-breaker plan, shortened): medium 3/s, high 2/s.
+  // ptu1 answers 500 for 10 s from t+3 s (the count: medium trips for 5 s at a time, high for
+  // 30 s); ptu2 answers 429 with Retry-After 3 s for 10 s from t+38 s, after the high lane's
+  // ptu1 trip: the high lane must reopen after 3 s, the medium lane after its own 5 s.
+  'breaker-lanes': {
+    description: 'Medium and high traffic; ptu1 answers 500, later ptu2 answers 429 with Retry-After 3 s.',
+    script: 'circuit-breaker',
+    durationSeconds: 60,
+    traffic: [
+      { consumer: 'user-facing', ratePerUnit: 3, ...chat(20, 20) },
+      { consumer: 'critical-ops', ratePerUnit: 2, ...chat(20, 20) },
+    ],
+    timeline: [
+      { id: 'ptu1-fails', at: 3, for: 10, fleet: { kind: 'status', status: 500, target: { backend: 'aoai-eastus-ptu1' } } },
+      { id: 'ptu2-throttles', at: 38, for: 10, fleet: { kind: 'status', status: 429, retryAfterSeconds: 3, target: { backend: 'aoai-eastus-ptu2' } } },
+    ],
+    verifiers: ['circuit-breaker'],
+    fleet: { latencyScale: 0.2 },
+  },
   // About 14,000 TPM of medium and 3,500 of high (≈117 tokens a request) against 14,000 TPM of
   // PTU: the sample saturates PTU now and then. At t+22 s both PTU resources answer 429 with
   // Retry-After 5 s for 8 s, so their breakers (acceptRetryAfter) are open together and the
@@ -83,11 +107,17 @@ const plans = {
     fleet: { latencyScale: 0.2, capacityTpm: { 'ptu:gpt-4o': 7000 } },
   },
   // dev-test (1,000 TPM in k6.config.json) offers about 3,000 TPM as medium (so the low
-  // priority call limit does not mask the budget) for 65 s: one full 60 s window.
+  // priority call limit does not mask the budget) for 65 s: one full 60 s window. From t+20 s
+  // dev-test-ci, a second subscription of the class with its own budget, offers the same: a
+  // counter shared by the two refuses it at once (dev-test has filled it), and a limit that
+  // does not apply admits each far beyond its budget (about 2,700 tokens in 45 s).
   'token-limit': {
-    description: 'dev-test above its 1,000 TPM budget for a minute.',
+    description: 'dev-test above its 1,000 TPM budget for a minute, dev-test-ci too from 20 s.',
     durationSeconds: 65,
-    traffic: [{ consumer: 'dev-test', priority: 'medium', ratePerUnit: 0.4, ...chat(40, 120) }],
+    traffic: [
+      { consumer: 'dev-test', priority: 'medium', ratePerUnit: 0.4, ...chat(40, 120) },
+      { consumer: 'dev-test-ci', priority: 'medium', ratePerUnit: 0.4, startSeconds: 20, ...chat(40, 120) },
+    ],
     verifiers: ['token-limit'],
     fleet: { latencyScale: 0.1 },
   },
@@ -119,6 +149,9 @@ const drills = {
   'no-breaker/breaker': { plan: 'circuit-breaker', breakage: withoutPtuCircuitBreakers },
   'short-trip/breaker': { plan: 'circuit-breaker', breakage: shortPtuTripDuration },
   'long-trip/breaker': { plan: 'circuit-breaker', breakage: longPtuTripDuration },
+  'sample/breaker-lanes': { plan: 'breaker-lanes' },
+  'count-one/breaker-lanes': { plan: 'breaker-lanes', breakage: ptuBreakerCountOne },
+  'high-ignores-retry-after/breaker-lanes': { plan: 'breaker-lanes', breakage: highLaneIgnoresRetryAfter },
   'sample/routing': { plan: 'spillover' },
   'equal-priorities/routing': { plan: 'spillover', breakage: equalPoolPriorities },
   'high-to-pool/routing': { plan: 'spillover', breakage: highPriorityToFullPool },
@@ -127,9 +160,12 @@ const drills = {
   'sample/token-limit': { plan: 'token-limit' },
   'doubled-limit/token-limit': { plan: 'token-limit', breakage: doubledDevTestTokenLimit },
   'halved-limit/token-limit': { plan: 'token-limit', breakage: halvedDevTestTokenLimit },
+  'product-keyed-limit/token-limit': { plan: 'token-limit', breakage: productKeyedDevTestTokenLimit },
+  'no-dev-test-limit/token-limit': { plan: 'token-limit', breakage: devTestTokenLimitMissing },
   'sample/failover': { plan: 'failover' },
   'slow-probes/failover': { plan: 'failover', breakage: slowFrontDoorDetection },
   'region-blind/failover': { plan: 'failover', breakage: regionBlindRouting },
+  'equal-origin-priority/failover': { plan: 'failover', breakage: equalFrontDoorPriorities },
 } satisfies Record<string, Drill>;
 type DrillName = keyof typeof drills;
 
@@ -244,13 +280,29 @@ async function expectFail(name: DrillName, prefixes: string[]): Promise<Verdict[
   return failing;
 }
 
+/** A breakage caught by `intended` is caught by it alone: no other verdict of the run fails. */
+async function expectNoOtherFailure(name: DrillName, intended: string): Promise<void> {
+  const result = await run(name);
+  const others = result.journal.verdicts.filter((v) => !v.check.startsWith(intended) && v.status === 'fail');
+  expect(others.map(describeVerdict), `${name} (run ${result.runDir}): only ${intended} should fail`).toEqual([]);
+}
+
+/** Whether no test under `task` was left out (by a -t filter, .skip or .only elsewhere). */
+function everyTestSelected(task: RunnerTask): boolean {
+  return task.type === 'test' ? task.mode === 'run' || task.mode === 'only' : task.tasks.every(everyTestSelected);
+}
+
 const e2e = describe.skipIf(inspection.status === 'missing');
 // Runs take 30-65 s each, a few at a time; a test may wait for the runs queued before its own.
 const timeout = 15 * 60_000;
 
 e2e('verifiers against broken gateways (real k6, fleet, gateway emulator, front door)', () => {
   // Queue every run at once (the limiter runs a few at a time), in the order the tests read them.
-  beforeAll(() => {
+  // Under a name filter (vitest -t) only the selected tests run, each starting the runs it reads
+  // itself: queueing them all would start drills nobody waits for. (Vitest reads the first
+  // argument's destructuring for fixtures, hence the empty pattern.)
+  beforeAll(({}, suite) => {
+    if (!everyTestSelected(suite)) return;
     for (const name of Object.keys(drills) as DrillName[]) void run(name).catch(() => undefined);
   });
   afterAll(() => {
@@ -269,6 +321,23 @@ e2e('verifiers against broken gateways (real k6, fleet, gateway emulator, front 
     });
     it('a 5 minute trip where seconds are configured fails resumes', { timeout }, async () => {
       await expectFail('long-trip/breaker', ['circuit-breaker.resumes']);
+    });
+    it('the sample passes every check of both lanes, for a 500 and for a 429 with Retry-After', { timeout }, async () => {
+      await expectPass('sample/breaker-lanes', ['circuit-breaker']);
+      const checks = verdictsOf(await run('sample/breaker-lanes'), ['circuit-breaker.stays-open']).map((v) => v.check);
+      for (const lane of ['aoai-eastus-ptu2 via aoai-eastus-ptu2,', 'aoai-eastus-ptu2 via aoai-eastus-ptu2-high,']) {
+        expect(checks.some((c) => c.includes('step ptu2-throttles') && c.includes(lane)), `no stays-open verdict for ${lane} under the Retry-After fault`).toBe(true);
+      }
+    });
+    it('breakers that open after 1 failure instead of 3 fail opens-after-count and nothing else', { timeout }, async () => {
+      const failing = await expectFail('count-one/breaker-lanes', ['circuit-breaker.opens-after-count']);
+      expect(failing.map((v) => v.measured).join('\n')).toMatch(/opened after 1[, \d]* failure\(s\)/);
+      await expectNoOtherFailure('count-one/breaker-lanes', 'circuit-breaker.opens-after-count');
+    });
+    it('a high lane that ignores the Retry-After fails resumes and nothing else', { timeout }, async () => {
+      const failing = await expectFail('high-ignores-retry-after/breaker-lanes', ['circuit-breaker.resumes (step ptu2-throttles, aoai-eastus-ptu2 via aoai-eastus-ptu2-high']);
+      expect(failing[0]!.explanation).toMatch(/after its 3\.0 s trip should have ended/);
+      await expectNoOtherFailure('high-ignores-retry-after/breaker-lanes', 'circuit-breaker.resumes');
     });
   });
 
@@ -303,6 +372,22 @@ e2e('verifiers against broken gateways (real k6, fleet, gateway emulator, front 
     it('a halved dev-test limit fails no-refusal-below-limit', { timeout }, async () => {
       await expectFail('halved-limit/token-limit', ['token-limit.no-refusal-below-limit']);
     });
+    it('the sample judges both dev-test subscriptions, each on its own counter (not a vacuous pass)', { timeout }, async () => {
+      const checks = verdictsOf(await run('sample/token-limit'), ['token-limit.']).map((v) => v.check);
+      for (const consumer of ['dev-test', 'dev-test-ci']) {
+        expect(checks, 'both subscriptions were refused by their own limit, so both were judged').toContain(`token-limit.admitted-within-limit (${consumer} @ East US)`);
+        expect(checks).toContain(`token-limit.no-refusal-below-limit (${consumer} @ East US)`);
+      }
+    });
+    it('a counter keyed by the product, shared by dev-test and dev-test-ci, fails no-refusal-below-limit and nothing else', { timeout }, async () => {
+      const failing = await expectFail('product-keyed-limit/token-limit', ['token-limit.no-refusal-below-limit']);
+      expect(failing.map((v) => v.explanation).join('\n')).toMatch(/consistent with one counter shared between them/);
+      await expectNoOtherFailure('product-keyed-limit/token-limit', 'token-limit.no-refusal-below-limit');
+    });
+    it('no token limit for the dev/test class (its branch dropped) fails admitted-within-limit and nothing else', { timeout }, async () => {
+      await expectFail('no-dev-test-limit/token-limit', ['token-limit.admitted-within-limit']);
+      await expectNoOtherFailure('no-dev-test-limit/token-limit', 'token-limit.admitted-within-limit');
+    });
   });
 
   describe('failover', () => {
@@ -314,6 +399,14 @@ e2e('verifiers against broken gateways (real k6, fleet, gateway emulator, front 
     });
     it('gateways that route to East US whatever their region fail no-traffic-after-detection', { timeout }, async () => {
       await expectFail('region-blind/failover', ['failover.no-traffic-after-detection']);
+    });
+    it('the sample passes steady-state-origins and traffic-returns: all healthy traffic to the primary', { timeout }, async () => {
+      await expectPass('sample/failover', ['failover.steady-state-origins', 'failover.traffic-returns']);
+    });
+    it('a secondary origin at the primary\'s priority fails steady-state-origins and nothing else', { timeout }, async () => {
+      const failing = await expectFail('equal-origin-priority/failover', ['failover.steady-state-origins']);
+      expect(failing[0]!.explanation).toMatch(/went to West US, of a lower priority than East US/);
+      await expectNoOtherFailure('equal-origin-priority/failover', 'failover.steady-state-origins');
     });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { atLeast, wilson } from './statistics.ts';
+import { atLeast, wilson, maxOf, minOf } from './statistics.ts';
 
 describe('wilson', () => {
   it('matches the textbook interval for 8 of 10', () => {
@@ -26,5 +26,16 @@ describe('atLeast', () => {
   it('never fails inside the minimum margin, even with huge samples', () => {
     expect(atLeast(9_800, 10_000, 9_990, 10_000, 0.03).violated).toBe(false);
     expect(atLeast(9_500, 10_000, 9_990, 10_000, 0.03).violated).toBe(true);
+  });
+});
+
+describe('maxOf and minOf', () => {
+  it('find the extremes of a list too long to spread into Math.max', () => {
+    const many = Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 300_000);
+    expect(maxOf(many)).toBe(299_999);
+    expect(minOf(many)).toBe(0);
+    expect(maxOf([], 0)).toBe(0);
+    expect(minOf([], 5)).toBe(5);
+    expect(maxOf([-3, -1])).toBe(-1);
   });
 });

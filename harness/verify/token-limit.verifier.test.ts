@@ -23,6 +23,8 @@ interface Traffic {
   /** A quota the simulated gateway enforces, refusing with this status. */
   quota?: { tokens: number; status: number };
   llm?: boolean;
+  /** Requests the gateway answers 503 (pool exhausted) before its token limit decides anything. */
+  failing?: (i: number) => boolean;
 }
 
 /** One consumer's traffic through a gateway that enforces `enforced` tokens per sliding 60 s. */
@@ -37,6 +39,11 @@ function traffic(b: EvidenceBuilder, options: Traffic = {}): void {
   for (let t = options.from ?? 0; t < (options.to ?? 130_000); t += options.every ?? 2000, i++) {
     const used = admitted.filter((a) => a.at > t - 60_000).reduce((s, a) => s + a.tokens, 0);
     const fd = { frontDoorOrigin: region, consumer, priority: 'medium' };
+    if (options.failing?.(i)) {
+      b.gatewayRequest({ at: t, region, subscription: consumer, status: 503 });
+      b.clientRequest({ at: t, ...fd, status: 503, gatewayReason: 'pool-exhausted' });
+      continue;
+    }
     if (options.quota && quotaUsed + tokens > options.quota.tokens) {
       b.gatewayRequest({ at: t, region, subscription: consumer, status: options.quota.status });
       b.clientRequest({ at: t, ...fd, status: options.quota.status, gatewayReason: 'token-quota', retryAfter: '3000' });
@@ -62,12 +69,43 @@ function run(options: Traffic = {}, more?: (b: EvidenceBuilder) => void, expecta
   return verifyTokenLimit(b.build(), expectations);
 }
 
+/** The sample's expectations with a second subscription of the dev-test class (its own 1,000 TPM budget). */
+function withPeer(): ReturnType<typeof sampleExpectations> {
+  const x = sampleExpectations();
+  x.consumers['dev-test-ci'] = { tokensPerMinute: 1_000, priority: 'low' };
+  return x;
+}
+
+/**
+ * Several subscriptions through one gateway that counts them all on ONE counter of `enforced`
+ * tokens per sliding 60 s (a counter-key that is not the subscription). Each sends `tokens`
+ * every `every` ms in [from, to); the remaining-tokens header is the shared counter's.
+ */
+function sharedTraffic(b: EvidenceBuilder, senders: { consumer: string; from?: number; to?: number; every?: number; tokens?: number }[], enforced = 1000): void {
+  const arrivals: { at: number; consumer: string; tokens: number }[] = [];
+  for (const s of senders) for (let t = s.from ?? 0; t < (s.to ?? 130_000); t += s.every ?? 2000) arrivals.push({ at: t, consumer: s.consumer, tokens: s.tokens ?? 190 });
+  arrivals.sort((a, c) => a.at - c.at);
+  const admitted: { at: number; tokens: number }[] = [];
+  for (const { at, consumer, tokens } of arrivals) {
+    const used = admitted.filter((a) => a.at > at - 60_000).reduce((sum, a) => sum + a.tokens, 0);
+    const fd = { frontDoorOrigin: EAST, consumer, priority: 'medium' };
+    if (used + tokens > enforced) {
+      b.gatewayRequest({ at, region: EAST, subscription: consumer, status: 429 });
+      b.clientRequest({ at, ...fd, status: 429, gatewayReason: 'token-limit', retryAfter: '12', remainingTokens: '0' });
+      continue;
+    }
+    admitted.push({ at, tokens });
+    b.gatewayRequest({ at, region: EAST, subscription: consumer, attempts: [{ backend: 'aoai-eastus-ptu1', promptTokens: 40, completionTokens: tokens - 40 }] });
+    b.clientRequest({ at, ...fd, remainingTokens: String(enforced - used - tokens), promptTokens: 40, completionTokens: tokens - 40 });
+  }
+}
+
 describe('token-limit.admitted-within-limit', () => {
   it('passes a gateway that holds the budget and reports the relative error', () => {
     const verdicts = run();
     const v = get(verdicts, 'token-limit.admitted-within-limit (dev-test @ East US)');
     expect(v.status).toBe('pass');
-    expect(v.measured).toMatch(/^at most 950 tokens admitted in a sliding 60\.0 s window .*: relative error -5\.0%/);
+    expect(v.measured).toMatch(/^at most 950 tokens admitted in a sliding 59\.0 s window .*: relative error -5\.0%/);
     expect(verdicts.map((x) => x.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
   });
 
@@ -80,6 +118,24 @@ describe('token-limit.admitted-within-limit', () => {
   it('allows one request plus the tolerance of overshoot', () => {
     expect(get(run({ enforced: 1280 }), 'token-limit.admitted-within-limit').status).toBe('pass');
     expect(get(run({ enforced: 1400 }), 'token-limit.admitted-within-limit').status).toBe('fail');
+  });
+
+  it("allows the limiter's 1 s bucket: tokens may leave the count up to a second early", () => {
+    // A counter in 1 s buckets: five requests at t+0.9 s sit in the bucket [0, 1 s) and leave at
+    // t+60 s, so the five at t+60 s are admitted 59.1 s after them, legitimately.
+    const b = new EvidenceBuilder({ durationMs: 130_000 });
+    for (const at of [900, 60_000]) {
+      for (let i = 0; i < 5; i++) {
+        b.gatewayRequest({ at: at + i, region: EAST, subscription: 'dev-test', attempts: [{ backend: 'aoai-eastus-ptu1', promptTokens: 40, completionTokens: 150 }] });
+        b.clientRequest({ at: at + i, frontDoorOrigin: EAST, consumer: 'dev-test' });
+      }
+      b.clientRequest({ at: at + 10_000, frontDoorOrigin: EAST, consumer: 'dev-test', status: 429, gatewayReason: 'token-limit', retryAfter: '50' });
+    }
+    const v = get(verifyTokenLimit(b.build(), sampleExpectations()), 'token-limit.admitted-within-limit (dev-test @ East US)');
+    expect(v.status).toBe('pass');
+    expect(v.tolerance).toMatch(/windows of 59\.0 s, the 60\.0 s less the limiter's 1\.0 s bucket/);
+    // A limiter that kept them all in the count for 60 s would not have admitted the second five.
+    expect(get(verifyTokenLimit(b.build(), sampleExpectations(), { bucketMs: 1 }), 'token-limit.admitted-within-limit (dev-test @ East US)').status).toBe('fail');
   });
 
   it('counts each gateway instance on its own', () => {
@@ -102,10 +158,56 @@ describe('token-limit.admitted-within-limit', () => {
     expect(v.measured).toMatch(/fleet-ledger\.jsonl \(2xx records; no LLM log rows\)/);
   });
 
-  it('is inconclusive when no consumer exceeded its budget', () => {
+  it('fails a consumer admitted beyond its budget by a gateway that never refuses it (a limit that does not apply)', () => {
+    const verdicts = run({ enforced: Number.POSITIVE_INFINITY });
+    const v = get(verdicts, 'token-limit.admitted-within-limit (dev-test @ East US)');
+    expect(v.status).toBe('fail');
+    expect(v.measured).toMatch(/at most 5700 tokens admitted .*; 65 admitted, 0 token-limit 429s/);
+    expect(v.explanation).toMatch(/470\.0% over its 1000 TPM budget, and the gateway never refused it by a token limit: no limit seems to apply to its subscription/);
+    // Nothing else fails for it, and nothing blames the traffic.
+    expect(get(verdicts, 'token-limit.no-refusal-below-limit (dev-test @ East US)')).toMatchObject({ status: 'pass', explanation: 'dev-test was never refused by its token limit via East US, so never below its budget.' });
+    const retry = get(verdicts, 'token-limit.retry-after');
+    expect(retry.status).toBe('inconclusive');
+    expect(retry.explanation).toMatch(/^The gateway refused no request by a token budget although dev-test via East US got more than its budget allows/);
+    expect(verdicts.some((x) => x.check === 'token-limit.admitted-within-limit')).toBe(false);
+    // Without a limit there is no remaining-tokens header either; the explanation says why.
+    const header = get(run({ enforced: Number.POSITIVE_INFINITY, remaining: 'none' }), 'token-limit.remaining-tokens');
+    expect(header.status).toBe('inconclusive');
+    expect(header.explanation).toMatch(/nor did it refuse dev-test by a token limit although each got more than its budget .*: no limit seems to apply/);
+  });
+
+  it('passes a consumer that was sent beyond its budget and refused, whatever the tolerance-free error', () => {
+    // 1,100 TPM offered (one request more than the budget every minute): refused, judged, within the bound.
+    const verdicts = run({ every: 10_000, tokens: 183 });
+    expect(get(verdicts, 'token-limit.admitted-within-limit (dev-test @ East US)').status).toBe('pass');
+    expect(get(verdicts, 'token-limit.no-refusal-below-limit (dev-test @ East US)').status).toBe('pass');
+  });
+
+  it('is inconclusive, naming the load sent, when no consumer sent more than its budget allows', () => {
     const verdicts = run({ every: 20_000 });
     expect(verdicts[0]).toMatchObject({ check: 'token-limit.admitted-within-limit', status: 'inconclusive' });
+    expect(verdicts[0]!.explanation).toMatch(/^No consumer sent more than its budget allows \(plus the tolerance\), so the gateway never had to refuse one .*: dev-test via East US: at most about 570 tokens sent in a minute \(at most 570 admitted\) against the 1290 its 1000 TPM budget allows; send a budgeted consumer \(dev-test: 1000 TPM, batch: 5000 TPM\) above its rate/);
     expect(get(verdicts, 'token-limit.retry-after').status).toBe('inconclusive');
+  });
+
+  it('is inconclusive, blaming the gateway and not the traffic, when its own errors kept a consumer from the limit', () => {
+    // 30 requests a minute (5,700 tokens) sent; the gateway fails 5 of every 6 with 503, so 950 are admitted.
+    const verdicts = run({ failing: (i) => i % 6 !== 0 });
+    expect(verdicts[0]).toMatchObject({ check: 'token-limit.admitted-within-limit', status: 'inconclusive' });
+    expect(verdicts[0]!.explanation).toMatch(/^The gateway's own errors kept the token limit from being tested: dev-test sent about 5700 tokens in the 59\.0 s from .* via East US, more than the 1290 its 1000 TPM budget allows, but only 950 were admitted: the gateway answered 54 of its requests with errors other than its token limit \(54 × 503 pool-exhausted\)/);
+    expect(verdicts[0]!.explanation).not.toMatch(/send a budgeted consumer/);
+  });
+
+  it('is inconclusive when no budgeted consumer sent anything', () => {
+    const verdicts = verifyTokenLimit(new EvidenceBuilder().build(), sampleExpectations());
+    expect(verdicts[0]).toMatchObject({ check: 'token-limit.admitted-within-limit', status: 'inconclusive' });
+    expect(verdicts[0]!.explanation).toMatch(/^No request of a consumer with a token budget reached a gateway/);
+  });
+
+  it('judges only the consumers that reached their budget, leaving the others out', () => {
+    const verdicts = run({}, (b) => traffic(b, { consumer: 'batch', enforced: 5_000, every: 10_000 }));
+    expect(verdicts.filter((x) => x.check.includes('(batch')).map((x) => x.check)).toEqual([]);
+    expect(verdicts.filter((x) => x.status !== 'pass').map((x) => x.check)).toEqual([]);
   });
 });
 
@@ -113,7 +215,65 @@ describe('token-limit.no-refusal-below-limit', () => {
   it('fails refusals far below the budget', () => {
     const v = get(run({ enforced: 500 }), 'token-limit.no-refusal-below-limit');
     expect(v.status).toBe('fail');
-    expect(v.explanation).toMatch(/dev-test was refused with a token-limit 429 at .* after only 380 tokens in the preceding minute/);
+    expect(v.explanation).toMatch(/dev-test was refused with a token-limit 429 at .* after only 380 of its own tokens in the preceding minute \(\d+ such refusals, at 380 of its own tokens; the most it got in a minute was 380\), well below its 1000 TPM budget; the cause may be a tokens-per-minute set lower than the class's, or a gateway that charges more than the tokens used/);
+  });
+
+  it('fails a subscription refused because another subscription of the class filled a shared counter, and names it', () => {
+    const b = new EvidenceBuilder({ durationMs: 130_000 });
+    // One counter for both: dev-test fills it from t+0 and stops at t+70 s; dev-test-ci, sending
+    // from t+30.5 s, gets nothing until dev-test's tokens leave the window at t+120 s.
+    sharedTraffic(b, [
+      { consumer: 'dev-test', to: 70_000 },
+      { consumer: 'dev-test-ci', from: 30_500, every: 1000, tokens: 100 },
+    ]);
+    const verdicts = verifyTokenLimit(b.build(), withPeer());
+    const ci = get(verdicts, 'token-limit.no-refusal-below-limit (dev-test-ci @ East US)');
+    expect(ci.status).toBe('fail');
+    expect(ci.explanation).toMatch(/^dev-test-ci was refused with a token-limit 429 at .* \(t\+30\.5 s\) after only 0 of its own tokens in the preceding minute \(90 such refusals, at 0 of its own tokens; the most it got in a minute was 1000\), well below its 1000 TPM budget; at every one of them, dev-test \(a subscription of the same 1000 TPM budget\) had made up the rest of the budget through East US \(e\.g\. 0 \+ 950 \(dev-test\) = 950 at .*\): consistent with one counter shared between them \(a counter-key that is not the subscription id/);
+    // dev-test stopped at t+70 s; once its tokens had left the window, dev-test-ci got its whole
+    // budget: a lower limit of its own would have refused it at 0 then too.
+    expect(ci.explanation).toMatch(/the other explanation, a tokens-per-minute set lower than the class's, .*, would have refused it at those levels also while dev-test was idle, yet it was admitted up to 1000 of its own tokens in a minute then\./);
+    // dev-test itself was refused only once its own tokens filled the counter.
+    expect(get(verdicts, 'token-limit.no-refusal-below-limit (dev-test @ East US)').status).toBe('pass');
+    // The one deviation is reported once: neither got more than its budget, and the header is
+    // consistent with the counter that enforced (it rises as dev-test's tokens leave the window).
+    expect(get(verdicts, 'token-limit.admitted-within-limit (dev-test @ East US)').status).toBe('pass');
+    expect(get(verdicts, 'token-limit.admitted-within-limit (dev-test-ci @ East US)').status).toBe('pass');
+    const remaining = get(verdicts, 'token-limit.remaining-tokens');
+    expect(remaining.status).toBe('pass');
+    expect(remaining.measured).toMatch(/compared with a counter shared as no-refusal-below-limit found possible: dev-test-ci via East US with dev-test$/);
+  });
+
+  it('names a shared counter also when the subscription never got anything through it', () => {
+    const b = new EvidenceBuilder({ durationMs: 130_000 });
+    sharedTraffic(b, [{ consumer: 'dev-test' }, { consumer: 'dev-test-ci', from: 30_000 }]);
+    const verdicts = verifyTokenLimit(b.build(), withPeer());
+    expect(get(verdicts, 'token-limit.no-refusal-below-limit (dev-test-ci @ East US)').explanation).toMatch(/consistent with one counter shared between them .*; the other explanation, .*, cannot be ruled out: dev-test-ci was admitted nothing while dev-test was idle/);
+    expect(get(verdicts, 'token-limit.admitted-within-limit (dev-test-ci @ East US)').measured).toMatch(/^no request admitted; 50 token-limit 429s/);
+  });
+
+  it('passes two subscriptions of one class near their budgets at once, each on its own counter', () => {
+    const verdicts = run({}, (b) => traffic(b, { consumer: 'dev-test-ci', from: 30_000 }), withPeer());
+    expect(verdicts.map((x) => `${x.check}: ${x.status}`)).toEqual([
+      'token-limit.admitted-within-limit (dev-test-ci @ East US): pass',
+      'token-limit.no-refusal-below-limit (dev-test-ci @ East US): pass',
+      'token-limit.admitted-within-limit (dev-test @ East US): pass',
+      'token-limit.no-refusal-below-limit (dev-test @ East US): pass',
+      'token-limit.retry-after: pass',
+      'token-limit.remaining-tokens: pass',
+    ]);
+  });
+
+  it('tells a limit set too low from a shared counter by the refusals while the other subscription is idle, and says when it cannot', () => {
+    // Two subscriptions, each on its own counter of 500 (half the budget); dev-test-ci from t+30 s.
+    const verdicts = run({ enforced: 500 }, (b) => traffic(b, { consumer: 'dev-test-ci', from: 30_000, enforced: 500 }), withPeer());
+    const devTest = get(verdicts, 'token-limit.no-refusal-below-limit (dev-test @ East US)');
+    expect(devTest.status).toBe('fail');
+    expect(devTest.explanation).toMatch(/; \d+ of them came when dev-test-ci \(the same budget\) had made up the rest of the budget \(e\.g\. 380 \+ 380 \(dev-test-ci\) = 760 at .*\), as a counter shared between subscriptions would; the other 15 came without them, which a shared counter does not explain: a tokens-per-minute set lower than the class's/);
+    // dev-test-ci only ever sent while dev-test was busy: the sums alone cannot tell, and it says so.
+    const ci = get(verdicts, 'token-limit.no-refusal-below-limit (dev-test-ci @ East US)');
+    expect(ci.status).toBe('fail');
+    expect(ci.explanation).toMatch(/consistent with one counter shared between them .*; the other explanation, a tokens-per-minute set lower than the class's, .*, cannot be ruled out: dev-test-ci was admitted nothing while dev-test was idle \(a plan that starts the second subscription of a class later tells them apart\)/);
   });
 
   it('passes refusals near the budget', () => {

@@ -1,13 +1,23 @@
 /**
  * Token-limit accuracy (llm-token-limit per subscription, counted per gateway instance):
  * - admitted-within-limit (per consumer and gateway): the most tokens admitted in any sliding
- *   60 s window stays within tokensPerMinute, plus one request's worth (the documented
- *   concurrency overshoot) plus the relative tolerance; the relative error is reported;
- * - no-refusal-below-limit (per consumer and gateway): a token-limit 429 only comes once the
- *   consumer's admitted tokens in the preceding 60 s are near its limit;
+ *   window of 60 s less the limiter's 1 s bucket stays within tokensPerMinute, plus one
+ *   request's worth (the documented concurrency overshoot) plus the relative tolerance; the
+ *   relative error is reported. Judged for every consumer and gateway whose limit was put to
+ *   the test: the gateway refused it by its token limit, or admitted more than the bound (a
+ *   limit that never applies refuses nobody, and is a failure all the same). A consumer that
+ *   never sent more than the bound is not judged; when no consumer was judged, one
+ *   inconclusive verdict says why (the load sent, or the gateway's own errors that kept it
+ *   from the limit);
+ * - no-refusal-below-limit (per judged consumer and gateway): a token-limit 429 only comes once
+ *   the consumer's own admitted tokens in the preceding 60 s are near its limit; when other
+ *   subscriptions of the same budget filled the counter instead, the counter is shared (the
+ *   counter-key is not the subscription) and the explanation says so;
  * - retry-after: every token-limit 429 (and token-quota 403) carries a Retry-After in seconds;
  * - remaining-tokens: the remaining-tokens header is an integer within [0, limit] and does not
- *   rise between two admissions unless tokens left the window in between;
+ *   rise between two admissions unless tokens left the window in between (of the consumer, or
+ *   of the subscriptions no-refusal-below-limit found may share its counter: the sharing is
+ *   reported there, once);
  * - quota (only for consumers whose expectations give one): admitted tokens per quota period
  *   stay within it and the refusal is a 403.
  * Admitted tokens come from the ApiManagementGatewayLlmLog rows (TotalTokens, joined to the
@@ -18,12 +28,20 @@ import type { ClientRecord, RunEvidence } from '../evidence/evidence-types.ts';
 import { clientRegion, clientStart, consumerOfSubscription, indexEvidence, instanceOf, knownRegions, type EvidenceIndex } from './evidence-index.ts';
 import type { Expectations, TokenQuotaPeriod } from './expectations.ts';
 import { duration, moment, percent } from './time-format.ts';
+import { maxOf, minOf } from './statistics.ts';
 import type { Verdict } from './verdict.ts';
 import { combine, joinParts, ref } from './verdict-helpers.ts';
 
 export interface TokenLimitOptions {
   /** The sliding window the limit is judged over. Default 60 s (tokens per minute). */
   windowMs?: number;
+  /**
+   * The limiter's counting granularity. A counter that sums in buckets lets a bucket's tokens
+   * leave the window up to one bucket early, so two admissions a little less than a minute
+   * apart may both be legitimate: admitted tokens are judged over windows of windowMs − bucketMs.
+   * Default 1 s (the emulator's buckets; APIM documents none).
+   */
+  bucketMs?: number;
   /** Two remaining-tokens readings closer than this are not ordered (concurrent admissions). Default 200 ms. */
   concurrencyMs?: number;
   /** Margin around the 60 s horizon within which tokens may leave the window (the limiter's buckets). Default 2 s. */
@@ -40,9 +58,43 @@ interface Admission {
   ref: string | number;
 }
 
+/** Something that used (or would have used) tokens at a moment. */
+interface TokenEvent {
+  at: number;
+  tokens: number;
+}
+
+/** One consumer class through one gateway instance: what the gateway admitted, refused and failed. */
+interface Pair {
+  key: string;
+  consumer: string;
+  region: string;
+  limit: number;
+  /** Admissions of the consumer's own subscription through this gateway, by time. */
+  admitted: Admission[];
+  /** Its token-limit 429s. */
+  refusals: ClientRecord[];
+  /** Its requests the gateway (or a backend behind it) answered with another error: neither admitted nor refused by the limit. */
+  otherFailures: ClientRecord[];
+  /** The largest admitted request (tokens): the concurrency overshoot allowed on top of the limit. */
+  oneRequest: number;
+  /** limit × (1 + tolerance) + one request: the most a minute may admit. */
+  bound: number;
+  /** The fullest sliding window of admitted tokens. */
+  fullest: { total: number; from: number; count: number };
+  /** The fullest window of the load the consumer sent, admitted tokens plus each other request at the consumer's median admitted size; undefined when nothing of it was admitted (size unknown). */
+  sent: { total: number; from: number } | undefined;
+  /** Whether the limit was put to the test: refused by it, or admitted beyond the bound. */
+  judged: boolean;
+}
+
 const WINDOW_MS = 60_000;
+const BUCKET_MS = 1_000;
 
 export function verifyTokenLimit(evidence: RunEvidence, expectations: Expectations, options: TokenLimitOptions = {}): Verdict[] {
+  const windowMs = options.windowMs ?? WINDOW_MS;
+  const admitWindowMs = windowMs - (options.bucketMs ?? BUCKET_MS);
+  if (!(admitWindowMs > 0)) throw new RangeError(`token-limit options: bucketMs (${options.bucketMs}) must be shorter than windowMs (${windowMs})`);
   const index = indexEvidence(evidence);
   const { admissions, source } = collectAdmissions(evidence, expectations, index);
   const regions = knownRegions(index, expectations);
@@ -55,41 +107,68 @@ export function verifyTokenLimit(evidence: RunEvidence, expectations: Expectatio
   const byKey = new Map<string, Admission[]>();
   for (const a of admissions) {
     if (named.has(a.consumer) && a.subscription.toLowerCase() !== a.consumer.toLowerCase()) continue;
-    const key = `${a.consumer}|${a.region}`;
-    const list = byKey.get(key);
-    if (list) list.push(a);
-    else byKey.set(key, [a]);
+    pushTo(byKey, `${a.consumer}|${a.region}`, a);
   }
-  for (const c of refusals) if (!byKey.has(clientKey(c)) && expectations.consumers[c.consumer]) byKey.set(clientKey(c), []);
+  for (const list of byKey.values()) list.sort((a, b) => a.at - b.at);
+  // What each consumer sent through each gateway, as k6 saw it (the front door's own error
+  // pages never reached a gateway, so they are left out).
+  const sentByKey = new Map<string, ClientRecord[]>();
+  for (const c of evidence.client) if (expectations.consumers[c.consumer] && c.errorOrigin !== 'frontdoor') pushTo(sentByKey, clientKey(c), c);
+
+  const keys = [...new Set([...byKey.keys(), ...sentByKey.keys(), ...refusals.map(clientKey)])].filter((k) => expectations.consumers[k.split('|')[0]!]).sort();
+  const pairs = keys.map((key) => assessPair(key, expectations, byKey.get(key) ?? [], sentByKey.get(key) ?? [], admissions, admitWindowMs));
+  const judged = pairs.filter((p) => p.judged);
 
   const verdicts: Verdict[] = [];
-  const keys = [...byKey.keys()].filter((k) => expectations.consumers[k.split('|')[0]!]).sort();
-  const limited = keys.filter((k) => refusals.some((c) => clientKey(c) === k));
-  if (limited.length === 0) {
-    verdicts.push({
-      check: 'token-limit.admitted-within-limit',
-      status: 'inconclusive',
-      expected: 'at least one consumer sends more than its tokens-per-minute',
-      measured: `${admissions.length} admitted request(s) (${source}) for ${keys.length} consumer/gateway pair(s), no token-limit 429`,
-      tolerance: `${percent(expectations.tolerances.tokenLimitRelative, 0)} of the limit plus one request`,
-      explanation: `No consumer exceeded its token budget, so the limit was never tested; send a budgeted consumer (dev-test: ${expectations.consumers['dev-test']?.tokensPerMinute ?? '?'} TPM, batch: ${expectations.consumers['batch']?.tokensPerMinute ?? '?'} TPM) above its rate.`,
-      evidence: [ref(evidence.files.llmLogs, 'admitted requests'), ref(evidence.files.client, 'client 429s with a token-limit message')],
-    });
+  if (judged.length === 0) verdicts.push(notTested(evidence, expectations, pairs, admissions.length, source, admitWindowMs));
+  const sharing = new Map<string, string[]>();
+  for (const pair of judged) {
+    verdicts.push(withinLimit(evidence, expectations, pair, source, windowMs, admitWindowMs));
+    const atGateway = admissions.filter((a) => a.region === pair.region);
+    const { verdict, sharedWith } = noRefusalBelowLimit(evidence, expectations, pair, atGateway, source, windowMs);
+    verdicts.push(verdict);
+    if (sharedWith.length > 0) sharing.set(pair.key, sharedWith);
   }
-  for (const key of limited) {
-    const [consumer, region] = key.split('|') as [string, string];
-    const limit = expectations.consumers[consumer]!.tokensPerMinute;
-    const list = (byKey.get(key) ?? []).sort((a, b) => a.at - b.at);
-    const keyRefusals = refusals.filter((c) => clientKey(c) === key);
-    verdicts.push(withinLimit(evidence, expectations, consumer, region, limit, list, keyRefusals, source, options));
-    verdicts.push(noRefusalBelowLimit(evidence, expectations, consumer, region, limit, list, keyRefusals, source, options));
-  }
-  verdicts.push(retryAfter(evidence));
-  verdicts.push(remainingTokens(evidence, expectations, byKey, clientKey, options));
+  verdicts.push(retryAfter(evidence, judged));
+  verdicts.push(remainingTokens(evidence, expectations, byKey, admissions, sharing, judged, clientKey, options));
   for (const [consumer, settings] of Object.entries(expectations.consumers)) {
     if (settings.tokenQuota) verdicts.push(quota(evidence, expectations, consumer, settings.tokenQuota, byKey, options));
   }
   return verdicts;
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = values.slice().sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function assessPair(key: string, expectations: Expectations, admitted: Admission[], sent: ClientRecord[], all: readonly Admission[], admitWindowMs: number): Pair {
+  const [consumer, region] = key.split('|') as [string, string];
+  const limit = expectations.consumers[consumer]!.tokensPerMinute;
+  const isRefusal = (c: ClientRecord): boolean => c.status === 429 && c.gatewayReason === 'token-limit';
+  const refusals = sent.filter(isRefusal);
+  const otherFailures = sent.filter((c) => !(c.status >= 200 && c.status < 300) && !isRefusal(c) && (c.errorOrigin === 'gateway' || c.errorOrigin === 'backend'));
+  const oneRequest = maxOf(admitted.map((a) => a.tokens), 0);
+  const bound = limit * (1 + expectations.tolerances.tokenLimitRelative) + oneRequest;
+  const fullest = maxSliding(admitted, admitWindowMs);
+  // A request that was not admitted is counted at the consumer's median admitted size (its
+  // plan sends alike requests); the estimate only explains, it never decides a pass or a fail.
+  const typical = median(all.filter((a) => a.consumer === consumer).map((a) => a.tokens));
+  let sentLoad: Pair['sent'];
+  if (typical !== undefined) {
+    const events: TokenEvent[] = [...admitted, ...[...refusals, ...otherFailures].map((c) => ({ at: clientStart(c), tokens: typical }))].sort((a, b) => a.at - b.at);
+    const best = maxSliding(events, admitWindowMs);
+    sentLoad = { total: Math.round(best.total), from: best.from };
+  }
+  return { key, consumer, region, limit, admitted, refusals, otherFailures, oneRequest, bound, fullest, sent: sentLoad, judged: refusals.length > 0 || fullest.total > bound };
 }
 
 /** Admitted requests: LLM log rows joined to the gateway log, else the ledger's 2xx records (one per correlation id). */
@@ -124,7 +203,7 @@ function collectAdmissions(evidence: RunEvidence, expectations: Expectations, in
 class AdmissionSeries {
   readonly #times: number[];
   readonly #prefix: number[];
-  constructor(list: readonly Admission[]) {
+  constructor(list: readonly TokenEvent[]) {
     const sorted = list.slice().sort((a, b) => a.at - b.at);
     this.#times = sorted.map((a) => a.at);
     this.#prefix = [0];
@@ -152,8 +231,8 @@ class AdmissionSeries {
   }
 }
 
-/** The largest total over windows [t, t + windowMs) starting at each admission. */
-function maxSliding(list: readonly Admission[], windowMs: number): { total: number; from: number; count: number } {
+/** The largest total over windows [t, t + windowMs) starting at each event (events sorted by time). */
+function maxSliding(list: readonly TokenEvent[], windowMs: number): { total: number; from: number; count: number } {
   let best = { total: 0, from: list[0]?.at ?? 0, count: 0 };
   let j = 0;
   let sum = 0;
@@ -165,65 +244,207 @@ function maxSliding(list: readonly Admission[], windowMs: number): { total: numb
   return best;
 }
 
-function withinLimit(evidence: RunEvidence, expectations: Expectations, consumer: string, region: string, limit: number, list: Admission[], keyRefusals: ClientRecord[], source: string, options: TokenLimitOptions): Verdict {
-  const windowMs = options.windowMs ?? WINDOW_MS;
+/** "a", "a and b", "a, b and c" (at most four named). */
+function listed(items: readonly string[]): string {
+  const shown = items.length > 4 ? [...items.slice(0, 3), `${items.length - 3} more`] : [...items];
+  return shown.length <= 1 ? (shown[0] ?? '') : `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
+}
+
+/** "3 × 503 pool-exhausted, 1 × 500" for a set of failed client requests. */
+function failureSummary(records: readonly ClientRecord[]): string {
+  const counts = new Map<string, number>();
+  for (const c of records) {
+    const label = `${c.status === 0 ? 'no answer' : c.status}${c.gatewayReason && c.gatewayReason !== 'other' ? ` ${c.gatewayReason}` : ''}`;
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([label, n]) => `${n} × ${label}`).join(', ');
+}
+
+/**
+ * The one verdict when no consumer's limit was put to the test. It says why: the gateway's own
+ * errors kept a consumer that sent more than its budget from ever reaching the limit (the
+ * gateway's behaviour, not the traffic), or no consumer sent more than its budget allows.
+ */
+function notTested(evidence: RunEvidence, expectations: Expectations, pairs: readonly Pair[], admittedCount: number, source: string, admitWindowMs: number): Verdict {
   const tol = expectations.tolerances.tokenLimitRelative;
-  const oneRequest = Math.max(0, ...list.map((a) => a.tokens));
-  const bound = limit * (1 + tol) + oneRequest;
-  const best = maxSliding(list, windowMs);
+  const t0 = evidence.window.start;
+  const base = {
+    check: 'token-limit.admitted-within-limit',
+    status: 'inconclusive' as const,
+    expected: 'at least one consumer sends more than its tokens-per-minute allows, so the gateway must refuse it',
+    tolerance: `${percent(tol, 0)} of the limit plus one request`,
+    evidence: [ref(evidence.files.llmLogs, 'admitted requests'), ref(evidence.files.client, 'client requests per consumer and gateway')],
+  };
+  const measured = `${admittedCount} admitted request(s) (${source}) for ${pairs.length} consumer/gateway pair(s): none refused by its token limit, none admitted beyond its budget`;
+  // A consumer whose requests the gateway failed (or never admitted) although it sent more than
+  // its budget allows: the gateway's own errors explain why the limit was never reached.
+  const blocked = pairs.filter((p) => p.otherFailures.length > 0 && (p.sent === undefined || p.sent.total > p.bound));
+  if (blocked.length > 0) {
+    const parts = blocked.map((p) =>
+      p.sent === undefined
+        ? `the gateway admitted none of ${p.consumer}'s requests via ${p.region} (${failureSummary(p.otherFailures)})`
+        : `${p.consumer} sent about ${p.sent.total} tokens in the ${duration(admitWindowMs)} from ${moment(p.sent.from, t0)} via ${p.region}, more than the ${Math.round(p.bound)} its ${p.limit} TPM budget allows, but only ${p.fullest.total} were admitted: the gateway answered ${p.otherFailures.length} of its requests with errors other than its token limit (${failureSummary(p.otherFailures)})`,
+    );
+    return { ...base, measured, explanation: `The gateway's own errors kept the token limit from being tested: ${joinParts(parts)}. Those errors are the gateway's (or its backends'), not the traffic's; see the other verdicts and ${evidence.files.client}.` };
+  }
+  // The cheapest budgets to exceed: one consumer of each of the two smallest budgets.
+  const byBudget = new Map<number, string>();
+  for (const [name, c] of Object.entries(expectations.consumers).sort((a, b) => a[1].tokensPerMinute - b[1].tokensPerMinute)) if (!byBudget.has(c.tokensPerMinute)) byBudget.set(c.tokensPerMinute, name);
+  const budgeted = [...byBudget].slice(0, 2).map(([tpm, name]) => `${name}: ${tpm} TPM`).join(', ');
+  if (pairs.length === 0) {
+    return { ...base, measured, explanation: `No request of a consumer with a token budget reached a gateway, so the limit was never tested; send a budgeted consumer (${budgeted}) above its rate.` };
+  }
+  const closest = pairs
+    .slice()
+    .sort((a, b) => (b.sent?.total ?? b.fullest.total) / b.bound - (a.sent?.total ?? a.fullest.total) / a.bound)
+    .slice(0, 3)
+    .map((p) => `${p.consumer} via ${p.region}: at most about ${p.sent?.total ?? p.fullest.total} tokens sent in a minute (at most ${p.fullest.total} admitted${p.otherFailures.length > 0 ? `; ${p.otherFailures.length} request(s) failed otherwise` : ''}) against the ${Math.round(p.bound)} its ${p.limit} TPM budget allows`);
+  return { ...base, measured, explanation: `No consumer sent more than its budget allows (plus the tolerance), so the gateway never had to refuse one and the limit was never tested: ${joinParts(closest)}; send a budgeted consumer (${budgeted}) above its rate for a minute.` };
+}
+
+function withinLimit(evidence: RunEvidence, expectations: Expectations, pair: Pair, source: string, windowMs: number, admitWindowMs: number): Verdict {
+  const { consumer, region, limit, admitted: list, refusals, oneRequest, bound, fullest: best } = pair;
+  const tol = expectations.tolerances.tokenLimitRelative;
   const error = (best.total - limit) / limit;
   const check = `token-limit.admitted-within-limit (${consumer} @ ${region})`;
   const t0 = evidence.window.start;
-  const measured = `at most ${best.total} tokens admitted in a sliding ${duration(windowMs)} window (${best.count} requests from ${moment(best.from, t0)}): relative error ${error >= 0 ? '+' : ''}${percent(error)}; ${list.length} admitted, ${keyRefusals.length} token-limit 429s (${source})`;
+  const measured =
+    list.length === 0
+      ? `no request admitted; ${refusals.length} token-limit 429s (${source})`
+      : `at most ${best.total} tokens admitted in a sliding ${duration(admitWindowMs)} window (${best.count} requests from ${moment(best.from, t0)}): relative error ${error >= 0 ? '+' : ''}${percent(error)}; ${list.length} admitted, ${refusals.length} token-limit 429s (${source})`;
   const ok = best.total <= bound;
+  const causes =
+    refusals.length === 0
+      ? `and the gateway never refused it by a token limit: no limit seems to apply to its subscription (a policy branch that misses its class, a limit placed on another API, product or operation, or a condition that skips it)`
+      : `: the token limit may be configured higher (tokens-per-minute), keyed so that the consumer's requests use several counters (counter-key), not estimating prompts so large prompts pass, or applied to only some operations`;
   return {
     check,
     status: ok ? 'pass' : 'fail',
     expected: `at most ${limit} tokens per ${duration(windowMs)} (tokensPerMinute of ${consumer}, counted by the ${region} gateway)`,
     measured,
-    tolerance: `+${percent(tol, 0)} of the limit plus one request's worth (${oneRequest} tokens, the largest admitted) for concurrent admissions: ≤ ${Math.round(bound)}`,
+    tolerance: `+${percent(tol, 0)} of the limit plus one request's worth (${oneRequest} tokens, the largest admitted) for concurrent admissions: ≤ ${Math.round(bound)}; windows of ${duration(admitWindowMs)}, the ${duration(windowMs)} less the limiter's ${duration(windowMs - admitWindowMs)} bucket (a bucket's tokens may leave the count that much early)`,
     explanation: ok
-      ? `${consumer} got at most ${best.total} tokens per minute through the ${region} gateway against its ${limit} TPM budget.`
-      : `${consumer} got ${best.total} tokens through the ${region} gateway in the minute from ${moment(best.from, t0)}, ${percent(error)} over its ${limit} TPM budget: the token limit may be configured higher (tokens-per-minute), keyed so that the consumer's requests use several counters (counter-key), not estimating prompts so large prompts pass, or applied to only some operations; see ${evidence.files.llmLogs} from ${moment(best.from, t0)}.`,
-    evidence: [ref(evidence.files.llmLogs, `admitted requests of ${consumer} via ${region} in the fullest minute`, list.filter((a) => a.at >= best.from && a.at < best.from + windowMs).slice(0, 5).map((a) => a.ref), [best.from, best.from + windowMs])],
+      ? `${consumer} got at most ${best.total} tokens per minute through the ${region} gateway against its ${limit} TPM budget${refusals.length > 0 ? `, and was refused ${refusals.length} time(s) by its token limit` : ''}.`
+      : `${consumer} got ${best.total} tokens through the ${region} gateway in the minute from ${moment(best.from, t0)}, ${percent(error)} over its ${limit} TPM budget${refusals.length === 0 ? ', ' : ''}${causes}; see ${evidence.files.llmLogs} from ${moment(best.from, t0)}.`,
+    evidence: [ref(evidence.files.llmLogs, `admitted requests of ${consumer} via ${region} in the fullest minute`, list.filter((a) => a.at >= best.from && a.at < best.from + admitWindowMs).slice(0, 5).map((a) => a.ref), [best.from, best.from + admitWindowMs])],
   };
 }
 
-function noRefusalBelowLimit(evidence: RunEvidence, expectations: Expectations, consumer: string, region: string, limit: number, list: Admission[], keyRefusals: ClientRecord[], source: string, options: TokenLimitOptions): Verdict {
-  const windowMs = options.windowMs ?? WINDOW_MS;
+interface EarlyRefusal {
+  refusal: ClientRecord;
+  /** The consumer's own admitted tokens in the window before the refusal. */
+  own: number;
+  /** Tokens admitted in that window through the same gateway for other subscriptions of the same budget, by subscription. */
+  peers: Map<string, number>;
+}
+
+/**
+ * Every token-limit 429 must come once the consumer's own tokens in the preceding window are
+ * near its limit. A refusal far below it is a deviation whatever its cause. The explanation
+ * gives the evidence for the two causes: other subscriptions of the same budget making up the
+ * rest of it at those refusals (a counter shared between subscriptions), or refusals while they
+ * were idle (a limit set lower, or overcharging). `sharedWith` lists the subscriptions whose
+ * tokens made up the rest at some such refusal, for the remaining-tokens check.
+ */
+function noRefusalBelowLimit(evidence: RunEvidence, expectations: Expectations, pair: Pair, atGateway: readonly Admission[], source: string, windowMs: number): { verdict: Verdict; sharedWith: string[] } {
+  const { consumer, region, limit, admitted: list, refusals: keyRefusals, oneRequest } = pair;
   const tol = expectations.tolerances.tokenLimitRelative;
-  const oneRequest = Math.max(0, ...list.map((a) => a.tokens));
   const floor = limit * (1 - tol) - oneRequest;
   const t0 = evidence.window.start;
   const check = `token-limit.no-refusal-below-limit (${consumer} @ ${region})`;
-  const early: { refusal: ClientRecord; admitted: number }[] = [];
+  // Other subscriptions through this gateway whose class has the same budget: the ones a
+  // counter-key that is not the subscription would put on the same counter.
+  const own = new Set([consumer.toLowerCase(), ...list.map((a) => a.subscription.toLowerCase())]);
+  const peerSeries = new Map<string, AdmissionSeries>();
+  const peerAdmissions = new Map<string, Admission[]>();
+  for (const a of atGateway) {
+    if (own.has(a.subscription.toLowerCase()) || !a.subscription) continue;
+    const peerClass = consumerOfSubscription(a.subscription, expectations.consumers);
+    if (peerClass === undefined || expectations.consumers[peerClass]?.tokensPerMinute !== limit) continue;
+    pushTo(peerAdmissions, a.subscription, a);
+  }
+  for (const [subscription, admissions] of peerAdmissions) peerSeries.set(subscription, new AdmissionSeries(admissions));
+
+  const early: EarlyRefusal[] = [];
   let lowest = Number.POSITIVE_INFINITY;
   const series = new AdmissionSeries(list);
   for (const refusal of keyRefusals) {
     const s = clientStart(refusal);
     const admitted = series.tokens(s - windowMs, s);
     lowest = Math.min(lowest, admitted);
-    if (admitted < floor) early.push({ refusal, admitted });
+    if (admitted >= floor) continue;
+    const peers = new Map<string, number>();
+    for (const [subscription, peer] of peerSeries) {
+      const tokens = peer.tokens(s - windowMs, s);
+      if (tokens > 0) peers.set(subscription, tokens);
+    }
+    early.push({ refusal, own: admitted, peers });
   }
   const measured = `${keyRefusals.length} token-limit 429(s); the fewest tokens admitted in the ${duration(windowMs)} before one was ${Number.isFinite(lowest) ? lowest : 'n/a'} (${source})`;
-  const expected = `a token-limit 429 only once ${consumer}'s admitted tokens in the preceding ${duration(windowMs)} reach its ${limit} TPM budget`;
+  const expected = `a token-limit 429 only once ${consumer}'s own admitted tokens in the preceding ${duration(windowMs)} reach its ${limit} TPM budget (each subscription has its own counter)`;
   const tolerance = `${percent(tol, 0)} of the limit plus one request's worth (${oneRequest} tokens) below it: refusals above ${Math.round(floor)} admitted tokens are accepted`;
   if (early.length === 0) {
-    return { check, status: 'pass', expected, measured, tolerance, explanation: `Every token-limit 429 for ${consumer} via ${region} came once its budget was (nearly) used.`, evidence: [ref(evidence.files.client, `token-limit 429s of ${consumer}`)] };
+    const explanation = keyRefusals.length === 0 ? `${consumer} was never refused by its token limit via ${region}, so never below its budget.` : `Every token-limit 429 for ${consumer} via ${region} came once its budget was (nearly) used.`;
+    return { verdict: { check, status: 'pass', expected, measured, tolerance, explanation, evidence: [ref(evidence.files.client, `token-limit 429s of ${consumer}`)] }, sharedWith: [] };
   }
   const first = early[0]!;
+  const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+  const owns = early.map((e) => e.own);
+  const ownRange = minOf(owns) === maxOf(owns) ? `${owns[0]}` : `${minOf(owns)} to ${maxOf(owns)}`;
+  const headline = `${consumer} was refused with a token-limit 429 at ${moment(clientStart(first.refusal), t0)} after only ${first.own} of its own tokens in the preceding minute (${early.length} such refusals, at ${ownRange} of its own tokens; the most it got in a minute was ${pair.fullest.total}), well below its ${limit} TPM budget`;
+  const lowerLimit = `a tokens-per-minute set lower than the class's, or a gateway that charges more than the tokens used (max_tokens instead of the prompt estimate)`;
+  // Refusals where other subscriptions of the same budget made up the rest of it, as they would
+  // on one shared counter. The sums cannot tell that from a limit set lower for each (two
+  // subscriptions held to half the budget add up to it too); refusals while the others are
+  // idle can, and the plans start a class's second subscription later for that reason.
+  const filledByPeers = early.filter((e) => e.own + sum(e.peers) >= floor);
+  const contribution = new Map<string, number>();
+  for (const e of filledByPeers) for (const [subscription, tokens] of e.peers) contribution.set(subscription, (contribution.get(subscription) ?? 0) + tokens);
+  const sharers = [...contribution].sort((a, b) => b[1] - a[1]).map(([subscription]) => subscription);
+  const example = filledByPeers[0];
+  const sumText = example ? `${example.own} + ${[...example.peers].map(([s, t]) => `${t} (${s})`).join(' + ')} = ${example.own + sum(example.peers)} at ${moment(clientStart(example.refusal), t0)}` : '';
+  const shared = `one counter shared between them (a counter-key that is not the subscription id, such as a constant or the product), so one subscription's traffic uses up another's budget`;
+  let diagnosis: string;
+  if (filledByPeers.length === early.length) {
+    // A limit of the consumer's own, set lower, refuses it at those levels whether or not the
+    // others are busy; a shared counter lets it have more while they are idle. So the lower limit
+    // is ruled out only when, with those subscriptions idle, the consumer got more of its own
+    // tokens (more than one request more) than at any of the refusals.
+    const peersIdle = (t: number): boolean => sharers.every((sub) => (peerSeries.get(sub)?.tokens(t - windowMs, t) ?? 0) === 0);
+    const idleAdmissions = list.filter((a) => peersIdle(a.at));
+    const idleBest = maxOf(idleAdmissions.map((a) => series.tokens(a.at - windowMs, a.at + 1)), 0);
+    const whileIdle = `while ${sharers.length > 1 ? 'they were' : `${sharers[0]} was`} idle`;
+    const telling =
+      idleBest > maxOf(owns) + oneRequest
+        ? `would have refused it at those levels also ${whileIdle}, yet it was admitted up to ${idleBest} of its own tokens in a minute then`
+        : idleAdmissions.length > 0
+          ? `cannot be ruled out: ${whileIdle}, ${consumer} never got much more of its own tokens (${idleBest}) than at those refusals (a plan that starts the second subscription of a class later tells them apart)`
+          : `cannot be ruled out: ${consumer} was admitted nothing ${whileIdle} (a plan that starts the second subscription of a class later tells them apart)`;
+    diagnosis = `at every one of them, ${sharers.join(', ')} (${sharers.length > 1 ? 'subscriptions' : 'a subscription'} of the same ${limit} TPM budget) had made up the rest of the budget through ${region} (e.g. ${sumText}): consistent with ${shared}; the other explanation, ${lowerLimit}, ${telling}`;
+  } else if (filledByPeers.length > 0) {
+    diagnosis = `${filledByPeers.length} of them came when ${sharers.join(', ')} (the same budget) had made up the rest of the budget (e.g. ${sumText}), as a counter shared between subscriptions would; the other ${early.length - filledByPeers.length} came without them, which a shared counter does not explain: ${lowerLimit}`;
+  } else if (peerSeries.size > 0) {
+    diagnosis = `${[...peerSeries.keys()].join(', ')} (the same budget, through ${region}) never made up the rest of the budget at those moments, so a counter shared with them does not explain it: ${lowerLimit}`;
+  } else {
+    diagnosis = `the cause may be ${lowerLimit}`;
+  }
   return {
-    check,
-    status: 'fail',
-    expected,
-    measured,
-    tolerance,
-    explanation: `${consumer} was refused with a token-limit 429 at ${moment(clientStart(first.refusal), t0)} after only ${first.admitted} tokens in the preceding minute (${early.length} such refusals), well below its ${limit} TPM budget: the gateway's tokens-per-minute may be set lower than the consumer class's, the counter may be shared with other subscriptions (counter-key), or it may charge more than the tokens used (max_tokens instead of the prompt estimate); see ${evidence.files.client} at ${early.slice(0, 3).map((e) => moment(e.refusal.time, t0)).join(', ')}.`,
-    evidence: [ref(evidence.files.client, `token-limit 429s of ${consumer} far below its budget`, early.slice(0, 5).map((e) => moment(e.refusal.time, t0)))],
+    verdict: {
+      check,
+      status: 'fail',
+      expected,
+      measured,
+      tolerance,
+      explanation: `${headline}; ${diagnosis}. See ${evidence.files.client} at ${early.slice(0, 3).map((e) => moment(e.refusal.time, t0)).join(', ')}.`,
+      evidence: [ref(evidence.files.client, `token-limit 429s of ${consumer} far below its budget`, early.slice(0, 5).map((e) => moment(e.refusal.time, t0)))],
+    },
+    // The counter that refused may hold these subscriptions' tokens too: remaining-tokens then
+    // compares the header with that counter.
+    sharedWith: sharers,
   };
 }
 
-function retryAfter(evidence: RunEvidence): Verdict {
+function retryAfter(evidence: RunEvidence, judged: readonly Pair[]): Verdict {
   const check = 'token-limit.retry-after';
   const t0 = evidence.window.start;
   const refusals = evidence.client.filter((c) => (c.status === 429 && c.gatewayReason === 'token-limit') || (c.status === 403 && c.gatewayReason === 'token-quota'));
@@ -234,7 +455,14 @@ function retryAfter(evidence: RunEvidence): Verdict {
   });
   const expected = 'every token-limit 429 (and token-quota 403) carries Retry-After: whole seconds, 1–60 for a per-minute limit';
   if (refusals.length === 0) {
-    return { check, status: 'inconclusive', expected, measured: 'no token-limit refusal in the client records', tolerance: 'none', explanation: 'No consumer was refused by its token budget, so there is no Retry-After to check.', evidence: [ref(evidence.files.client, 'client 429s')] };
+    // Judged pairs without any refusal are consumers admitted beyond their budget: the gateway's
+    // limit did not act, which is why there is nothing to check (not the traffic).
+    const over = judged.map((p) => `${p.consumer} via ${p.region}`);
+    const explanation =
+      over.length > 0
+        ? `The gateway refused no request by a token budget although ${listed(over)} got more than ${over.length > 1 ? 'their budgets allow' : 'its budget allows'} (see token-limit.admitted-within-limit), so there is no Retry-After to check.`
+        : 'No consumer was refused by its token budget, so there is no Retry-After to check (token-limit.admitted-within-limit says whether any consumer sent enough to be refused).';
+    return { check, status: 'inconclusive', expected, measured: 'no token-limit refusal in the client records', tolerance: 'none', explanation, evidence: [ref(evidence.files.client, 'client 429s')] };
   }
   const measured = `${refusals.length - bad.length} of ${refusals.length} token-budget refusals carry a valid Retry-After${bad.length > 0 ? `; ${bad.length} do not (e.g. ${JSON.stringify(bad[0]!.retryAfter)})` : ''}`;
   if (bad.length === 0) return { check, status: 'pass', expected, measured, tolerance: 'none', explanation: 'Every token-budget refusal told the client when to retry.', evidence: [ref(evidence.files.client, 'token-limit 429s', refusals.slice(0, 3).map((c) => moment(c.time, t0)))] };
@@ -249,7 +477,14 @@ function retryAfter(evidence: RunEvidence): Verdict {
   };
 }
 
-function remainingTokens(evidence: RunEvidence, expectations: Expectations, byKey: Map<string, Admission[]>, clientKey: (c: ClientRecord) => string, options: TokenLimitOptions): Verdict {
+/**
+ * The remaining-tokens header against the counter that enforces: the consumer's own, or, for a
+ * consumer refused below its budget while other subscriptions of the same budget made up the
+ * rest (no-refusal-below-limit's `sharedWith`), a counter they may share (their tokens leaving
+ * the window raise the header too). The deviation itself is reported once, by
+ * no-refusal-below-limit.
+ */
+function remainingTokens(evidence: RunEvidence, expectations: Expectations, byKey: Map<string, Admission[]>, admissions: readonly Admission[], sharing: ReadonlyMap<string, string[]>, judged: readonly Pair[], clientKey: (c: ClientRecord) => string, options: TokenLimitOptions): Verdict {
   const check = 'token-limit.remaining-tokens';
   const t0 = evidence.window.start;
   const concurrency = options.concurrencyMs ?? 200;
@@ -265,7 +500,9 @@ function remainingTokens(evidence: RunEvidence, expectations: Expectations, byKe
       expected,
       measured: 'no client response carried a remaining-tokens header',
       tolerance,
-      explanation: 'The gateway sent no remaining-tokens header, so it cannot be checked; set remaining-tokens-header-name on llm-token-limit (the sample uses x-gateway-remaining-tokens) if clients should see it.',
+      explanation: judged.some((p) => p.refusals.length === 0)
+        ? `The gateway sent no remaining-tokens header, so it cannot be checked; nor did it refuse ${listed(judged.filter((p) => p.refusals.length === 0).map((p) => p.consumer))} by a token limit although each got more than its budget (see token-limit.admitted-within-limit): no limit seems to apply, which would explain the missing header.`
+        : 'The gateway sent no remaining-tokens header, so it cannot be checked; set remaining-tokens-header-name on llm-token-limit (the sample uses x-gateway-remaining-tokens) if clients should see it.',
       evidence: [ref(evidence.files.client, 'client records (remainingTokens)')],
     };
   }
@@ -281,6 +518,7 @@ function remainingTokens(evidence: RunEvidence, expectations: Expectations, byKe
     examples.push(...outOfRange.slice(0, 3).map((c) => moment(c.time, t0)));
   }
   let compared = 0;
+  const sharedCompared: string[] = [];
   const rises: { a: ClientRecord; b: ClientRecord }[] = [];
   const groups = new Map<string, ClientRecord[]>();
   for (const c of withHeader) {
@@ -292,7 +530,11 @@ function remainingTokens(evidence: RunEvidence, expectations: Expectations, byKe
   }
   for (const [key, list] of groups) {
     list.sort((a, b) => clientStart(a) - clientStart(b));
-    const admitted = new AdmissionSeries(byKey.get(key) ?? []);
+    const sharers = new Set((sharing.get(key) ?? []).map((s) => s.toLowerCase()));
+    const region = key.slice(key.indexOf('|') + 1);
+    const counted = [...(byKey.get(key) ?? []), ...(sharers.size > 0 ? admissions.filter((a) => a.region === region && sharers.has(a.subscription.toLowerCase())) : [])];
+    if (sharers.size > 0) sharedCompared.push(`${key.slice(0, key.indexOf('|'))} via ${region} with ${[...(sharing.get(key) ?? [])].join(', ')}`);
+    const admitted = new AdmissionSeries(counted);
     for (let i = 0; i + 1 < list.length; i++) {
       const a = list[i]!;
       const b = list[i + 1]!;
@@ -310,7 +552,7 @@ function remainingTokens(evidence: RunEvidence, expectations: Expectations, byKe
     problems.push(`${rises.length} rise(s) with no tokens leaving the window, e.g. ${a.consumer} ${a.remainingTokens} at ${moment(clientStart(a), t0)} then ${b.remainingTokens} at ${moment(clientStart(b), t0)}`);
     examples.push(...rises.slice(0, 3).map((r) => moment(r.b.time, t0)));
   }
-  const measured = `${withHeader.length} response(s) with the header, ${outOfRange.length} out of range, ${compared} consecutive pair(s) without a refill compared, ${rises.length} rose`;
+  const measured = `${withHeader.length} response(s) with the header, ${outOfRange.length} out of range, ${compared} consecutive pair(s) without a refill compared, ${rises.length} rose${sharedCompared.length > 0 ? `; compared with a counter shared as no-refusal-below-limit found possible: ${joinParts(sharedCompared)}` : ''}`;
   if (problems.length === 0) {
     return {
       check,
@@ -376,7 +618,7 @@ function quota(evidence: RunEvidence, expectations: Expectations, consumer: stri
   for (const [key, list] of byKey) {
     if (!key.startsWith(`${consumer}|`)) continue;
     const region = key.slice(consumer.length + 1);
-    const oneRequest = Math.max(0, ...list.map((a) => a.tokens));
+    const oneRequest = maxOf(list.map((a) => a.tokens), 0);
     const totals = new Map<number, number>();
     for (const a of list) {
       const w = quotaWindow(settings.period, a.at).start;

@@ -110,6 +110,8 @@ describe('the sample configuration (deploy/apim)', () => {
       ['user-facing', { kind: 'product', id: 'ai-gateway' }],
       ['batch', { kind: 'product', id: 'ai-gateway' }],
       ['dev-test', { kind: 'product', id: 'ai-gateway' }],
+      ['batch-reports', { kind: 'product', id: 'ai-gateway' }],
+      ['dev-test-ci', { kind: 'product', id: 'ai-gateway' }],
       ['external-partner', { kind: 'product', id: 'external-apis' }],
       ['critical-ops-orchestrator', { kind: 'product', id: 'internal-apis' }],
     ]);
@@ -250,6 +252,8 @@ describe('the sample AI policy routes as the seed says', () => {
     ['user-facing', 20_000, 'medium', 'aoai-eastus-pool'],
     ['batch', 5_000, 'low', 'aoai-eastus-payg'],
     ['dev-test', 1_000, 'low', 'aoai-eastus-payg'],
+    ['batch-reports', 5_000, 'low', 'aoai-eastus-payg'],
+    ['dev-test-ci', 1_000, 'low', 'aoai-eastus-payg'],
     ['someone-else', 1_000, 'medium', 'aoai-eastus-pool'],
   ])('subscription %s gets %d TPM and, without X-Priority, %s priority', (subscription, tpm, priority, backendId) => {
     const outcome = routeOf({ region: 'East US', subscription });
