@@ -85,10 +85,16 @@ export async function writeSyntheticRun(runDir: string, shape: SyntheticRunShape
     { id: 'ptu1-fails', atSeconds: seconds / 10, action: 'fleet:status 500', target: 'aoai-eastus-ptu1', appliedAt: ptuFault.from, clearedAt: ptuFault.to },
     { id: 'primary-region-down', atSeconds: seconds / 2, action: 'region-down', target: EAST, appliedAt: outage.from, clearedAt: outage.to },
   ];
-  await ledger.write({ type: 'fault', seq: 0, at: ptuFault.from, action: 'inject', rule: { id: 'rule-1', kind: 'status', status: 500, rate: 1, target: { backend: 'aoai-eastus-ptu1' }, label: 'ptu1-fails', createdAt: ptuFault.from, expiresAt: ptuFault.to } });
-  await ledger.write({ type: 'fault', seq: 0, at: ptuFault.to, action: 'expire', rule: { id: 'rule-1', kind: 'status', status: 500, rate: 1, target: { backend: 'aoai-eastus-ptu1' }, label: 'ptu1-fails', createdAt: ptuFault.from, expiresAt: ptuFault.to } });
+  // The ledger numbers every record, fault changes and requests alike, from 1.
+  let seq = 0;
+  await ledger.write({ type: 'fault', seq: ++seq, at: ptuFault.from, action: 'inject', rule: { id: 'rule-1', kind: 'status', status: 500, rate: 1, target: { backend: 'aoai-eastus-ptu1' }, label: 'ptu1-fails', createdAt: ptuFault.from, expiresAt: ptuFault.to } });
+  await ledger.write({ type: 'fault', seq: ++seq, at: ptuFault.to, action: 'expire', rule: { id: 'rule-1', kind: 'status', status: 500, rate: 1, target: { backend: 'aoai-eastus-ptu1' }, label: 'ptu1-fails', createdAt: ptuFault.from, expiresAt: ptuFault.to } });
   for (const [at, type] of [[ptuFault.from + 300, 'Opened'], [ptuFault.from + 30_300, 'Closed']] as const) {
-    await breakerEvents.write({ eventType: `Microsoft.ApiManagement.CircuitBreaker.${type}`, subject: '/backends/aoai-eastus-ptu1/circuit-breaker/rules/aoai-throttling-and-server-errors', eventTime: new Date(at).toISOString(), region: EAST, data: { backendName: 'aoai-eastus-ptu1' } });
+    const eventType = `Microsoft.ApiManagement.CircuitBreaker.${type}`;
+    await breakerEvents.write({
+      id: `${eventType}:aoai-eastus-ptu1:aoai-throttling-and-server-errors:${at}`, subject: '/backends/aoai-eastus-ptu1/circuit-breaker/rules/aoai-throttling-and-server-errors', eventType, eventTime: new Date(at).toISOString(),
+      data: { backendName: 'aoai-eastus-ptu1', circuitBreaker: { rules: { 'aoai-throttling-and-server-errors': { tripDuration: '00:00:30' } } } }, dataVersion: '1', metadataVersion: '1', region: EAST,
+    });
   }
   for (const [at, healthy] of [[detected, false], [restored, true]] as const) {
     await frontDoor.write({ type: 'health', time: new Date(at).toISOString(), origin: EAST, healthy, successes: healthy ? 3 : 1, sampleSize: 4 });
@@ -101,7 +107,6 @@ export async function writeSyntheticRun(runDir: string, shape: SyntheticRunShape
     }
   }
 
-  let seq = 0;
   let correlation = 0;
   const intervalMs = 1000 / rate;
   let devTestAdmittedInMinute = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Journal } from '../harness/run/journal.ts';
-import type { Verdict } from '../harness/verify/verdict.ts';
+import type { Journal } from '../harness/contracts/journal.ts';
+import type { Verdict } from '../harness/contracts/verdict.ts';
 import { renderJUnit } from './junit.renderer.ts';
 import { renderVerdictTable } from './verdict-table.renderer.ts';
 
@@ -10,6 +10,7 @@ function verdict(check: string, status: Verdict['status'], explanation = `${chec
 
 function journal(verdicts: Verdict[], status: Journal['status'] = 'completed'): Journal {
   return {
+    schemaVersion: 1,
     runId: 'r1',
     scenario: 'smoke',
     status,

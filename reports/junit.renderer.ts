@@ -1,4 +1,4 @@
-import type { Journal } from '../harness/run/journal.ts';
+import type { Journal } from '../harness/contracts/journal.ts';
 
 /**
  * A run journal as JUnit XML, for CI systems that show test results: one test suite per run,

@@ -1,4 +1,4 @@
-import type { Verdict } from '../harness/verify/verdict.ts';
+import type { Verdict } from '../harness/contracts/verdict.ts';
 
 /** The verdict table printed at the end of a run: one row per check, then the explanations of what did not pass. */
 export function renderVerdictTable(verdicts: readonly Verdict[], options: { color?: boolean } = {}): string {

@@ -1,15 +1,19 @@
 import { Command, CommanderError } from 'commander';
+import { UserFacingError } from '../../mocks/shared/user-facing-error.ts';
 import { registerCommands } from './commands.ts';
+import { exitCodesHelp } from './exit-codes.ts';
+import { spillwayVersion } from './spillway-version.ts';
 
 /**
  * The `spillway` command line as a function: parses the arguments, runs the command, and turns
  * whatever ended it into an exit code, so that main.ts (the process) and tests (in-process) run
  * the same thing.
  *
- * Exit codes, for every command: 2 for a usage error (commander's own included: unknown option
- * or command, missing argument, bad option value) and for anything that kept a command from
- * doing its job; 0 for --help. 1 stays a finding (a run whose gateway deviated, a configuration
- * check that found problems) and is never given to a failure.
+ * Exit codes, for every command (exit-codes.ts): 2 for a usage error (commander's own included:
+ * unknown option or command, missing argument, bad option value) and for anything that kept a
+ * command from doing its job; 0 for --help and --version. 1 stays a finding (a run whose gateway
+ * deviated, a configuration check that found problems) and is never given to a failure; 3 is a
+ * run that completed with too little evidence to judge.
  */
 export interface CliOutput {
   writeOut(text: string): void;
@@ -23,9 +27,13 @@ const processOutput: CliOutput = {
 
 export function buildProgram(output: CliOutput = processOutput): Command {
   const program = new Command();
+  const version = spillwayVersion();
   program
     .name('spillway')
-    .description('Load-test and chaos verification harness for Azure API Management AI gateways')
+    .description(`Spillway ${version}: load-test and chaos verification harness for Azure API Management AI gateways`)
+    // Commander's usual flags (-V, --version): the version alone on stdout, exit code 0.
+    .version(version, '-V, --version', 'print the version and exit')
+    .addHelpText('after', `\n${exitCodesHelp}`)
     .showHelpAfterError()
     // Commander's own errors read like the harness's: "spillway: unknown option '--unit'".
     .configureOutput({
@@ -59,7 +67,7 @@ export function messageForError(error: unknown): string | null {
   if (error instanceof CommanderError) return null;
   if (!(error instanceof Error)) return String(error);
   // A UserFacingError has its message phrased for a person (what, which file or field, what to do).
-  if (error.name === 'UserFacingError') return error.message;
+  if (error instanceof UserFacingError) return error.message;
   // A file system error nothing anticipated (a permission, a full disk) is still about the
   // machine, not a harness bug: said plainly, naming the path, without a stack trace.
   const errno = error as NodeJS.ErrnoException;
@@ -71,7 +79,7 @@ export function messageForError(error: unknown): string | null {
 }
 
 export function exitCodeForError(error: unknown): 0 | 2 {
-  // --help ends through the same path, with exit code 0.
+  // --help and --version end through the same path, with exit code 0.
   if (error instanceof CommanderError && error.exitCode === 0) return 0;
   return 2;
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { renderVerdictTable } from '../../reports/verdict-table.renderer.ts';
 import { checkRunInput, runScenario } from '../run/run-scenario.ts';
+import { exitCodesHelp } from './exit-codes.ts';
 import { parseNumberOption } from './option-parsers.ts';
 import { onStopSignal } from './stop-signals.ts';
 import { guardRunAgainstCrashes } from '../run/harness-crash.ts';
@@ -19,7 +20,7 @@ export function registerRunCommand(program: Command): void {
     .option('--results <dir>', 'where run folders go', 'results')
     .option('--seed <n>', 'seed for the fleet and the gateways', parseNumberOption('--seed', { integer: true }))
     .option('--json', 'print one JSON line with the result at the end')
-    .addHelpText('after', '\nExit code: 0 every verdict passed; 1 the gateway deviated; 2 the run could not start (bad input: nothing is started) or complete, or a verdict was inconclusive.')
+    .addHelpText('after', `\n${exitCodesHelp}`)
     .action(async (scenario: string, options: { units: number; k6Config?: string; config?: string; gatewayUrl?: string; expectations?: string; expectationsConfig?: string; results: string; seed?: number; json?: boolean }) => {
       const runOptions = {
         scenario,

@@ -1,7 +1,2 @@
-/**
- * An error whose message is written for the person at the terminal (what went wrong, which
- * file or field, what to do). The CLI prints it without a stack trace.
- */
-export class UserFacingError extends Error {
-  override name = 'UserFacingError';
-}
+/** The one base class of errors written for a person; it lives with the mocks, which use it too. */
+export { UserFacingError } from '../../mocks/shared/user-facing-error.ts';

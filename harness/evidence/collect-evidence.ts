@@ -1,10 +1,11 @@
 import { join, relative } from 'node:path';
-import type { FaultChangeRecord, LedgerRecord, RequestRecord } from '../../mocks/aoai/ledger.ts';
-import type { GatewayLogRow, LlmLogRow } from '../../mocks/apim/gateway/gateway-log-schema.ts';
-import type { FrontDoorEvent } from '../../mocks/frontdoor/front-door-events.ts';
-import type { AppliedFault, FleetFacts, RunEvidence } from './evidence-types.ts';
+import { breakerEventSchema } from '../contracts/breaker-events.ts';
+import type { AppliedFault, FleetFacts, RunEvidence } from '../contracts/evidence.ts';
+import { frontDoorEventSchema } from '../contracts/front-door-events.ts';
+import { gatewayLogEvidence, gatewayLogRowSchema, llmLogEvidence, llmLogRowSchema } from '../contracts/gateway-log-rows.ts';
+import { ledgerRecordSchema, type FaultChangeRecord, type RequestRecord } from '../contracts/ledger-record.ts';
 import { readClientRecords } from './k6-samples.ts';
-import { anyRow, readJsonl } from './read-jsonl.ts';
+import { readJsonl } from './read-jsonl.ts';
 
 /** Where a run's evidence files are, inside its run folder. */
 export function evidencePaths(runDir: string) {
@@ -21,16 +22,21 @@ export function evidencePaths(runDir: string) {
   };
 }
 
-/** Reads every evidence file of a finished run into one RunEvidence. */
+/**
+ * Reads every evidence file of a finished run into one RunEvidence. Every row is checked
+ * against its contract (harness/contracts) as it is read: a malformed one rejects with an
+ * EvidenceRowError naming the file, the line and the field, and nothing is judged. Of the
+ * gateway's log rows only the columns the verifiers read are kept (gateway-log-rows.ts).
+ */
 export async function collectEvidence(runDir: string, window: { start: number; end: number }, timeline: AppliedFault[], fleet: FleetFacts | null): Promise<RunEvidence> {
   const paths = evidencePaths(runDir);
   const [client, ledger, gatewayLogs, llmLogs, breakerEvents, frontDoorEvents] = await Promise.all([
     readClientRecords(paths.client),
-    readJsonl(paths.ledger, (row): row is LedgerRecord => anyRow(row) && (row.type === 'request' || row.type === 'fault')),
-    readJsonl(paths.gatewayLogs, (row): row is GatewayLogRow => anyRow(row) && row.Type === 'ApiManagementGatewayLogs'),
-    readJsonl(paths.llmLogs, (row): row is LlmLogRow => anyRow(row) && row.Type === 'ApiManagementGatewayLlmLog'),
-    readJsonl(paths.breakerEvents, (row): row is RunEvidence['breakerEvents'][number] => anyRow(row) && typeof row.eventType === 'string'),
-    readJsonl(paths.frontDoorEvents, (row): row is FrontDoorEvent => anyRow(row) && typeof row.type === 'string'),
+    readJsonl(paths.ledger, ledgerRecordSchema),
+    readJsonl(paths.gatewayLogs, gatewayLogRowSchema, { keep: gatewayLogEvidence }),
+    readJsonl(paths.llmLogs, llmLogRowSchema, { keep: llmLogEvidence }),
+    readJsonl(paths.breakerEvents, breakerEventSchema),
+    readJsonl(paths.frontDoorEvents, frontDoorEventSchema),
   ]);
   const rel = (file: string): string => relative(runDir, file);
   return {

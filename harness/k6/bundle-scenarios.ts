@@ -1,6 +1,7 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
+import { UserFacingError } from '../../mocks/shared/user-facing-error.ts';
 
 /**
  * Bundles each k6 scenario (scenarios/<name>.scenario.ts and the scenarios/lib it imports)
@@ -30,9 +31,7 @@ export interface BundledScenario {
   file: string;
 }
 
-export class BundleError extends Error {
-  override name = 'UserFacingError';
-}
+export class BundleError extends UserFacingError {}
 
 export function scenarioEntry(name: string): string {
   return join(repoRoot, 'scenarios', `${name}.scenario.ts`);

@@ -1,50 +1,30 @@
 import { writeFileSync } from 'node:fs';
-import type { AppliedFault } from '../evidence/evidence-types.ts';
-import type { Verdict } from '../verify/verdict.ts';
-import type { ExpectationsSource } from './expectations-mode.ts';
-import type { ScenarioPlan } from './scenario-plan.ts';
+import type { Journal, RunExitCode, RunStatus } from '../contracts/journal.ts';
+import type { Verdict } from '../contracts/verdict.ts';
 
 /**
- * The run journal (results/<run-id>/journal.json): everything needed to understand and
- * re-judge a run without re-running it. Written at the end of every run, complete or not;
- * secrets (subscription keys) are never part of it.
+ * Writes the run journal (results/<run-id>/journal.json). Its shape, and what each schema
+ * version holds, is the contract in harness/contracts/journal.ts; every run sets
+ * `schemaVersion` (journalSchemaVersion) when it builds its journal.
  */
-export type RunStatus = 'completed' | 'incomplete' | 'interrupted';
-
-export interface Journal {
-  runId: string;
-  scenario: string;
-  status: RunStatus;
-  /** 0: every verdict passed; 1: the gateway deviated; 2: the harness could not complete the run. */
-  exitCode: 0 | 1 | 2;
-  startedAt: string;
-  endedAt: string;
-  plan: ScenarioPlan & { units: number };
-  target: { kind: 'embedded' | 'remote'; entryUrl: string; topology?: unknown };
-  tools: { name: string; version: string; path: string; source: string }[];
-  timeline: AppliedFault[];
-  k6: { exitCode: number | null; signal: string | null; meaning: string; startedAt: string | null; endedAt: string | null; bundle: string | null };
-  evidence: Record<string, string>;
-  /**
-   * Where the verifiers' expectations came from, and so which question the verdicts answer
-   * (expectations-mode.ts); absent when there were none (a remote gateway without a file).
-   */
-  expectations?: ExpectationsSource & { description: string };
-  verdicts: Verdict[];
-  /** Phases' wall time in ms, for the benchmark and for people. */
-  phases: Record<string, number>;
-  /** Why the run did not complete, when it did not. */
-  problem?: string;
-}
+export { journalSchemaVersion, type Journal, type RunExitCode, type RunStatus } from '../contracts/journal.ts';
 
 export function writeJournal(file: string, journal: Journal): void {
   writeFileSync(file, `${JSON.stringify(journal, null, 2)}\n`);
 }
 
-/** 0 only when every verdict passed; a failed check is a deviation (1); missing evidence is not a pass (2). */
-export function exitCodeFor(status: RunStatus, verdicts: readonly Verdict[]): 0 | 1 | 2 {
+/**
+ * 0: every verdict passed; 1: the gateway deviated (a verdict failed); 2: the harness could
+ * not complete the run; 3: inconclusive (the run completed, but a verdict had too little
+ * evidence to judge, or there was no verdict at all). Kept apart from 2 so that CI can tell
+ * "the gateway could not be judged" from "the harness broke", and apart from 0 because missing
+ * evidence is not a pass. The meanings are printed by `--help` (harness/cli/exit-codes.ts).
+ * A failed verdict wins over an inconclusive one: a deviation found is a deviation, whatever
+ * else could not be judged.
+ */
+export function exitCodeFor(status: RunStatus, verdicts: readonly Verdict[]): RunExitCode {
   if (status !== 'completed') return 2;
   if (verdicts.some((v) => v.status === 'fail')) return 1;
-  if (verdicts.length === 0 || verdicts.some((v) => v.status === 'inconclusive')) return 2;
+  if (verdicts.length === 0 || verdicts.some((v) => v.status === 'inconclusive')) return 3;
   return 0;
 }

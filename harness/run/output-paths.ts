@@ -1,5 +1,6 @@
 import { closeSync, mkdtempSync, openSync, rmdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { UserFacingError } from '../../mocks/shared/user-facing-error.ts';
 
 /**
  * Checks, before anything starts, that the places a command writes to (a run's results, the
@@ -12,9 +13,7 @@ import { dirname, join, resolve } from 'node:path';
  * /proc or a read-only mount refuses regardless), so the folder that would hold the new
  * entries is probed by creating a uniquely named folder in it and removing it at once.
  */
-export class OutputPathError extends Error {
-  override name = 'UserFacingError';
-}
+export class OutputPathError extends UserFacingError {}
 
 /** `dir` is a folder that exists and can be written, or one that can be created. */
 export function checkOutputFolder(dir: string, flag: string): void {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { processesMentioning } from '../cli/cli-test-support.ts';
 import { inspectTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
+import { journalSchema } from '../contracts/journal.ts';
 import { checkRunInput, runScenario, type RunResult } from './run-scenario.ts';
 
 /**
@@ -39,8 +40,16 @@ const shortPlan = {
   fleet: { latencyScale: 0.05 },
 };
 
+/** The journal file the run wrote passes the journal contract, schema version and all, and says what the run returned. */
+function expectJournalContract(result: RunResult): void {
+  const parsed = journalSchema.safeParse(JSON.parse(readFileSync(result.journalFile, 'utf8')));
+  expect(parsed.error?.issues).toBeUndefined();
+  expect(parsed.data).toEqual(JSON.parse(JSON.stringify(result.journal)));
+}
+
 /** Nothing the run started listens any more, and its JUnit report carries the harness failure. */
 async function expectAllStopped(result: RunResult): Promise<void> {
+  expectJournalContract(result);
   const topology = result.journal.target.topology as { frontDoor: string; regions: { url: string }[]; fleet: { backends: { endpoint: string }[]; control: string } };
   for (const url of [topology.frontDoor, ...topology.regions.map((r) => r.url), ...topology.fleet.backends.map((b) => b.endpoint), topology.fleet.control]) {
     expect(await listening(url), url).toBe(false);
@@ -123,6 +132,7 @@ describe.skipIf(inspection.status === 'missing')('a real run', () => {
       if (statSync(path).isFile()) expect(readFileSync(path, 'utf8'), file).not.toContain('local-user-facing-key');
     }
     expect(lines.some((line) => line.includes('applied ptu2-slow'))).toBe(true);
+    expectJournalContract(result);
     for (const region of (journal.target.topology as { regions: { url: string }[] }).regions) expect(await listening(region.url)).toBe(false);
   });
 

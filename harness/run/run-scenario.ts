@@ -6,6 +6,7 @@ import type { FleetDescription } from '../../mocks/aoai/fleet.ts';
 import { defaultTopologyPath, loadTopologyFile, type Topology } from '../../mocks/aoai/topology.ts';
 import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
 import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
+import { UserFacingError } from '../../mocks/shared/user-facing-error.ts';
 import { collectEvidence, evidencePaths } from '../evidence/collect-evidence.ts';
 import { fleetFacts } from '../evidence/fleet-facts.ts';
 import { describeExpectations, type ExpectationsSource } from './expectations-mode.ts';
@@ -22,7 +23,7 @@ import type { Verdict } from '../verify/verdict.ts';
 import { scenarioTopology, startEmbeddedTopology, type EmbeddedTopology } from './embedded-topology.ts';
 import { startTimeline, timelineFailure, type FaultInjectors, type RunningTimeline } from './fault-timeline.ts';
 import { renderJUnit } from '../../reports/junit.renderer.ts';
-import { exitCodeFor, writeJournal, type Journal, type RunStatus } from './journal.ts';
+import { exitCodeFor, journalSchemaVersion, writeJournal, type Journal, type RunStatus } from './journal.ts';
 import { k6ExitMeanings, startK6, type K6Exit, type K6Run } from './k6-runner.ts';
 import { checkOutputFolder } from './output-paths.ts';
 import { planProblems } from './plan-against-topology.ts';
@@ -84,9 +85,7 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 export const defaultK6ConfigFile = join(repo, 'k6.config.json');
 export const defaultGatewayConfigDir = join(repo, 'deploy', 'apim');
 
-export class RunInputError extends Error {
-  override name = 'UserFacingError';
-}
+export class RunInputError extends UserFacingError {}
 
 /** What checkRunInput read and checked, for the run to use rather than read again. */
 export interface CheckedRunInput {
@@ -169,6 +168,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   };
 
   const journal: Journal = {
+    schemaVersion: journalSchemaVersion,
     runId,
     scenario: plan.name,
     status: 'incomplete',

@@ -15,8 +15,8 @@
  * Each window is widened by `slackMs` at its end. Deliberately lenient: a request inside any
  * of them is excused, so a failure verdict means the backend showed no sign of pressure at all.
  */
-import type { FaultRule } from '../../mocks/aoai/fault-rules.ts';
-import type { RequestRecord } from '../../mocks/aoai/ledger.ts';
+import type { FaultRule } from '../contracts/fault-rule.ts';
+import type { RequestRecord } from '../contracts/ledger-record.ts';
 import type { RunEvidence } from '../evidence/evidence-types.ts';
 import { expectedTripMs, isBreakerFailure, nextTrip } from './breaker-model.ts';
 import type { EvidenceIndex } from './evidence-index.ts';

@@ -6,7 +6,7 @@
  * a request comes from its gateway log row (joined on the correlation id): the BackendId it
  * logs, through `Expectations.entityRoutes`, names the entity that request used for the resource.
  */
-import type { RequestRecord } from '../../mocks/aoai/ledger.ts';
+import type { RequestRecord } from '../contracts/ledger-record.ts';
 import type { EvidenceIndex } from './evidence-index.ts';
 import type { BreakerExpectation, Expectations } from './expectations.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectedTripMs, isBreakerFailure, nextTrip } from './breaker-model.ts';
-import type { RequestRecord } from '../../mocks/aoai/ledger.ts';
+import type { RequestRecord } from '../contracts/ledger-record.ts';
 import { EvidenceBuilder, T0 } from './test-evidence.ts';
 
 const rule = { count: 3, intervalMs: 10_000, tripDurationMs: 30_000, acceptRetryAfter: true };

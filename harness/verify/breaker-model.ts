@@ -4,8 +4,8 @@
  * verifiers decide from the ledger (the oracle) so that the same checks hold against a real
  * APIM, whose breaker state cannot be read [research §1].
  */
-import type { FaultRule } from '../../mocks/aoai/fault-rules.ts';
-import type { RequestRecord } from '../../mocks/aoai/ledger.ts';
+import type { FaultRule } from '../contracts/fault-rule.ts';
+import type { RequestRecord } from '../contracts/ledger-record.ts';
 import type { BreakerExpectation } from './expectations.ts';
 
 export const DEFAULT_FAILURE_RANGES: readonly { min: number; max: number }[] = [

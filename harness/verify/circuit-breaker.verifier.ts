@@ -17,8 +17,8 @@
  * the probability of what it saw. docs/verifiers.md has the rules, tolerances and the power of
  * each scenario.
  */
-import type { FaultRule } from '../../mocks/aoai/fault-rules.ts';
-import type { RequestRecord } from '../../mocks/aoai/ledger.ts';
+import type { FaultRule } from '../contracts/fault-rule.ts';
+import type { RequestRecord } from '../contracts/ledger-record.ts';
 import type { RunEvidence } from '../evidence/evidence-types.ts';
 import { binomialCdf, binomialSf } from './binomial.ts';
 import { breakerLanes, type BreakerLane } from './breaker-lanes.ts';

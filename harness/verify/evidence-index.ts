@@ -4,8 +4,8 @@
  * request), the attempts of one gateway request (retries share the correlation id), and the
  * priority and consumer class of a request. Built once per evidence object.
  */
-import type { RequestRecord } from '../../mocks/aoai/ledger.ts';
-import type { GatewayLogRow } from '../../mocks/apim/gateway/gateway-log-schema.ts';
+import type { RequestRecord } from '../contracts/ledger-record.ts';
+import type { GatewayLogEvidence } from '../contracts/gateway-log-rows.ts';
 import type { ClientRecord, RunEvidence } from '../evidence/evidence-types.ts';
 import type { Expectations } from './expectations.ts';
 
@@ -15,7 +15,7 @@ export interface EvidenceIndex {
   /** Ledger requests per backend, by start. */
   readonly byBackend: ReadonlyMap<string, readonly RequestRecord[]>;
   /** ApiManagementGatewayLogs rows by CorrelationId (the sample forwards it as x-correlation-id). */
-  readonly gatewayRows: ReadonlyMap<string, GatewayLogRow>;
+  readonly gatewayRows: ReadonlyMap<string, GatewayLogEvidence>;
   /** Ledger requests sharing a correlation id: one gateway request and its retries, by start. */
   readonly attempts: ReadonlyMap<string, readonly RequestRecord[]>;
   /** Backend name → { region, kind } as the ledger saw them. */
@@ -39,7 +39,7 @@ export function indexEvidence(evidence: RunEvidence): EvidenceIndex {
     if (record.correlationId) pushTo(attempts, record.correlationId, record);
     if (!backendInfo.has(record.backend)) backendInfo.set(record.backend, { region: record.region, kind: record.kind });
   }
-  const gatewayRows = new Map<string, GatewayLogRow>();
+  const gatewayRows = new Map<string, GatewayLogEvidence>();
   for (const row of evidence.gatewayLogs) if (row.CorrelationId) gatewayRows.set(row.CorrelationId, row);
   const index: EvidenceIndex = { requests, byBackend, gatewayRows, attempts, backendInfo };
   cache.set(evidence, index);

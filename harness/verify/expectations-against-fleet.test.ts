@@ -21,7 +21,7 @@ describe('expectations against the run', () => {
   it('accepts what the sample configuration itself gives, lanes and routes included', () => {
     const fromConfig = expectationsFromConfig({
       gatewayConfig,
-      fleet: { backends: topology.resources.map((r) => ({ name: r.name, region: r.region, kind: r.kind, endpoint: '', deployments: [] })), control: '', ledger: null },
+      fleet: { backends: topology.resources.map((r) => ({ name: r.name, region: r.region, kind: r.kind, deployments: [] })) },
       k6Config,
       deployment: 'gpt-4o',
     });

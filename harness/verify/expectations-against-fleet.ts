@@ -1,4 +1,5 @@
 import type { Expectations } from './expectations.ts';
+import { UserFacingError } from '../../mocks/shared/user-facing-error.ts';
 
 /**
  * An expectations file (`spillway run --expectations`) checked against the run it will judge,
@@ -11,9 +12,7 @@ import type { Expectations } from './expectations.ts';
  * Kept apart from expectations-file.ts (the file's own shape): this needs the run's fleet and
  * configuration, which a file on its own does not know.
  */
-export class ExpectationsMismatchError extends Error {
-  override name = 'UserFacingError';
-}
+export class ExpectationsMismatchError extends UserFacingError {}
 
 /** The parts of Expectations that name things of the fleet, the gateway or the k6 configuration. */
 export type NamingExpectations = Pick<Expectations, 'backends' | 'breakers' | 'regions' | 'consumers'> & Partial<Pick<Expectations, 'entityRoutes'>>;

@@ -9,10 +9,9 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { defaultTolerances } from './expectations-from-config.ts';
 import type { Expectations } from './expectations.ts';
+import { UserFacingError } from '../../mocks/shared/user-facing-error.ts';
 
-export class ExpectationsFileError extends Error {
-  override name = 'UserFacingError';
-}
+export class ExpectationsFileError extends UserFacingError {}
 
 const statusRange = z.strictObject({ min: z.int().min(100).max(599), max: z.int().min(100).max(599) }).refine((r) => r.min <= r.max, { message: 'min must not exceed max' });
 

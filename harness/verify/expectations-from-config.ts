@@ -4,15 +4,52 @@
  * probe settings, the fleet's backends (names, regions, kinds: not their capacities, which are
  * facts of each run's fleet, see RunEvidence.fleet), and consumer budgets from k6.config.json.
  */
-import type { FleetDescription } from '../../mocks/aoai/fleet.ts';
-import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
 import type { K6Config } from '../run/scenario-plan.ts';
 import type { BreakerExpectation, BreakerRule, Expectations } from './expectations.ts';
 
+/**
+ * The parts of a gateway's configuration expectations are drawn from: its backends (with their
+ * breaker rules and pool members), its regions, and its front door. Stated here rather than
+ * imported, so that the verifiers depend on no emulator module (docs/contracts.md): the
+ * emulator's loaded APIOps folder (mocks/apim/config, GatewayConfig) has these parts, and so
+ * would any other source of a gateway's configuration.
+ */
+export interface GatewayConfigFacts {
+  backends: ReadonlyMap<
+    string,
+    | {
+        type: 'Single';
+        id: string;
+        /** https://<resource>.openai.azure.com/… names the fleet resource <resource>. */
+        url: string;
+        circuitBreaker?: {
+          /** Count (or percentage) of failures within an interval (ms) of responses in these status ranges. */
+          failureCondition: { count?: number; interval: number; statusCodeRanges: readonly { min: number; max: number }[] };
+          tripDurationMs: number;
+          acceptRetryAfter: boolean;
+        };
+      }
+    | { type: 'Pool'; id: string; members: readonly { id: string }[] }
+  >;
+  /** `primary` marks the primary region. */
+  regions: readonly { name: string; primary: boolean }[];
+  frontDoor?: {
+    probeIntervalSeconds: number;
+    sampleSize: number;
+    successfulSamplesRequired: number;
+    origins: readonly { region: string; enabled: boolean; priority: number; weight: number }[];
+  };
+}
+
+/** The parts of the fleet's description (`fleet up --json`) expectations are drawn from. */
+export interface FleetBackendFacts {
+  backends: readonly { name: string; region: string; kind: 'ptu' | 'payg'; deployments: readonly { name: string }[] }[];
+}
+
 export interface ExpectationsSource {
-  gatewayConfig: GatewayConfig;
+  gatewayConfig: GatewayConfigFacts;
   /** The fleet's description (`fleet up --json`): backends, regions, kinds. */
-  fleet: FleetDescription;
+  fleet: FleetBackendFacts;
   k6Config: K6Config;
   /** The deployment the scenario calls: only backends hosting it are expected to serve. */
   deployment: string;
@@ -90,7 +127,7 @@ export function expectationsFromConfig(source: ExpectationsSource): Expectations
  * entities with breakers (a dedicated lane) lists them, and `entityRoutes` says, for each
  * backend id a gateway log row can name, which entity its request used for each resource.
  */
-function breakerExpectations(gatewayConfig: GatewayConfig): { breakers: Record<string, BreakerExpectation>; entityRoutes: Record<string, Record<string, string>> | undefined } {
+function breakerExpectations(gatewayConfig: GatewayConfigFacts): { breakers: Record<string, BreakerExpectation>; entityRoutes: Record<string, Record<string, string>> | undefined } {
   const rulesOf = new Map<string, Map<string, BreakerRule>>();
   const resourceOfEntity = new Map<string, string>();
   for (const backend of gatewayConfig.backends.values()) {

@@ -14,7 +14,7 @@
  * docs/verifiers.md has the rules, tolerances and inconclusive cases.
  */
 import type { ClientRecord, RunEvidence } from '../evidence/evidence-types.ts';
-import type { HealthEvent, RequestEvent } from '../../mocks/frontdoor/front-door-events.ts';
+import type { HealthEvent, RequestEvent } from '../contracts/front-door-events.ts';
 import { clientStart } from './evidence-index.ts';
 import { fleetResourceOf } from './expectations-from-config.ts';
 import type { Expectations } from './expectations.ts';

@@ -8,8 +8,8 @@
  * within 2 s of the step's appliedAt whose target names the step's target. An inject record
  * no step claims is still a fault (injected by hand, say) and is judged under its label or id.
  */
-import type { FaultRule } from '../../mocks/aoai/fault-rules.ts';
-import type { FaultChangeRecord } from '../../mocks/aoai/ledger.ts';
+import type { FaultRule } from '../contracts/fault-rule.ts';
+import type { FaultChangeRecord } from '../contracts/ledger-record.ts';
 import type { AppliedFault, RunEvidence } from '../evidence/evidence-types.ts';
 import type { Expectations } from './expectations.ts';
 import type { Interval } from './intervals.ts';

@@ -12,7 +12,7 @@
  * whose POPs each keep their own health view). docs/verifiers.md has the rule.
  */
 import type { ClientRecord, RunEvidence } from '../evidence/evidence-types.ts';
-import type { HealthEvent } from '../../mocks/frontdoor/front-door-events.ts';
+import type { HealthEvent } from '../contracts/front-door-events.ts';
 import { binomialBand } from './binomial.ts';
 import { clientStart } from './evidence-index.ts';
 import { contains, subtract, totalLength, union, type Interval } from './intervals.ts';

@@ -6,7 +6,7 @@
  * start (backend-pressure.ts). A region with no PTU backend justifies everything. Shared by
  * the spillover and priority verifiers.
  */
-import type { RequestRecord } from '../../mocks/aoai/ledger.ts';
+import type { RequestRecord } from '../contracts/ledger-record.ts';
 import type { RunEvidence } from '../evidence/evidence-types.ts';
 import { backendPressure, type PressureOptions } from './backend-pressure.ts';
 import { backendsOf, ledgerPriority, type EvidenceIndex } from './evidence-index.ts';

@@ -9,7 +9,7 @@
  *   a statistical margin (statistics.ts) so small samples do not fail on noise.
  * docs/verifiers.md has the rules, tolerances and inconclusive cases.
  */
-import type { RequestRecord } from '../../mocks/aoai/ledger.ts';
+import type { RequestRecord } from '../contracts/ledger-record.ts';
 import type { ClientRecord, RunEvidence } from '../evidence/evidence-types.ts';
 import { backendPressure, type PressureOptions } from './backend-pressure.ts';
 import { backendsOf, clientPriority, clientRegion, clientStart, indexEvidence, isTokenBudgetRefusal, knownRegions, ledgerPriority, type EvidenceIndex } from './evidence-index.ts';

@@ -4,10 +4,10 @@
  * on one clock starting at T0, with the sample's backends and expectations. Times are given as
  * offsets in ms from T0.
  */
-import type { FaultRule } from '../../mocks/aoai/fault-rules.ts';
-import type { FaultChangeRecord, LedgerReason, RequestRecord } from '../../mocks/aoai/ledger.ts';
-import type { GatewayLogRow, LlmLogRow } from '../../mocks/apim/gateway/gateway-log-schema.ts';
-import type { FrontDoorEvent } from '../../mocks/frontdoor/front-door-events.ts';
+import type { FaultRule } from '../contracts/fault-rule.ts';
+import type { FaultChangeRecord, LedgerReason, RequestRecord } from '../contracts/ledger-record.ts';
+import type { GatewayLogRow, LlmLogRow } from '../contracts/gateway-log-rows.ts';
+import type { FrontDoorEvent } from '../contracts/front-door-events.ts';
 import type { AppliedFault, ClientRecord, RunEvidence } from '../evidence/evidence-types.ts';
 import type { Expectations } from './expectations.ts';
 
@@ -255,12 +255,16 @@ export class EvidenceBuilder {
   }
 
   breakerEvent(spec: { type: 'Opened' | 'Closed'; backend: string; region: string; at: number }): void {
+    const eventType = `Microsoft.ApiManagement.CircuitBreaker.${spec.type}` as const;
     this.breakerEvents.push({
-      eventType: `Microsoft.ApiManagement.CircuitBreaker.${spec.type}`,
+      id: `${eventType}:${spec.backend}:${T0 + spec.at}`,
+      eventType,
       subject: `/backends/${spec.backend}/circuit-breaker/rules/aoai-throttling-and-server-errors`,
       eventTime: new Date(T0 + spec.at).toISOString(),
       region: spec.region,
-      data: { backendName: spec.backend },
+      data: { backendName: spec.backend, circuitBreaker: { rules: { 'aoai-throttling-and-server-errors': { tripDuration: '00:00:30' } } } },
+      dataVersion: '1',
+      metadataVersion: '1',
     });
   }
 

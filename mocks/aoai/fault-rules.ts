@@ -2,61 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { z, ZodError } from 'zod';
 import type { Clock } from '../shared/clock.ts';
 import type { Rng } from '../shared/rng.ts';
+import { faultRequestSchema, type FaultRequestTarget, type FaultRule } from '../../harness/contracts/fault-rule.ts';
 
 /**
- * Faults a test can inject into the fleet, per backend, per region or per deployment:
- * - status: answer with a fixed status (500, 503, or 429 with a chosen Retry-After);
- * - latency: add time before the backend starts working;
- * - hang: accept the request and never answer (until the client gives up);
- * - reset: drop the connection with a TCP reset;
- * - refuse: take the listener down, so connections are refused;
- * - slow-stream: add time between streamed tokens (and to a non-streamed answer);
- * - truncate-stream: cut a stream off after a number of tokens.
+ * The fault kinds, a fault request and the rule it becomes are a contract shared with the
+ * harness (harness/contracts/fault-rule.ts, which says what each kind and field means); this
+ * file keeps the fleet's set of active rules and decides which fire.
  */
-export const faultKinds = ['status', 'latency', 'hang', 'reset', 'refuse', 'slow-stream', 'truncate-stream'] as const;
-export type FaultKind = (typeof faultKinds)[number];
-
-const targetSchema = z
-  .strictObject({
-    backend: z.string().min(1).optional(),
-    region: z.string().min(1).optional(),
-    deployment: z.string().min(1).optional(),
-  })
-  .refine((t) => t.backend !== undefined || t.region !== undefined, { message: 'name a backend or a region' });
-
-export const faultRequestSchema = z
-  .strictObject({
-    kind: z.enum(faultKinds),
-    target: targetSchema,
-    /** Share of matching requests affected, 0 to 1. */
-    rate: z.number().min(0).max(1).default(1),
-    status: z.int().min(400).max(599).optional(),
-    retryAfterSeconds: z.int().min(0).max(86_400).optional(),
-    latencyMs: z.int().min(0).max(600_000).optional(),
-    perTokenDelayMs: z.int().min(0).max(60_000).optional(),
-    afterTokens: z.int().min(0).optional(),
-    /** How the truncated stream ends: a reset, or a clean close without the final frames. */
-    truncateMode: z.enum(['reset', 'close']).optional(),
-    durationMs: z.int().positive().optional(),
-    /** Free text that shows in the ledger, e.g. the timeline step that injected it. */
-    label: z.string().max(200).optional(),
-  })
-  .superRefine((rule, ctx) => {
-    const need = (field: keyof typeof rule, when: FaultKind): void => {
-      if (rule.kind === when && rule[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `required for kind "${when}"` });
-    };
-    need('status', 'status');
-    need('latencyMs', 'latency');
-    need('perTokenDelayMs', 'slow-stream');
-    need('afterTokens', 'truncate-stream');
-    if (rule.kind === 'refuse' && rule.rate !== 1) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'a refused listener refuses every connection: rate must be 1' });
-    if (rule.kind === 'refuse' && (rule.target.deployment !== undefined)) ctx.addIssue({ code: 'custom', path: ['target', 'deployment'], message: 'refuse takes a whole listener down; it cannot target one deployment' });
-    if (rule.retryAfterSeconds !== undefined && rule.kind !== 'status') ctx.addIssue({ code: 'custom', path: ['retryAfterSeconds'], message: 'only for kind "status"' });
-  });
-
-export type FaultRequest = z.input<typeof faultRequestSchema>;
-type FaultRequestTarget = z.output<typeof targetSchema>;
-export type FaultRule = z.output<typeof faultRequestSchema> & { id: string; createdAt: number; expiresAt: number | null };
+export { faultKinds, faultRequestSchema, type FaultKind, type FaultRequest, type FaultRule } from '../../harness/contracts/fault-rule.ts';
 
 export interface FaultTarget {
   backend: string;

@@ -1,73 +1,14 @@
 import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ResourceKind } from './topology.ts';
-import type { FaultRule } from './fault-rules.ts';
+import type { LedgerRecord } from '../../harness/contracts/ledger-record.ts';
 
 /**
- * Why a backend answered as it did. `fault:<kind>` marks an injected fault, so a verifier
- * can tell a real throttle from one the harness caused.
+ * The records' shapes are a contract shared with the harness's verifiers (LedgerReason,
+ * RequestRecord, FaultChangeRecord: harness/contracts/ledger-record.ts, with what each field
+ * means); this file writes and serves them.
  */
-export type LedgerReason =
-  | 'ok'
-  | 'tpm'
-  | 'rpm'
-  | 'utilization'
-  | 'capacity'
-  | 'bad-request'
-  | 'unauthorized'
-  | 'not-found'
-  | 'context-length'
-  | 'client-closed'
-  | `fault:${string}`;
+export type { FaultChangeRecord, LedgerReason, LedgerRecord, RequestRecord } from '../../harness/contracts/ledger-record.ts';
 
-/** One request as the backend saw and answered it: the ground truth that checks rely on. */
-export interface RequestRecord {
-  type: 'request';
-  seq: number;
-  /** Epoch milliseconds: arrival, response headers sent, last byte sent. */
-  start: number;
-  firstByte: number | null;
-  end: number;
-  backend: string;
-  region: string;
-  kind: ResourceKind;
-  deployment: string;
-  operation: 'chat' | 'completions' | 'embeddings' | 'unknown';
-  stream: boolean;
-  status: number;
-  reason: LedgerReason;
-  promptTokens: number;
-  completionTokens: number;
-  /** The token cost the limiter charged at admission (PTU estimate or PAYG estimate). */
-  admissionCost: number;
-  /** The X-Priority header as received, if any. */
-  priority: string | null;
-  /** A non-secret subscription identifier header, if the gateway sent one. */
-  subscription: string | null;
-  /** sha256 prefix of an Ocp-Apim-Subscription-Key that reached the backend: the key itself is a secret. */
-  subscriptionKeyFingerprint: string | null;
-  auth: 'api-key' | 'bearer' | 'none';
-  correlationId: string | null;
-  requestId: string;
-  apiVersion: string | null;
-  /**
-   * The ids of the injected fault rules that fired on this request (see the `fault` records),
-   * present only when one did. A latency or slow-stream fault leaves the reason `ok`: this is
-   * what ties such a request to the fault.
-   */
-  faults?: string[];
-}
-
-/** A change to the injected faults, so the timeline of a run can be rebuilt from the ledger. */
-export interface FaultChangeRecord {
-  type: 'fault';
-  seq: number;
-  at: number;
-  action: 'inject' | 'clear' | 'expire';
-  rule: FaultRule;
-}
-
-export type LedgerRecord = RequestRecord | FaultChangeRecord;
 type WithoutSeq<T> = T extends LedgerRecord ? Omit<T, 'seq'> : never;
 export type LedgerEntry = WithoutSeq<LedgerRecord>;
 

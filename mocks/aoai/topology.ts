@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { knownModels, modelInfo } from './model-catalog.ts';
+import { UserFacingError } from '../shared/user-facing-error.ts';
 
 /**
  * The fleet's topology file: which Azure OpenAI resources stand behind the gateway, where,
@@ -88,9 +89,7 @@ export interface Topology {
   resources: ResourceConfig[];
 }
 
-export class TopologyError extends Error {
-  override name = 'UserFacingError';
-}
+export class TopologyError extends UserFacingError {}
 
 export const defaultTopologyPath = fileURLToPath(new URL('./default-topology.json', import.meta.url));
 

@@ -32,6 +32,7 @@ describe('parseIsoDuration', () => {
     ['pt10s', 'does not match'],
     ['PT1.5H30M', 'only the last component'],
     ['PT10S5M', 'does not match'],
+    ['PT1H1H', 'does not match'],
   ])('rejects %j naming the text', (text, reason) => {
     let thrown: unknown;
     try {

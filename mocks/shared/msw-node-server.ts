@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { getResponse, RequestHandler } from 'msw';
 import { boundedMemo } from './bounded-memo.ts';
 import { PreparedResponse } from './prepared-response.ts';
+import { RestartableListener } from './restartable-listener.ts';
 import { servedRequest, type ServedRequest } from './served-request.ts';
 
 export { bufferedResponse } from './prepared-response.ts';
@@ -45,8 +45,9 @@ export interface MswNodeServerOptions {
 export interface MswNodeServer {
   readonly host: string;
   readonly port: number;
+  /** `http://host:port`, an IPv6 host in brackets. */
   readonly origin: string;
-  /** Stops accepting connections and drops the open ones: a listener that is down. */
+  /** Stops accepting connections and drops the open ones: a listener that is down (restartable-listener.ts). */
   stopListening(): Promise<void>;
   /** Listens again on the same port. */
   resumeListening(): Promise<void>;
@@ -57,7 +58,6 @@ export interface MswNodeServer {
 export async function startMswNodeServer(options: MswNodeServerOptions): Promise<MswNodeServer> {
   const host = options.host ?? '127.0.0.1';
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
-  const sockets = new Set<Socket>();
   let origin = '';
   let base = '';
   // Targets repeat (a load test sends the same few); the URL each makes depends on it alone.
@@ -70,10 +70,6 @@ export async function startMswNodeServer(options: MswNodeServerOptions): Promise
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"code":"InternalServerError","message":"mock handler failed"}}');
       else res.destroy();
     });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -121,56 +117,20 @@ export async function startMswNodeServer(options: MswNodeServerOptions): Promise
     if (writing) await writing;
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const listener = await RestartableListener.listen(server, { host, port: options.port ?? 0 });
+  origin = listener.origin;
   base = new URL(origin).origin;
-  let listening = true;
-
-  const dropConnections = (): void => {
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
-  };
 
   return {
     host,
-    port,
+    port: listener.port,
     origin,
     get listening() {
-      return listening;
+      return listener.listening;
     },
-    async stopListening() {
-      if (!listening) return;
-      listening = false;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      dropConnections();
-      await closed;
-    },
-    async resumeListening() {
-      if (listening) return;
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      listening = true;
-    },
-    async close() {
-      if (listening) {
-        listening = false;
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        dropConnections();
-        await closed;
-      }
-    },
+    stopListening: () => listener.stop(),
+    resumeListening: () => listener.resume(),
+    close: () => listener.close(),
   };
 }
 

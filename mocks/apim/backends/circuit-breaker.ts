@@ -20,6 +20,7 @@
  * - The `Closed` event is emitted lazily, on the first query at or after the trip end (or on
  *   `poll()`), and carries the trip end as its time.
  */
+import type { BreakerEvent } from '../../../harness/contracts/breaker-events.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { formatHms, parseIsoDuration } from '../../shared/iso-duration.ts';
 
@@ -318,20 +319,11 @@ export class CircuitBreaker {
   }
 }
 
-/** An Event Grid (EventGridSchema) event as APIM publishes it for breaker state changes [DOC EG]. */
-export interface CircuitBreakerEventGridEvent {
-  id: string;
-  topic?: string;
-  subject: string;
-  eventType: 'Microsoft.ApiManagement.CircuitBreaker.Opened' | 'Microsoft.ApiManagement.CircuitBreaker.Closed';
-  eventTime: string;
-  data: {
-    backendName: string;
-    circuitBreaker: { rules: Record<string, { tripDuration: string }> };
-  };
-  dataVersion: string;
-  metadataVersion: string;
-}
+/**
+ * An Event Grid (EventGridSchema) event as APIM publishes it for breaker state changes [DOC EG]:
+ * the contract harness/contracts/breaker-events.ts, less the `region` the gateway log sink adds.
+ */
+export type CircuitBreakerEventGridEvent = Omit<BreakerEvent, 'region'>;
 
 /**
  * Shapes a breaker event like APIM's Event Grid event: subject

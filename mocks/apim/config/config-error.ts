@@ -2,6 +2,7 @@
  * Problems found while loading a gateway configuration. Loading collects every problem before
  * failing, so one run shows a team everything to fix; nothing starts on a bad configuration.
  */
+import { UserFacingError } from '../../shared/user-facing-error.ts';
 
 export interface ConfigProblem {
   file: string;
@@ -17,11 +18,10 @@ export function formatProblem(problem: ConfigProblem): string {
 }
 
 /**
- * Thrown once with every problem. The name matches the CLI's UserFacingError so it prints the
- * message without a stack trace.
+ * Thrown once with every problem. A UserFacingError, so the CLI prints the message without a
+ * stack trace.
  */
-export class ConfigError extends Error {
-  override name = 'UserFacingError';
+export class ConfigError extends UserFacingError {
   readonly problems: readonly ConfigProblem[];
 
   constructor(dir: string, problems: readonly ConfigProblem[]) {

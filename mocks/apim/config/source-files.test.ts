@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { UserFacingError } from '../../shared/user-facing-error.ts';
 import { ConfigError, formatFieldPath, formatProblem, Problems } from './config-error.ts';
 import { locateLine, parseJson, parseYaml, validate } from './source-files.ts';
 
@@ -74,7 +75,8 @@ describe('ConfigError', () => {
       { file: 'a.json', line: 3, field: 'properties.path', message: 'is required' },
       { file: 'b.json', message: 'missing' },
     ]);
-    expect(error.name).toBe('UserFacingError');
+    expect(error).toBeInstanceOf(UserFacingError);
+    expect(error.name).toBe('ConfigError');
     expect(error.problems).toHaveLength(2);
     expect(error.message).toBe('invalid APIM configuration in deploy/apim (2 problems):\n  a.json:3: properties.path: is required\n  b.json: missing');
   });

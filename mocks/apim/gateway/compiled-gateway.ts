@@ -1,14 +1,14 @@
 import type { ApiConfig, GatewayConfig, OperationConfig, PolicySource, ProductConfig, SubscriptionConfig } from '../config/types.ts';
 import { compileFragmentSet, compilePolicyDocument, PolicyCompileError, type CompiledPolicy, type PolicyProblem } from '../policy/index.ts';
 import type { ScopeChain } from './policy-executor.ts';
+import { UserFacingError } from '../../shared/user-facing-error.ts';
 
 /**
  * A configuration with every policy compiled, ready to serve. Compiling happens once, up
  * front: every problem in every document is gathered, and a configuration with any problem
  * never serves (GatewayCompileError lists them all, which is what `gateway check` prints).
  */
-export class GatewayCompileError extends Error {
-  override name = 'UserFacingError';
+export class GatewayCompileError extends UserFacingError {
   readonly problems: readonly PolicyProblem[];
   constructor(problems: readonly PolicyProblem[]) {
     super(`the gateway configuration has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p.file}:${p.line}:${p.column}: ${p.element}: ${p.message}`).join('\n')}`);

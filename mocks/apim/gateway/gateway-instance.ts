@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from '../../shared/clock.ts';
 import { abortableSleep } from '../../shared/abortable-sleep.ts';
+import { RestartableListener } from '../../shared/restartable-listener.ts';
 import type { Rng } from '../../shared/rng.ts';
 import { selectBackend } from '../backends/backend-pool.ts';
 import { matchApi, matchOperation } from '../config/index.ts';
@@ -33,11 +33,13 @@ export interface GatewayInstanceOptions {
   /** Maps backend URLs written for Azure onto local endpoints (the fleet). */
   mapBackendUrl: (url: URL) => URL;
   capacity: CapacityConfig;
+  /** Address to listen on (default 127.0.0.1); an IPv6 address bare ("::1"). */
   host?: string;
 }
 
 export interface GatewayInstance {
   readonly region: string;
+  /** `http://host:port`, an IPv6 host in brackets. */
   readonly url: string;
   readonly state: InstanceState;
   readonly listening: boolean;
@@ -365,7 +367,6 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
     return { usage: tap.result(), bytes };
   }
 
-  const sockets = new Set<Socket>();
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     void handle(req, res).catch((error: unknown) => {
       process.stderr.write(`gateway ${region.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
@@ -373,51 +374,29 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
       else res.destroy();
     });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  const host = options.host ?? '127.0.0.1';
-  await listen(server, region.port ?? 0, host);
-  const port = (server.address() as AddressInfo).port;
-  let listening = true;
-  const down = async (): Promise<void> => {
-    listening = false;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of sockets) socket.destroy();
-    await closed;
-  };
+  let listener: RestartableListener;
+  try {
+    listener = await RestartableListener.listen(server, { host: options.host ?? '127.0.0.1', port: region.port ?? 0 });
+  } catch (error) {
+    // Nothing left running when the port cannot be had.
+    clearInterval(breakerPoll);
+    throw error;
+  }
 
   return {
     region: region.name,
-    url: `http://${host}:${port}`,
+    url: listener.origin,
     state: instance,
     get listening() {
-      return listening;
+      return listener.listening;
     },
-    async stopListening() {
-      if (listening) await down();
-    },
-    async resumeListening() {
-      if (listening) return;
-      await listen(server, port, host);
-      listening = true;
-    },
+    stopListening: () => listener.stop(),
+    resumeListening: () => listener.resume(),
     async close() {
       clearInterval(breakerPoll);
-      if (listening) await down();
+      await listener.close();
     },
   };
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -3,7 +3,8 @@ import { pushBounded as pushWindow } from '../../shared/bounded-window.ts';
 import type { CircuitBreakerEvent } from '../backends/circuit-breaker.ts';
 import { toEventGridEvent } from '../backends/circuit-breaker.ts';
 import { JsonlWriter } from '../../shared/jsonl-writer.ts';
-import type { GatewayLogRow, LlmLogRow } from './gateway-log-schema.ts';
+import type { BreakerEvent } from '../../../harness/contracts/breaker-events.ts';
+import type { GatewayLogRow, LlmLogRow } from '../../../harness/contracts/gateway-log-rows.ts';
 
 /**
  * Where the emulator writes what a real APIM would send to Azure Monitor, one JSONL file per
@@ -67,7 +68,7 @@ export function createGatewayLogSink(dir: string | null, options: { keepRecent?:
       files?.llm.write(row);
     },
     breakerEvent(event, region) {
-      const shaped = { ...toEventGridEvent(event), region };
+      const shaped: BreakerEvent = { ...toEventGridEvent(event), region };
       if (keepRecent) pushBounded(recent.events, shaped);
       files?.events.write(shaped);
     },

@@ -15,11 +15,15 @@ import { startFleet, type RunningFleet } from '../../aoai/fleet.ts';
 import type { RequestRecord } from '../../aoai/ledger.ts';
 import { defaultTopologyPath, loadTopologyFile } from '../../aoai/topology.ts';
 import type { FrontDoorEvent, HealthEvent, RequestEvent } from '../../frontdoor/front-door-events.ts';
+import { ipv6LoopbackUnavailable } from '../../shared/ipv6-loopback-test-support.ts';
 import { loadGatewayConfig } from '../config/index.ts';
 import type { GatewayConfig } from '../config/types.ts';
 import { startGateway, type RunningGateway } from './gateway.ts';
 import type { GatewayLogRow } from './gateway-log-schema.ts';
 import { policy, removeTestConfigs, TEST_KEYS, writeTestConfig } from './test-config.ts';
+
+const noIpv6 = await ipv6LoopbackUnavailable();
+if (noIpv6) process.stdout.write(`regions-and-frontdoor.test.ts: the IPv6 case skipped: ${noIpv6}\n`);
 
 const SAMPLE = fileURLToPath(new URL('../../../deploy/apim', import.meta.url));
 const CHAT = '/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21';
@@ -179,6 +183,17 @@ describe('front door in front of the regional gateways (sample configuration)', 
     ]);
     // Requests through the front door went to East US, then West US, then East US again.
     expect(frontDoor.events().filter((e): e is RequestEvent => e.type === 'request').map((e) => e.origin)).toEqual(['West US', 'East US']);
+  });
+
+  it.skipIf(noIpv6 !== null)('serves the regional gateways on IPv6 loopback, their URLs in brackets, which the front door reaches', async () => {
+    const config = sampleConfig({ frontDoor: true });
+    const gateway = await startGateway({ config, fleetEndpoints: endpoints, logsDir: null, seed: 3, host: '::1' });
+    running.push(gateway);
+    for (const instance of gateway.instances) expect(instance.url).toMatch(/^http:\/\/\[::1\]:\d+$/);
+    const direct = await chat(gateway.instance('West US').url, KEYS.userFacing);
+    expect([direct.status, direct.headers.get('x-fleet-region')]).toEqual([200, 'West US']);
+    const through = await chat(gateway.frontDoor!.url, KEYS.userFacing);
+    expect([through.status, through.headers.get('x-fleet-region')]).toEqual([200, 'East US']);
   });
 });
 

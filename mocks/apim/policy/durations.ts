@@ -1,15 +1,19 @@
 /**
  * Date/time and duration literals that appear in policy attributes. Parsed at load time so a
  * typo is reported with its line instead of failing (or silently defaulting) per request.
+ * ISO 8601 durations have one parser for the whole emulator (mocks/shared/iso-duration.ts,
+ * which the backends' circuit breaker rules use too).
  */
+import { IsoDurationError, parseIsoDuration } from '../../shared/iso-duration.ts';
 
-/** ISO 8601 duration (`PT30S`, `P1DT2H`, `PT0.5S`) → milliseconds; undefined when malformed. Years/months are rejected: they have no fixed length. */
-export function parseIsoDuration(text: string): number | undefined {
-  const m = /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(text.trim());
-  if (!m || text.trim() === 'P' || text.trim().endsWith('T')) return undefined;
-  const [, w, d, h, min, s] = m;
-  const n = (v: string | undefined) => (v === undefined ? 0 : Number(v));
-  return Math.round(((((n(w) * 7 + n(d)) * 24 + n(h)) * 60 + n(min)) * 60 + n(s)) * 1000);
+/** An ISO 8601 duration in milliseconds, or undefined when it is not one: the caller reports the attribute with its line. */
+function isoDurationOrUndefined(text: string): number | undefined {
+  try {
+    return parseIsoDuration(text);
+  } catch (error) {
+    if (error instanceof IsoDurationError) return undefined;
+    throw error;
+  }
 }
 
 /** .NET TimeSpan constant format `[-][d.]hh:mm:ss[.fffffff]` → milliseconds; undefined when malformed. */
@@ -30,7 +34,7 @@ export function parseTimeSpan(text: string): number | undefined {
 export function parseFlexibleDuration(text: string): number | undefined {
   const t = text.trim();
   if (/^\d+$/.test(t)) return Number(t) * 1000;
-  if (t.startsWith('P')) return parseIsoDuration(t);
+  if (t.startsWith('P')) return isoDurationOrUndefined(t);
   return parseTimeSpan(t);
 }
 

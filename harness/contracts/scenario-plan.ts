@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * A scenario's plan (`scenarios/<name>.plan.json`): what k6 sends (the traffic mix, its rate per
+ * gateway unit, for how long), what the harness breaks and when (the fault timeline, in offsets
+ * from k6's start), and which verifiers judge the result. The k6 script receives the resolved
+ * plan (rates already scaled by --units, URLs and keys filled in) through the environment.
+ *
+ * A contract because the run journal records the plan a run ran (journal.ts), so that a run can
+ * be understood and re-judged from its journal; loading and checking k6.config.json stays in
+ * harness/run/scenario-plan.ts.
+ */
+const distribution = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('fixed'), value: z.int().min(1) }),
+  z.strictObject({ kind: z.literal('uniform'), min: z.int().min(1), max: z.int().min(1) }),
+]);
+
+const trafficClass = z.strictObject({
+  /** Consumer class from k6.config.json (its key and default priority). */
+  consumer: z.string().min(1),
+  /** X-Priority to send; absent: the consumer's default. 'none' sends no header. */
+  priority: z.enum(['high', 'medium', 'low', 'none']).optional(),
+  /** Requests per second per gateway unit, before --units scaling. */
+  ratePerUnit: z.number().positive(),
+  operation: z.enum(['chat', 'embeddings']).default('chat'),
+  stream: z.boolean().default(false),
+  /** Prompt size in words (about one token each) and max_tokens. */
+  promptWords: distribution.default({ kind: 'fixed', value: 40 }),
+  maxTokens: distribution.default({ kind: 'fixed', value: 100 }),
+  /** When this class starts and stops sending, seconds from k6's start; default the whole run. */
+  startSeconds: z.number().min(0).default(0),
+  endSeconds: z.number().positive().optional(),
+});
+
+const fleetFault = z.strictObject({
+  kind: z.enum(['status', 'latency', 'hang', 'reset', 'refuse', 'slow-stream', 'truncate-stream']),
+  target: z.strictObject({ backend: z.string().optional(), region: z.string().optional(), deployment: z.string().optional() }),
+  rate: z.number().min(0).max(1).optional(),
+  status: z.int().optional(),
+  retryAfterSeconds: z.int().optional(),
+  latencyMs: z.int().optional(),
+  perTokenDelayMs: z.int().optional(),
+  afterTokens: z.int().optional(),
+});
+
+const timelineStep = z
+  .strictObject({
+    id: z.string().min(1),
+    /** Seconds after k6 starts. */
+    at: z.number().min(0),
+    /** Seconds the fault lasts; absent: until the run ends. */
+    for: z.number().positive().optional(),
+    /** A fault the fleet applies to its backends. */
+    fleet: fleetFault.optional(),
+    /**
+     * A region goes down: its gateway stops listening and, unless `backends` is false, its
+     * Azure OpenAI resources refuse connections too (a regional outage). `backends: false`
+     * takes only the gateway down, as APIM's disableGateway or an APIM-only incident does.
+     */
+    regionDown: z.strictObject({ region: z.string().min(1), backends: z.boolean().optional() }).optional(),
+  })
+  .refine((step) => (step.fleet ? 1 : 0) + (step.regionDown ? 1 : 0) === 1, { message: 'each step has exactly one of "fleet" or "regionDown"' });
+
+export const verifierNames = ['spillover', 'circuit-breaker', 'priority', 'failover', 'token-limit'] as const;
+export type VerifierName = (typeof verifierNames)[number];
+
+export const scenarioPlanSchema = z.strictObject({
+  $comment: z.string().optional(),
+  description: z.string().min(1),
+  /** Which scenarios/<script>.scenario.ts runs this plan; default: the plan's own name. */
+  script: z.string().regex(/^[a-z][a-z0-9-]*$/).optional(),
+  durationSeconds: z.number().positive().max(3600),
+  /** Through the front door (the default) or straight to one regional gateway. */
+  entry: z.enum(['front-door', 'primary-region']).default('front-door'),
+  traffic: z.array(trafficClass).min(1),
+  timeline: z.array(timelineStep).default([]),
+  verifiers: z.array(z.enum(verifierNames)).default([]),
+  /** k6 thresholds, e.g. { "http_req_duration{expected_response:true}": ["p(95)<2000"] }. */
+  thresholds: z.record(z.string(), z.array(z.string())).default({}),
+  /** Fleet settings for this scenario: modeled latency scale and per-deployment capacity overrides. */
+  fleet: z
+    .strictObject({
+      latencyScale: z.number().min(0).optional(),
+      capacityTpm: z.record(z.string(), z.int().positive()).optional(),
+    })
+    .default({}),
+});
+
+/** A plan with its name (the key it has in k6.config.json's `scenarios`). */
+export type ScenarioPlan = z.output<typeof scenarioPlanSchema> & { name: string };
+export type TrafficClass = ScenarioPlan['traffic'][number];
+export type TimelineStep = ScenarioPlan['timeline'][number];
