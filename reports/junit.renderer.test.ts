@@ -47,6 +47,12 @@ describe('renderJUnit', () => {
 });
 
 describe('renderVerdictTable', () => {
+  it('adds an error case when a completed run judged nothing (exit 3), so CI does not show it green', () => {
+    const xml = renderJUnit(journal([]));
+    expect(xml).toContain('tests="1" failures="0" errors="1"');
+    expect(xml).toMatch(/<testcase classname="spillway.smoke" name="run"><error message="inconclusive" type="harness">the run completed but nothing was judged/);
+  });
+
   it('lists every check and explains those that did not pass', () => {
     const text = renderVerdictTable([verdict('a.pass', 'pass'), verdict('b.fail', 'fail', 'PTU1 got 4 failures')]);
     const lines = text.split('\n');

@@ -4,7 +4,7 @@ import type { Journal } from '../harness/contracts/journal.ts';
  * A run journal as JUnit XML, for CI systems that show test results: one test suite per run,
  * one test case per verdict. A failed verdict is a <failure>; an inconclusive one is an
  * <error> (missing evidence is not a pass, and not a skip either); a run that did not
- * complete adds an error case saying why. Pure: the journal in, the XML out.
+ * complete, or judged nothing, adds an error case saying why. Pure: the journal in, the XML out.
  */
 export function renderJUnit(journal: Journal): string {
   const cases = journal.verdicts.map((verdict) => {
@@ -16,11 +16,19 @@ export function renderJUnit(journal: Journal): string {
           : '';
     return `    <testcase classname="spillway.${escape(journal.scenario)}" name="${escape(verdict.check)}">${body}</testcase>`;
   });
-  if (journal.status !== 'completed') {
-    cases.push(`    <testcase classname="spillway.${escape(journal.scenario)}" name="run"><error message="${escape(journal.status)}" type="harness">${escape(journal.problem ?? 'the run did not complete')}</error></testcase>`);
+  // A run that did not complete, or that completed with nothing judged (exit 3), must not
+  // read as green in a CI system: either adds one error case saying why.
+  const runError =
+    journal.status !== 'completed'
+      ? { message: journal.status, text: journal.problem ?? 'the run did not complete' }
+      : journal.verdicts.length === 0
+        ? { message: 'inconclusive', text: 'the run completed but nothing was judged: the plan names no verifier and no threshold, so there is no verdict to pass' }
+        : null;
+  if (runError) {
+    cases.push(`    <testcase classname="spillway.${escape(journal.scenario)}" name="run"><error message="${escape(runError.message)}" type="harness">${escape(runError.text)}</error></testcase>`);
   }
   const failures = journal.verdicts.filter((v) => v.status === 'fail').length;
-  const errors = journal.verdicts.filter((v) => v.status === 'inconclusive').length + (journal.status === 'completed' ? 0 : 1);
+  const errors = journal.verdicts.filter((v) => v.status === 'inconclusive').length + (runError ? 1 : 0);
   const seconds = (Date.parse(journal.endedAt) - Date.parse(journal.startedAt)) / 1000;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
