@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { UserFacingError } from '../../mocks/shared/user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 import { registerCommands } from './commands.ts';
 import { exitCodesHelp } from './exit-codes.ts';
 import { spillwayVersion } from './spillway-version.ts';

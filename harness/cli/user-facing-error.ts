@@ -1,2 +1,2 @@
 /** The one base class of errors written for a person; it lives with the mocks, which use it too. */
-export { UserFacingError } from '../../mocks/shared/user-facing-error.ts';
+export { UserFacingError } from '../contracts/user-facing-error.ts';

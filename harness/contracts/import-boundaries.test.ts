@@ -47,16 +47,12 @@ const under = (path: string | null, folder: string): boolean => path !== null &&
 const describeSite = (site: ImportSite, why: string): string => `${site.file}:${site.line}: imports '${site.specifier}': ${why}`;
 
 /**
- * Imports of mocks/ the verifiers still make, each for a reason: neither is emulator code, both
- * are utilities that live in mocks/shared because the mocks use them too. Listed by importer
- * and target, so that a new one fails; an entry no longer used fails as well, so the list
- * cannot go stale.
+ * Imports of mocks/ a verifier may make, each with its reason, listed by importer and target so
+ * that a new one fails; an entry no longer used fails as well, so the list cannot go stale.
+ * There are none: the error base class lives in harness/contracts, and the seeded model that
+ * sizes the breaker plans (it draws with the mocks' generator) lives in harness/sizing.
  */
-const verifierExceptions: Record<string, string> = {
-  'harness/verify/expectations-file.ts -> mocks/shared/user-facing-error.ts': 'the base class of every error written for a person, in every part (harness/cli recognises it)',
-  'harness/verify/expectations-against-fleet.ts -> mocks/shared/user-facing-error.ts': 'the base class of every error written for a person, in every part (harness/cli recognises it)',
-  'harness/verify/breaker-simulation.ts -> mocks/shared/rng.ts': 'the seeded generator the mocks draw from; the simulation sizes test plans with it',
-};
+const verifierExceptions: Record<string, string> = {};
 
 /** Every rule's violations, as lines naming the file, the line and the import. */
 function importViolations(): { violations: string[]; staleExceptions: string[]; checked: Record<string, number> } {

@@ -1,7 +1,7 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
-import { UserFacingError } from '../../mocks/shared/user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 
 /**
  * Bundles each k6 scenario (scenarios/<name>.scenario.ts and the scenarios/lib it imports)

@@ -1,6 +1,6 @@
 import { closeSync, mkdtempSync, openSync, rmdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { UserFacingError } from '../../mocks/shared/user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 
 /**
  * Checks, before anything starts, that the places a command writes to (a run's results, the

@@ -6,7 +6,7 @@ import type { FleetDescription } from '../../mocks/aoai/fleet.ts';
 import { defaultTopologyPath, loadTopologyFile, type Topology } from '../../mocks/aoai/topology.ts';
 import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
 import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
-import { UserFacingError } from '../../mocks/shared/user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 import { collectEvidence, evidencePaths } from '../evidence/collect-evidence.ts';
 import { fleetFacts } from '../evidence/fleet-facts.ts';
 import { describeExpectations, type ExpectationsSource } from './expectations-mode.ts';

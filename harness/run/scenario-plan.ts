@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UserFacingError } from '../../mocks/shared/user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 
 // The plan's schema is part of the run journal's contract (harness/contracts/scenario-plan.ts).
 import { scenarioPlanSchema, type ScenarioPlan } from '../contracts/scenario-plan.ts';

@@ -1,5 +1,5 @@
 import type { Expectations } from './expectations.ts';
-import { UserFacingError } from '../../mocks/shared/user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 
 /**
  * An expectations file (`spillway run --expectations`) checked against the run it will judge,

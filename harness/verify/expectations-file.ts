@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { defaultTolerances } from './expectations-from-config.ts';
 import type { Expectations } from './expectations.ts';
-import { UserFacingError } from '../../mocks/shared/user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 
 export class ExpectationsFileError extends UserFacingError {}
 

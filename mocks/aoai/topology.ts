@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { knownModels, modelInfo } from './model-catalog.ts';
-import { UserFacingError } from '../shared/user-facing-error.ts';
+import { UserFacingError } from '../../harness/contracts/user-facing-error.ts';
 
 /**
  * The fleet's topology file: which Azure OpenAI resources stand behind the gateway, where,

@@ -2,7 +2,7 @@
  * Problems found while loading a gateway configuration. Loading collects every problem before
  * failing, so one run shows a team everything to fix; nothing starts on a bad configuration.
  */
-import { UserFacingError } from '../../shared/user-facing-error.ts';
+import { UserFacingError } from '../../../harness/contracts/user-facing-error.ts';
 
 export interface ConfigProblem {
   file: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { UserFacingError } from '../../shared/user-facing-error.ts';
+import { UserFacingError } from '../../../harness/contracts/user-facing-error.ts';
 import { ConfigError, formatFieldPath, formatProblem, Problems } from './config-error.ts';
 import { locateLine, parseJson, parseYaml, validate } from './source-files.ts';
 

@@ -1,7 +1,7 @@
 import type { ApiConfig, GatewayConfig, OperationConfig, PolicySource, ProductConfig, SubscriptionConfig } from '../config/types.ts';
 import { compileFragmentSet, compilePolicyDocument, PolicyCompileError, type CompiledPolicy, type PolicyProblem } from '../policy/index.ts';
 import type { ScopeChain } from './policy-executor.ts';
-import { UserFacingError } from '../../shared/user-facing-error.ts';
+import { UserFacingError } from '../../../harness/contracts/user-facing-error.ts';
 
 /**
  * A configuration with every policy compiled, ready to serve. Compiling happens once, up

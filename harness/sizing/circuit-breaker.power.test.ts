@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultK6ConfigFile } from '../run/run-scenario.ts';
 import { laneExpectations, planShape, SAMPLE_RULES, simulateBreakerRun, type LaneName, type PlanShape } from './breaker-simulation.ts';
-import { verifyCircuitBreaker } from './circuit-breaker.verifier.ts';
-import type { BreakerRule } from './expectations.ts';
+import { verifyCircuitBreaker } from '../verify/circuit-breaker.verifier.ts';
+import type { BreakerRule } from '../verify/expectations.ts';
 
 /**
  * How the shipped plans are sized: over seeded runs of the stochastic gateway model

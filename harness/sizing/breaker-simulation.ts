@@ -14,8 +14,8 @@
  */
 import { seededRng, type Rng } from '../../mocks/shared/rng.ts';
 import type { RunEvidence } from '../evidence/evidence-types.ts';
-import type { BreakerRule, Expectations } from './expectations.ts';
-import { EvidenceBuilder, sampleExpectations, type AttemptSpec, type BackendName } from './test-evidence.ts';
+import type { BreakerRule, Expectations } from '../verify/expectations.ts';
+import { EvidenceBuilder, sampleExpectations, type AttemptSpec, type BackendName } from '../verify/test-evidence.ts';
 
 export type LaneName = 'medium' | 'high';
 

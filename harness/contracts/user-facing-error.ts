@@ -4,8 +4,8 @@
  * stack trace (harness/cli/cli.ts); any other error is a harness bug and keeps its stack.
  *
  * Every error meant for a person extends this class, in the mocks as in the harness (which is
- * why it lives here: the harness imports the mocks, never the other way round), and the CLI
- * recognises them with instanceof. Each subclass keeps its own name (`ConfigError`,
+ * why it lives with the contracts, which every part may import), and the CLI recognises them
+ * with instanceof. Each subclass keeps its own name (`ConfigError`,
  * `TopologyError`, ...), so a stack trace or a test still says which one it was.
  */
 export class UserFacingError extends Error {
