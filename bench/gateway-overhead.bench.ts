@@ -40,7 +40,7 @@ import { startGateway } from '../mocks/apim/gateway/gateway.ts';
 import { driveWithK6, meanOf, type Phase } from './k6-drive.ts';
 import { resolveK6 } from './k6-binary.ts';
 import { startNodeProxy } from './node-proxy.ts';
-import { soakConfigDir } from './soak-config.ts';
+import { soakConfigDir, soakTopologyFile } from './soak-config.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, vus: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' }, rate: { type: 'string', default: '100' }, warmup: { type: 'string', default: '3' } } });
 const rate = Number(values.rate);
@@ -91,25 +91,10 @@ http {
 async function main(): Promise<void> {
   const k6 = await resolveK6();
   const work = mkdtempSync(join(tmpdir(), 'spillway-bench-gateway-'));
-  // The default topology's resource names (the sample's backend URLs name them), with
-  // capacities no benchmark reaches and no modeled latency.
-  const names = ['aoai-eastus-ptu1', 'aoai-eastus-ptu2', 'aoai-eastus-payg', 'aoai-westus-ptu1', 'aoai-westus-ptu2', 'aoai-westus-payg'];
   // The fleet runs in its own process (`spillway fleet up`), as nginx does: each proxy's
-  // process then does only its own work.
-  const topologyFile = join(work, 'topology.json');
-  writeFileSync(
-    topologyFile,
-    JSON.stringify({
-      seed: 1,
-      latencyScale: 0,
-      resources: names.map((name) => ({
-        name,
-        region: name.includes('eastus') ? 'East US' : 'West US',
-        kind: name.endsWith('payg') ? 'payg' : 'ptu',
-        deployments: [{ name: 'gpt-4o', model: 'gpt-4o', capacityTpm: name.endsWith('payg') ? 1_000_000_000 : 1_000_000_000, ...(name.endsWith('payg') ? { rpm: 100_000_000 } : {}) }],
-      })),
-    }),
-  );
+  // process then does only its own work. Its topology has the default's resource names (the
+  // sample's backend URLs name them), capacities no benchmark reaches and no modeled latency.
+  const topologyFile = soakTopologyFile(work, 0);
   const fleetProcess = spawn(process.execPath, [join(repo, 'bin', 'spillway.js'), 'fleet', 'up', '--json', '--topology', topologyFile, '--ledger', join(work, 'ledger.jsonl')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const fleetLine = await new Promise<string>((resolve) => createInterface({ input: fleetProcess.stdout }).once('line', resolve));
   const endpoints = new Map((JSON.parse(fleetLine) as FleetDescription).backends.map((b) => [b.name, b.endpoint]));
