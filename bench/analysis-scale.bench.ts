@@ -26,7 +26,7 @@ import { expectationsFromConfig } from '../harness/verify/expectations-from-conf
 import { runVerifiers } from '../harness/verify/index.ts';
 import { loadGatewayConfig } from '../mocks/apim/config/index.ts';
 import { defaultTopologyPath, loadTopologyFile } from '../mocks/aoai/topology.ts';
-import type { FleetDescription } from '../mocks/aoai/fleet.ts';
+import { describeUnstartedFleet, type FleetDescription } from '../mocks/aoai/fleet.ts';
 import { writeSyntheticRun, type SyntheticRun } from './synthetic-evidence.ts';
 
 const { values } = parseArgs({
@@ -42,14 +42,7 @@ const { values } = parseArgs({
 const self = fileURLToPath(import.meta.url);
 
 /** The sample's fleet, as `fleet up --json` describes it (endpoints do not matter here). */
-function sampleFleet(): FleetDescription {
-  const topology = loadTopologyFile(defaultTopologyPath);
-  return {
-    backends: topology.resources.map((r) => ({ name: r.name, region: r.region, kind: r.kind, endpoint: 'http://127.0.0.1:0', deployments: r.deployments.map((d) => ({ name: d.name, model: d.model, capacityTpm: d.capacityTpm })) })),
-    control: '',
-    ledger: null,
-  };
-}
+const sampleFleet = (): FleetDescription => describeUnstartedFleet(loadTopologyFile(defaultTopologyPath));
 
 if (values.child === 'generate') {
   const run = await writeSyntheticRun(values.dir!, { seconds: Number(values.seconds), rate: Number(values.rate), start: Date.UTC(2026, 0, 1, 12) });

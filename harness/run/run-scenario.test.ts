@@ -219,7 +219,8 @@ describe.skipIf(inspection.status === 'missing')('a real run', () => {
     const { loadTopologyFile, defaultTopologyPath } = await import('../../mocks/aoai/topology.ts');
     const { loadK6Config } = await import('./scenario-plan.ts');
     const topology = loadTopologyFile(defaultTopologyPath);
-    const fleet = { backends: topology.resources.map((r) => ({ name: r.name, region: r.region, kind: r.kind, endpoint: 'http://127.0.0.1:0', deployments: r.deployments.map((d) => ({ name: d.name, model: d.model, capacityTpm: d.capacityTpm })) })), control: '', ledger: null };
+    const { describeUnstartedFleet } = await import('../../mocks/aoai/fleet.ts');
+    const fleet = describeUnstartedFleet(topology);
     const expectations = expectationsFromConfig({ gatewayConfig: loadGatewayConfig(join(repo, 'deploy', 'apim')), fleet, k6Config: loadK6Config(join(repo, 'k6.config.json')), deployment: 'gpt-4o' });
     expectations.consumers['user-facing'] = { tokensPerMinute: 100, priority: 'medium' };
     const expectationsFile = join(mkdtempSync(join(tmpdir(), 'expectations-')), 'expectations.json');

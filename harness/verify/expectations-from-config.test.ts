@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { FleetDescription } from '../../mocks/aoai/fleet.ts';
+import { describeUnstartedFleet, type FleetDescription } from '../../mocks/aoai/fleet.ts';
 import { defaultTopologyPath, loadTopologyFile } from '../../mocks/aoai/topology.ts';
 import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
 import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
@@ -11,12 +11,7 @@ const SAMPLE = fileURLToPath(new URL('../../deploy/apim', import.meta.url));
 const K6_CONFIG = fileURLToPath(new URL('../../k6.config.json', import.meta.url));
 
 function defaultFleet(): FleetDescription {
-  const topology = loadTopologyFile(defaultTopologyPath);
-  return {
-    backends: topology.resources.map((r) => ({ name: r.name, region: r.region, kind: r.kind, endpoint: 'http://127.0.0.1:0', deployments: r.deployments.map((d) => ({ name: d.name, model: d.model, capacityTpm: d.capacityTpm })) })),
-    control: 'http://127.0.0.1:0',
-    ledger: null,
-  };
+  return describeUnstartedFleet(loadTopologyFile(defaultTopologyPath));
 }
 
 function sample(change?: (config: GatewayConfig) => void) {

@@ -44,6 +44,25 @@ export interface FleetDescription {
   ledger: string | null;
 }
 
+/**
+ * The description a fleet of this topology would give, without starting it (no endpoint is
+ * listening: they read http://127.0.0.1:0). For deriving expectations and sizing from a
+ * topology alone, in tests and benchmarks.
+ */
+export function describeUnstartedFleet(topology: Topology): FleetDescription {
+  return {
+    backends: topology.resources.map((resource) => ({
+      name: resource.name,
+      region: resource.region,
+      kind: resource.kind,
+      endpoint: 'http://127.0.0.1:0',
+      deployments: resource.deployments.map((d) => ({ name: d.name, model: d.model, capacityTpm: d.capacityTpm })),
+    })),
+    control: 'http://127.0.0.1:0',
+    ledger: null,
+  };
+}
+
 export interface RunningFleet {
   describe(): FleetDescription;
   readonly ledger: Ledger;
