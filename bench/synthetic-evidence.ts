@@ -13,6 +13,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import type { AppliedFault } from '../harness/contracts/evidence.ts';
 
 export interface SyntheticRunShape {
   /** Seconds of load. */
@@ -26,7 +27,7 @@ export interface SyntheticRunShape {
 export interface SyntheticRun {
   window: { start: number; end: number };
   /** The timeline as the harness would have applied it. */
-  timeline: { id: string; atSeconds: number; action: string; target: string; appliedAt: number; clearedAt: number }[];
+  timeline: AppliedFault[];
   counts: { gatewayRequests: number; ledgerRecords: number; clientRecords: number; frontDoorEvents: number };
 }
 
@@ -81,9 +82,17 @@ export async function writeSyntheticRun(runDir: string, shape: SyntheticRunShape
   const outage = { from: start + seconds * 500, to: start + seconds * 500 + 10_000 };
   const detected = outage.from + 4_000;
   const restored = outage.to + 6_000;
-  const timeline = [
-    { id: 'ptu1-fails', atSeconds: seconds / 10, action: 'fleet:status 500', target: 'aoai-eastus-ptu1', appliedAt: ptuFault.from, clearedAt: ptuFault.to },
-    { id: 'primary-region-down', atSeconds: seconds / 2, action: 'region-down', target: EAST, appliedAt: outage.from, clearedAt: outage.to },
+  const timeline: AppliedFault[] = [
+    {
+      id: 'ptu1-fails',
+      step: { id: 'ptu1-fails', at: seconds / 10, for: 10, kind: 'fleet-fault', fault: { kind: 'status', status: 500, target: { backend: 'aoai-eastus-ptu1' } } },
+      atSeconds: seconds / 10,
+      action: 'fleet:status 500',
+      target: 'aoai-eastus-ptu1',
+      appliedAt: ptuFault.from,
+      clearedAt: ptuFault.to,
+    },
+    { id: 'primary-region-down', step: { id: 'primary-region-down', at: seconds / 2, for: 10, kind: 'region-down', region: EAST }, atSeconds: seconds / 2, action: 'region-down', target: EAST, appliedAt: outage.from, clearedAt: outage.to },
   ];
   // The ledger numbers every record, fault changes and requests alike, from 1.
   let seq = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Journal } from '../harness/contracts/journal.ts';
+import { journalSchemaVersion, type Journal } from '../harness/contracts/journal.ts';
 import type { Verdict } from '../harness/contracts/verdict.ts';
 import { renderJUnit } from './junit.renderer.ts';
 import { renderVerdictTable } from './verdict-table.renderer.ts';
@@ -10,7 +10,7 @@ function verdict(check: string, status: Verdict['status'], explanation = `${chec
 
 function journal(verdicts: Verdict[], status: Journal['status'] = 'completed'): Journal {
   return {
-    schemaVersion: 1,
+    schemaVersion: journalSchemaVersion,
     runId: 'r1',
     scenario: 'smoke',
     status,
@@ -18,7 +18,7 @@ function journal(verdicts: Verdict[], status: Journal['status'] = 'completed'): 
     startedAt: '2026-11-22T00:00:00.000Z',
     endedAt: '2026-11-22T00:01:40.500Z',
     plan: { units: 1 } as Journal['plan'],
-    target: { kind: 'embedded', entryUrl: 'http://127.0.0.1:1' },
+    target: { kind: 'embedded', entryUrl: 'http://127.0.0.1:1', fleet: 'started', healthPath: '/status-0123456789abcdef', notes: [] },
     tools: [],
     timeline: [],
     k6: { exitCode: 0, signal: null, meaning: 'ok', startedAt: null, endedAt: null, bundle: null },
@@ -37,6 +37,14 @@ describe('renderJUnit', () => {
     expect(xml).toContain('<failure message="4 &amp; more" type="deviation">expected: at most 3 &lt;failures&gt;');
     expect(xml).toContain('<error message="inconclusive" type="inconclusive">c.maybe explained</error>');
     expect(xml).not.toMatch(/<failures>/);
+  });
+
+  it('gives each case the evidence kinds its verdict was decided from, as a property', () => {
+    const xml = renderJUnit(journal([{ ...verdict('a.pass', 'pass'), sources: ['ledger', 'client'] }, { ...verdict('b.maybe', 'inconclusive'), sources: [] }, verdict('k6 threshold x', 'pass')]));
+    expect(xml).toContain('<testcase classname="spillway.smoke" name="a.pass">\n      <properties><property name="sources" value="ledger,client"/></properties>\n    </testcase>');
+    expect(xml).toContain('name="b.maybe">\n      <properties><property name="sources" value=""/></properties>\n      <error message="inconclusive" type="inconclusive">b.maybe explained</error>\n    </testcase>');
+    // A verdict that lists none (a k6 threshold) has no property.
+    expect(xml).toContain('<testcase classname="spillway.smoke" name="k6 threshold x"></testcase>');
   });
 
   it('adds an error case when the run did not complete', () => {
@@ -61,5 +69,12 @@ describe('renderVerdictTable', () => {
     expect(lines[3]).toMatch(/^FAIL\s+b\.fail/);
     expect(text).toContain('FAIL b.fail: PTU1 got 4 failures');
     expect(text).not.toContain('a.pass: a.pass explained');
+  });
+
+  it('says what evidence each verdict that did not pass was decided from', () => {
+    const text = renderVerdictTable([{ ...verdict('b.fail', 'fail', 'PTU1 got 4 failures'), sources: ['ledger'] }, { ...verdict('c.maybe', 'inconclusive', 'no front door events'), sources: [] }, verdict('k6 threshold x', 'fail', 'too slow')]);
+    expect(text).toContain('FAIL b.fail: PTU1 got 4 failures [decided from: ledger]');
+    expect(text).toContain('INCONCLUSIVE c.maybe: no front door events [decided from: nothing]');
+    expect(text).toContain('FAIL k6 threshold x: too slow\n');
   });
 });

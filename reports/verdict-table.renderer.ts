@@ -1,6 +1,9 @@
 import type { Verdict } from '../harness/contracts/verdict.ts';
 
-/** The verdict table printed at the end of a run: one row per check, then the explanations of what did not pass. */
+/**
+ * The verdict table printed at the end of a run: one row per check, then the explanations of
+ * what did not pass, each with the evidence kinds it was decided from (when the verdict lists them).
+ */
 export function renderVerdictTable(verdicts: readonly Verdict[], options: { color?: boolean } = {}): string {
   const paint = (status: Verdict['status'], text: string): string => {
     if (!options.color) return text;
@@ -21,7 +24,7 @@ export function renderVerdictTable(verdicts: readonly Verdict[], options: { colo
   const notPassed = verdicts.filter((v) => v.status !== 'pass');
   if (notPassed.length > 0) {
     out.push('');
-    for (const v of notPassed) out.push(`${paint(v.status, v.status.toUpperCase())} ${v.check}: ${v.explanation}`);
+    for (const v of notPassed) out.push(`${paint(v.status, v.status.toUpperCase())} ${v.check}: ${v.explanation}${v.sources ? ` [decided from: ${v.sources.length > 0 ? v.sources.join(', ') : 'nothing'}]` : ''}`);
   }
   return `${out.join('\n')}\n`;
 }

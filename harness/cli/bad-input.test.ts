@@ -9,8 +9,12 @@ import { exitOf, spillway } from './cli-test-support.ts';
 /**
  * Every kind of bad input the CLI takes: each must exit 2 (a usage error, never 1, which means
  * "the gateway deviated"), say what is wrong naming the flag, file or field, print no stack
- * trace and nothing on stdout, and start and create nothing. Every case is refused before
- * anything starts, so none sends load.
+ * trace and nothing on stdout, and leave nothing running. Every case is refused before any
+ * load. Two kinds: a mistake on the command line itself (a flag, a number, a path that names
+ * nothing, a plan k6.config.json cannot hold) creates nothing; a run refused for what it would
+ * drive (the plan against the fleet and the target, what an expectations or fleet file says, a
+ * fleet or gateway that does not answer) writes its journal and junit.xml saying why, so CI has
+ * something to read, and nothing else (docs/runs.md, "Refused before any load").
  *
  * The cases run in-process, through the same runCli that bin/spillway.js runs (a child process
  * each would cost a second or more of CPU on a shared machine). Those marked `asProcess` run as
@@ -39,6 +43,13 @@ interface Case {
   onlyIf?: { holds: boolean; reason: string };
   /** Run as a child process rather than in-process (see above). */
   asProcess?: boolean;
+  /**
+   * Refused with the run, not on the command line: the run folder gets journal.json and
+   * junit.xml saying why (so CI has something to read), and nothing else.
+   */
+  refusal?: true;
+  /** Files a refusal after the target came up leaves beside the journal (the fleet it started wrote its ledger). */
+  leaves?: string[];
 }
 
 /** A k6.config.json in `dir` with the sample consumers and one scenario `x` built from calmPlan. */
@@ -103,59 +114,76 @@ const cases: Case[] = [
   // Files and values a run reads.
   { name: 'run: an unknown scenario', args: (dir) => ['run', 'spilover', '--results', join(dir, 'results')], says: () => [/unknown scenario "spilover": .*k6\.config\.json defines smoke, spillover/] },
   { name: 'run: --k6-config that does not exist', args: (dir) => ['run', 'smoke', '--k6-config', join(dir, 'none.json'), '--results', join(dir, 'results')], says: (dir) => [`${join(dir, 'none.json')}: cannot read (ENOENT)`] },
-  { name: 'run: --config that does not exist', args: (dir) => ['run', 'smoke', '--config', join(dir, 'none'), '--results', join(dir, 'results')], says: (dir) => [`${join(dir, 'none')}: not a folder`] },
+  { name: 'run: --config that does not exist', args: (dir) => ['run', 'smoke', '--config', join(dir, 'none'), '--results', join(dir, 'results')], says: (dir) => [`--config ${join(dir, 'none')}: does not exist`] },
+  { name: 'run: --config that is a file', args: (dir) => ['run', 'smoke', '--config', plainFile(dir), '--results', join(dir, 'results')], says: (dir) => [`--config ${join(dir, 'plain-file')}: not a folder`] },
+  { name: 'run: --fleet without --gateway-url', args: (dir) => ['run', 'smoke', '--fleet', plainFile(dir), '--results', join(dir, 'results')], says: () => ['--fleet needs --gateway-url'] },
+  { name: 'run: --fleet and --port-base together', args: (dir) => ['run', 'smoke', '--gateway-url', 'http://127.0.0.1:9', '--fleet', plainFile(dir), '--port-base', '18000', '--results', join(dir, 'results')], says: () => ['--fleet attaches to a fleet already running and --port-base starts one: give one of them'] },
+  { name: 'run: --fleet that does not exist', args: (dir) => ['run', 'smoke', '--gateway-url', 'http://127.0.0.1:9', '--fleet', join(dir, 'fleet.json'), '--results', join(dir, 'results')], says: (dir) => [`--fleet ${join(dir, 'fleet.json')}: does not exist`] },
+  { name: 'run: --health-path that is not a path', args: (dir) => ['run', 'smoke', '--gateway-url', 'http://127.0.0.1:9', '--port-base', '18000', '--health-path', 'healthz', '--results', join(dir, 'results')], says: () => ['--health-path must be a path starting with "/", or "none", got "healthz"'] },
   { name: 'run: --gateway-url that is not a URL', args: (dir) => ['run', 'smoke', '--gateway-url', 'nope', '--results', join(dir, 'results')], says: () => ['--gateway-url "nope" is not a URL'] },
-  { name: 'run: a timeline against --gateway-url', args: (dir) => ['run', 'smoke', '--gateway-url', 'http://127.0.0.1:9', '--results', join(dir, 'results')], says: () => ['has a fault timeline (ptu1-fails, primary-region-down), which needs the embedded topology'] },
-  { name: 'run: --gateway-url without keys', args: runPlan({}, '--gateway-url', 'http://127.0.0.1:9'), env: { SPILLWAY_KEY_USER_FACING: '' }, says: () => ['set SPILLWAY_KEY_USER_FACING'] },
+  { refusal: true, name: 'run: --gateway-url with no fleet behind it', args: runPlan({}, '--gateway-url', 'http://127.0.0.1:9'), env: { SPILLWAY_KEY_USER_FACING: 'k' }, says: () => ['--gateway-url needs the fleet behind the gateway: --fleet <file> attaches to one started with `spillway fleet up --json`, --port-base <n> starts one'] },
+  { refusal: true, name: 'run: --fleet that is not a fleet description', args: (dir) => runPlan({}, '--gateway-url', 'http://127.0.0.1:9', '--fleet', plainFile(dir))(dir), env: { SPILLWAY_KEY_USER_FACING: 'k' }, says: (dir) => [join(dir, 'plain-file')] },
+  { refusal: true, name: 'run: a fleet file whose listeners are gone', args: (dir) => runPlan({}, '--gateway-url', 'http://127.0.0.1:9', '--fleet', goneFleet(dir))(dir), env: { SPILLWAY_KEY_USER_FACING: 'k' }, says: () => ['http://127.0.0.1:9', 'spillway fleet up'] },
+  { refusal: true, name: 'run: a region-down step that takes only the gateway down, against a gateway at a URL', args: (dir) => runPlan({ timeline: [{ id: 'down', at: 5, kind: 'region-down', region: 'East US', backends: false }] }, '--gateway-url', 'http://127.0.0.1:9', '--port-base', '18960', '--expectations', expectationsFile(dir, () => undefined))(dir), env: { SPILLWAY_KEY_USER_FACING: 'k' }, says: () => ['scenarios.x.timeline.down.backends: false takes only the gateway down'] },
+  { refusal: true, name: 'run: a gateway at a URL with verifiers and no expectations', args: runPlan({ verifiers: ['spillover'] }, '--gateway-url', 'http://127.0.0.1:9', '--port-base', '18960'), env: { SPILLWAY_KEY_USER_FACING: 'k' }, says: () => ['which judge a gateway at a URL against expectations you give'] },
+  { refusal: true, name: 'run: a gateway URL that does not answer', args: runPlan({}, '--gateway-url', 'http://127.0.0.1:9', '--port-base', '18960', '--health-path', '/healthz'), env: { SPILLWAY_KEY_USER_FACING: 'k' }, leaves: ['fleet-ledger.jsonl'], says: () => ['the gateway at http://127.0.0.1:9 does not answer its health check GET /healthz'] },
+  { refusal: true, name: 'run: --gateway-url without keys', args: runPlan({}, '--gateway-url', 'http://127.0.0.1:9'), env: { SPILLWAY_KEY_USER_FACING: '' }, says: () => ['set SPILLWAY_KEY_USER_FACING'] },
   { name: 'run: a traffic class of an unknown consumer', args: runPlan({ traffic: [{ consumer: 'nobody', ratePerUnit: 1 }] }), says: (dir) => [`${join(dir, 'k6.config.json')}: scenarios.x.traffic.0.consumer: "nobody" is not a consumer class`] },
   { name: 'run: a traffic class starting after the run ends', args: runPlan({ traffic: [{ consumer: 'user-facing', ratePerUnit: 1, startSeconds: 30 }] }), says: (dir) => [`${join(dir, 'k6.config.json')}: scenarios.x.traffic.0.startSeconds: 30 s is not before the scenario ends (20 s)`] },
   { name: 'run: a traffic class ending before it starts', args: runPlan({ traffic: [{ consumer: 'user-facing', ratePerUnit: 1, startSeconds: 10, endSeconds: 5 }] }), says: () => ['scenarios.x.traffic.0.endSeconds: 5 s is not after the class starts (startSeconds 10 s)'] },
   { name: 'run: a traffic class ending after the run', args: runPlan({ traffic: [{ consumer: 'user-facing', ratePerUnit: 1, endSeconds: 25 }] }), says: () => ['scenarios.x.traffic.0.endSeconds: after the scenario ends (20 s)'] },
-  { name: 'run: a rate no VU cap can carry', args: runPlan({ traffic: [{ consumer: 'user-facing', ratePerUnit: 1e9 }] }), says: () => ['scenarios.x.traffic.0.ratePerUnit: 1000000000 requests/s per unit × 1 unit = 1000000000 requests/s for "user-facing"', 'at most 300 VUs', 'carry 300000 requests/s'] },
-  { name: 'run: a rate the caps carry per unit but not times --units', args: runPlan({ traffic: [{ consumer: 'user-facing', ratePerUnit: 20_000 }] }, '--units', '30'), says: () => ['scenarios.x.traffic.0.ratePerUnit: 20000 requests/s per unit × 30 units = 600000 requests/s'] },
-  { name: 'run: a timeline step at a backend the fleet does not have', args: runPlan({ timeline: [{ id: 's1', at: 5, fleet: { kind: 'status', status: 500, target: { backend: 'aoai-eastus-ptu9' } } }] }), says: (dir) => [`${join(dir, 'k6.config.json')}: scenarios.x.timeline.s1.fleet.target.backend: no backend named "aoai-eastus-ptu9" (the fleet has aoai-eastus-ptu1,`] },
-  { name: 'run: a timeline step at a region the fleet does not have', args: runPlan({ timeline: [{ id: 's1', at: 5, fleet: { kind: 'hang', target: { region: 'North Pole' } } }] }), says: () => ['scenarios.x.timeline.s1.fleet.target.region: no backend in region "North Pole" (the fleet\'s regions: East US, West US)'] },
-  { name: 'run: a timeline step at a deployment the fleet does not have', args: runPlan({ timeline: [{ id: 's1', at: 5, fleet: { kind: 'latency', latencyMs: 10, target: { region: 'East US', deployment: 'gpt-5' } } }] }), says: () => ['scenarios.x.timeline.s1.fleet.target.deployment: no targeted backend hosts a deployment named "gpt-5"'] },
-  { name: 'run: a timeline step the fleet would refuse (refuse at a rate)', args: runPlan({ timeline: [{ id: 's1', at: 5, fleet: { kind: 'refuse', rate: 0.5, target: { backend: 'aoai-eastus-ptu1' } } }] }), says: () => ['scenarios.x.timeline.s1.fleet.rate: a refused listener refuses every connection: rate must be 1'] },
-  { name: 'run: a region going down that the gateway does not have', args: runPlan({ timeline: [{ id: 'down', at: 5, regionDown: { region: 'North Pole', backends: false } }] }), says: () => ['scenarios.x.timeline.down.regionDown.region: the gateway configuration has no region "North Pole" (its regions: East US, West US)'] },
-  { name: 'run: two timeline steps with one id', args: runPlan({ timeline: [{ id: 's1', at: 5, fleet: { kind: 'hang', target: { backend: 'aoai-eastus-ptu1' } } }, { id: 's1', at: 6, fleet: { kind: 'hang', target: { backend: 'aoai-eastus-ptu2' } } }] }), says: () => ['scenarios.x.timeline.s1.id: another step has this id'] },
-  { name: 'run: a timeline step after the run ends', args: runPlan({ timeline: [{ id: 's1', at: 20, fleet: { kind: 'hang', target: { backend: 'aoai-eastus-ptu1' } } }] }), says: () => ['scenarios.x.timeline.s1.at: 20 s is not before the scenario ends (20 s)'] },
-  { name: 'run: a capacity override for a deployment the fleet does not have', args: runPlan({ fleet: { capacityTpm: { 'ptu:gpt-5': 9000 } } }), says: () => ['scenarios.x.fleet.capacityTpm.ptu:gpt-5: no ptu resource of the fleet hosts a deployment named "gpt-5" (they host gpt-4o, text-embedding-3-small)'] },
-  { name: 'run: a capacity override key of no kind', args: runPlan({ fleet: { capacityTpm: { 'gpt-4o': 9000 } } }), says: () => ['scenarios.x.fleet.capacityTpm.gpt-4o: a key must be "<ptu|payg>:<deployment>"'] },
-  { name: 'run: an expectations file that does not exist', args: runPlan({}, '--expectations', '/nonexistent/expectations.json'), says: () => ['/nonexistent/expectations.json: cannot read the expectations (ENOENT)'] },
+  { refusal: true, name: 'run: a rate no VU cap can carry', args: runPlan({ traffic: [{ consumer: 'user-facing', ratePerUnit: 1e9 }] }), says: () => ['scenarios.x.traffic.0.ratePerUnit: 1000000000 requests/s per unit × 1 unit = 1000000000 requests/s for "user-facing"', 'at most 300 VUs', 'carry 300000 requests/s'] },
+  { refusal: true, name: 'run: a rate the caps carry per unit but not times --units', args: runPlan({ traffic: [{ consumer: 'user-facing', ratePerUnit: 20_000 }] }, '--units', '30'), says: () => ['scenarios.x.traffic.0.ratePerUnit: 20000 requests/s per unit × 30 units = 600000 requests/s'] },
+  { refusal: true, name: 'run: a timeline step at a backend the fleet does not have', args: runPlan({ timeline: [{ id: 's1', at: 5, kind: 'fleet-fault', fault: { kind: 'status', status: 500, target: { backend: 'aoai-eastus-ptu9' } } }] }), says: (dir) => [`${join(dir, 'k6.config.json')}: scenarios.x.timeline.s1.fault.target.backend: no backend named "aoai-eastus-ptu9" (the fleet has aoai-eastus-ptu1,`] },
+  { refusal: true, name: 'run: a timeline step at a region the fleet does not have', args: runPlan({ timeline: [{ id: 's1', at: 5, kind: 'fleet-fault', fault: { kind: 'hang', target: { region: 'North Pole' } } }] }), says: () => ['scenarios.x.timeline.s1.fault.target.region: no backend in region "North Pole" (the fleet\'s regions: East US, West US)'] },
+  { refusal: true, name: 'run: a timeline step at a deployment the fleet does not have', args: runPlan({ timeline: [{ id: 's1', at: 5, kind: 'fleet-fault', fault: { kind: 'latency', latencyMs: 10, target: { region: 'East US', deployment: 'gpt-5' } } }] }), says: () => ['scenarios.x.timeline.s1.fault.target.deployment: no targeted backend hosts a deployment named "gpt-5"'] },
+  { refusal: true, name: 'run: a timeline step the fleet would refuse (refuse at a rate)', args: runPlan({ timeline: [{ id: 's1', at: 5, kind: 'fleet-fault', fault: { kind: 'refuse', rate: 0.5, target: { backend: 'aoai-eastus-ptu1' } } }] }), says: () => ['scenarios.x.timeline.s1.fault.rate: a refused listener refuses every connection: rate must be 1'] },
+  { refusal: true, name: 'run: a region going down that the gateway does not have', args: runPlan({ timeline: [{ id: 'down', at: 5, kind: 'region-down', region: 'North Pole', backends: false }] }), says: () => ['scenarios.x.timeline.down.region: the gateway configuration has no region "North Pole" (its regions: East US, West US)'] },
+  { name: 'run: two timeline steps with one id', args: runPlan({ timeline: [{ id: 's1', at: 5, kind: 'fleet-fault', fault: { kind: 'hang', target: { backend: 'aoai-eastus-ptu1' } } }, { id: 's1', at: 6, kind: 'fleet-fault', fault: { kind: 'hang', target: { backend: 'aoai-eastus-ptu2' } } }] }), says: () => ['scenarios.x.timeline.s1.id: another step has this id'] },
+  { name: 'run: a timeline step after the run ends', args: runPlan({ timeline: [{ id: 's1', at: 20, kind: 'fleet-fault', fault: { kind: 'hang', target: { backend: 'aoai-eastus-ptu1' } } }] }), says: () => ['scenarios.x.timeline.s1.at: 20 s is not before the scenario ends (20 s)'] },
+  { refusal: true, name: 'run: a capacity override for a deployment the fleet does not have', args: runPlan({ fleet: { capacityTpm: { 'ptu:gpt-5': 9000 } } }), says: () => ['scenarios.x.fleet.capacityTpm.ptu:gpt-5: no ptu resource of the fleet hosts a deployment named "gpt-5" (they host gpt-4o, text-embedding-3-small)'] },
+  { refusal: true, name: 'run: a capacity override key of no kind', args: runPlan({ fleet: { capacityTpm: { 'gpt-4o': 9000 } } }), says: () => ['scenarios.x.fleet.capacityTpm.gpt-4o: a key must be "<ptu|payg>:<deployment>"'] },
+  { name: 'run: an expectations file that does not exist', args: runPlan({}, '--expectations', '/nonexistent/expectations.json'), says: () => ['--expectations /nonexistent/expectations.json: does not exist'] },
   {
+    refusal: true,
     name: 'run: an expectations file with a bad value',
     args: (dir) => runPlan({}, '--expectations', expectationsFile(dir, (e) => (e.consumers['user-facing']!.tokensPerMinute = -5)))(dir),
     says: (dir) => [`${join(dir, 'expectations.json')}: consumers.user-facing.tokensPerMinute:`],
   },
   {
+    refusal: true,
     name: 'run: an expectations file naming a backend the fleet does not have',
     args: (dir) => runPlan({}, '--expectations', expectationsFile(dir, (e) => (e.backends[0]!.name = 'aoai-eastus-ptu9')))(dir),
     says: (dir) => [`${join(dir, 'expectations.json')}: backends.0.name: no backend named "aoai-eastus-ptu9" in the fleet (it has aoai-eastus-ptu1,`],
   },
   {
+    refusal: true,
     name: 'run: an expectations file with a breaker for a backend the fleet does not have',
     args: (dir) =>
       runPlan({}, '--expectations', expectationsFile(dir, (e) => (e.breakers['aoai-centralus-ptu1'] = { count: 1, intervalMs: 1000, tripDurationMs: 1000, acceptRetryAfter: false })))(dir),
     says: (dir) => [`${join(dir, 'expectations.json')}: breakers.aoai-centralus-ptu1: no backend named "aoai-centralus-ptu1" in the fleet`],
   },
   {
+    refusal: true,
     name: 'run: an expectations file with a backend in the wrong region',
     args: (dir) => runPlan({}, '--expectations', expectationsFile(dir, (e) => (e.backends[0]!.region = 'West US')))(dir),
     says: (dir) => [`${join(dir, 'expectations.json')}: backends.0.region: "West US", but the fleet's aoai-eastus-ptu1 is in East US`],
   },
   {
+    refusal: true,
     name: 'run: an expectations file with a region the gateway does not have',
     args: (dir) => runPlan({}, '--expectations', expectationsFile(dir, (e) => (e.regions = ['East US', 'Mars'])))(dir),
     says: (dir) => [`${join(dir, 'expectations.json')}: regions.1: no region "Mars" in the gateway configuration`],
   },
   {
+    refusal: true,
     name: 'run: an expectations file with a consumer class k6.config.json does not define',
     args: (dir) => runPlan({}, '--expectations', expectationsFile(dir, (e) => (e.consumers.nobody = { tokensPerMinute: 10, priority: 'low' })))(dir),
     says: (dir) => [`${join(dir, 'expectations.json')}: consumers.nobody: no consumer class "nobody" in the k6 configuration`],
   },
 
   {
+    refusal: true,
     name: "run: an expectations file giving a backend's capacity (a fact of the fleet)",
     args: (dir) => runPlan({}, '--expectations', expectationsFile(dir, (e) => Object.assign(e.backends[0]!, { capacityTpm: 9000 })))(dir),
     says: (dir) => [`${join(dir, 'expectations.json')}: backends.0.capacityTpm: a backend's capacity is a fact of the fleet`],
@@ -168,7 +196,7 @@ const cases: Case[] = [
   {
     name: 'run: an --expectations-config folder that does not exist',
     args: (dir) => runPlan({}, '--expectations-config', join(dir, 'approved'))(dir),
-    says: (dir) => [join(dir, 'approved')],
+    says: (dir) => [`--expectations-config ${join(dir, 'approved')}: does not exist`],
   },
 
   // Refused before the fleet starts.
@@ -176,6 +204,14 @@ const cases: Case[] = [
   { name: 'fleet up: the control API beyond loopback without a token', args: (dir) => ['fleet', 'up', '--json', '--control-host', '0.0.0.0', '--ledger', join(dir, 'results', 'ledger.jsonl')], env: { SPILLWAY_CONTROL_TOKEN: '' }, says: () => ['the control API would listen on 0.0.0.0, beyond loopback, without a token: set SPILLWAY_CONTROL_TOKEN'] },
   { name: 'gateway up: --fleet that is not a fleet description', args: (dir) => ['gateway', 'up', '--json', '--fleet', plainFile(dir), '--logs', join(dir, 'results')], says: (dir) => [`${join(dir, 'plain-file')}: not a fleet description`] },
 ];
+
+/** A fleet description whose listeners are gone (nothing listens on the discard port). */
+function goneFleet(dir: string): string {
+  const file = join(dir, 'fleet.json');
+  const backend = (name: string, kind: 'ptu' | 'payg') => ({ name, region: 'East US', kind, endpoint: 'http://127.0.0.1:9', deployments: [{ name: 'gpt-4o', model: 'gpt-4o', capacityTpm: 9000 }] });
+  writeFileSync(file, JSON.stringify({ backends: [backend('aoai-eastus-ptu1', 'ptu'), backend('aoai-eastus-payg1', 'payg')], control: 'http://127.0.0.1:9', ledger: null }));
+  return file;
+}
 
 function badTopology(dir: string): string {
   const file = join(dir, 'topology.json');
@@ -216,7 +252,7 @@ async function asProcess(args: string[], env: Record<string, string> = {}): Prom
   }
 }
 
-describe('bad input: exit 2, a message naming what is wrong, nothing started or created', () => {
+describe('bad input: exit 2, a message naming what is wrong, nothing started; nothing created, or (refused with the run) only its journal and junit.xml', () => {
   afterEach(() => {
     process.exitCode = undefined;
   });
@@ -247,9 +283,26 @@ describe('bad input: exit 2, a message naming what is wrong, nothing started or 
       else expect(stderr).toMatch(expected);
     }
     expect(stderr, 'no stack trace').not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
-    expect(stdout, 'nothing on stdout: no JSON line, no "ready"').toBe('');
-    // Nothing created: the folder holds only what the case itself put there.
+    // A refusal after the target came up (a gateway that does not answer) has printed its progress.
+    if (c.refusal) expect(stdout, 'no JSON line, no verdicts').not.toMatch(/^\{|PASS|FAIL/m);
+    else expect(stdout, 'nothing on stdout: no JSON line, no "ready"').toBe('');
     const made = readdirSync(dir).filter((entry) => !before.has(entry));
-    expect(made, 'files or folders the command created').toEqual([]);
+    if (!c.refusal) {
+      // Nothing created: the folder holds only what the case itself put there.
+      expect(made, 'files or folders the command created').toEqual([]);
+      return;
+    }
+    // Refused with the run: its folder holds the journal and junit.xml saying why, nothing else.
+    expect(made).toEqual(['results']);
+    const [runId, ...others] = readdirSync(join(dir, 'results'));
+    expect(others).toEqual([]);
+    expect(readdirSync(join(dir, 'results', runId!)).sort()).toEqual(['journal.json', 'junit.xml', ...(c.leaves ?? [])].sort());
+    const journal = JSON.parse(readFileSync(join(dir, 'results', runId!, 'journal.json'), 'utf8')) as { status: string; exitCode: number; problem: string; k6: { startedAt: string | null } };
+    expect(journal).toMatchObject({ status: 'incomplete', exitCode: 2, k6: { startedAt: null } });
+    for (const expected of c.says(dir)) {
+      if (typeof expected === 'string') expect(journal.problem).toContain(expected);
+      else expect(journal.problem).toMatch(expected);
+    }
+    expect(readFileSync(join(dir, 'results', runId!, 'junit.xml'), 'utf8')).toContain('failure');
   });
 });

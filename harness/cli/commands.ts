@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerDoctorCommand } from './doctor-command.ts';
+import { registerExpectationsCommand } from './expectations-command.ts';
 import { registerFleetCommand } from './fleet-command.ts';
 import { registerGatewayCommand } from './gateway-command.ts';
 import { registerRunCommand } from './run-command.ts';
@@ -13,6 +14,7 @@ export function registerCommands(program: Command): void {
   registerRunCommand(program);
   registerFleetCommand(program);
   registerGatewayCommand(program);
+  registerExpectationsCommand(program);
   registerDoctorCommand(program);
   registerToolsCommand(program);
 }

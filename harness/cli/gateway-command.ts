@@ -9,6 +9,7 @@ import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
 import { compileGateway, GatewayCompileError } from '../../mocks/apim/gateway/compiled-gateway.ts';
 import { startGateway } from '../../mocks/apim/gateway/gateway.ts';
 import { startControlledFleet } from '../run/controlled-fleet.ts';
+import { loadFleetFile } from '../targets/fleet-file.ts';
 import { checkOutputFolder } from '../run/output-paths.ts';
 import { parseNumberOption } from './option-parsers.ts';
 import { onStopSignal } from './stop-signals.ts';
@@ -57,7 +58,7 @@ export function registerGatewayCommand(program: Command): void {
       let fleet: RunningFleet | null = null;
       let fleetDescription: FleetDescription;
       if (options.fleet) {
-        fleetDescription = readFleetDescription(options.fleet);
+        fleetDescription = loadFleetFile(resolve(options.fleet));
       } else {
         const topology = loadTopologyFile(options.topology ? resolve(options.topology) : defaultTopologyPath);
         if (options.latencyScale !== undefined) topology.latencyScale = options.latencyScale;
@@ -195,13 +196,3 @@ function formatCheck(result: CheckResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-function readFleetDescription(file: string): FleetDescription {
-  try {
-    const line = readFileSync(resolve(file), 'utf8').split('\n').find((l) => l.trim().startsWith('{'));
-    const parsed = JSON.parse(line ?? '') as FleetDescription;
-    if (!Array.isArray(parsed.backends)) throw new Error('no "backends" list');
-    return parsed;
-  } catch (error) {
-    throw new UserFacingError(`${file}: not a fleet description as \`spillway fleet up --json\` prints it (${error instanceof Error ? error.message : String(error)})`);
-  }
-}

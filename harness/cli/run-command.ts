@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { renderVerdictTable } from '../../reports/verdict-table.renderer.ts';
-import { checkRunInput, runScenario } from '../run/run-scenario.ts';
+import { checkInvocation, runScenario } from '../run/run-scenario.ts';
 import { exitCodesHelp } from './exit-codes.ts';
 import { parseNumberOption } from './option-parsers.ts';
 import { onStopSignal } from './stop-signals.ts';
@@ -15,13 +15,17 @@ export function registerRunCommand(program: Command): void {
     .option('--k6-config <file>', 'scenario plans and consumer classes (default: k6.config.json)')
     .option('--config <dir>', 'APIOps folder of the emulated gateway (default: deploy/apim)')
     .option('--gateway-url <url>', 'drive a gateway (or front door) at this URL instead of the embedded default; keys from the environment')
+    .option('--fleet <file>', "with --gateway-url: attach to the fleet behind it, the JSON line `spillway fleet up --json` printed")
+    .option('--port-base <n>', 'with --gateway-url: start the fleet behind it, resource i on port n+i (the ports the gateway is configured for)', parseNumberOption('--port-base', { integer: true, min: 1, max: 65000 }))
+    .option('--topology <file>', 'with --port-base: the fleet topology to start (default: two regions, 2 PTU + 1 PAYG each)')
+    .option('--health-path <path>', "with --gateway-url: the path the gateway answers 200 on when up, or 'none' (default: APIM's /status-0123456789abcdef)")
     .option('--expectations <file>', 'what the gateway is supposed to do, as JSON (docs/verifiers.md), instead of reading it from --config')
     .option('--expectations-config <dir>', 'hold the gateway to another APIOps folder (typically the last approved one) instead of the --config it runs')
     .option('--results <dir>', 'where run folders go', 'results')
     .option('--seed <n>', 'seed for the fleet and the gateways', parseNumberOption('--seed', { integer: true }))
     .option('--json', 'print one JSON line with the result at the end')
     .addHelpText('after', `\n${exitCodesHelp}`)
-    .action(async (scenario: string, options: { units: number; k6Config?: string; config?: string; gatewayUrl?: string; expectations?: string; expectationsConfig?: string; results: string; seed?: number; json?: boolean }) => {
+    .action(async (scenario: string, options: { units: number; k6Config?: string; config?: string; gatewayUrl?: string; fleet?: string; portBase?: number; topology?: string; healthPath?: string; expectations?: string; expectationsConfig?: string; results: string; seed?: number; json?: boolean }) => {
       const runOptions = {
         scenario,
         units: options.units,
@@ -29,11 +33,16 @@ export function registerRunCommand(program: Command): void {
         ...(options.k6Config ? { k6ConfigFile: options.k6Config } : {}),
         ...(options.config ? { gatewayConfigDir: options.config } : {}),
         ...(options.gatewayUrl ? { gatewayUrl: options.gatewayUrl } : {}),
+        ...(options.fleet ? { fleetFile: options.fleet } : {}),
+        ...(options.portBase !== undefined ? { portBase: options.portBase } : {}),
+        ...(options.topology ? { topologyFile: options.topology } : {}),
+        ...(options.healthPath ? { healthPath: options.healthPath } : {}),
         ...(options.expectations ? { expectationsFile: options.expectations } : {}),
         ...(options.expectationsConfig ? { expectationsConfigDir: options.expectationsConfig } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
       };
-      checkRunInput(runOptions);
+      // Usage errors stop here, with nothing created; refusals after this write a journal.
+      checkInvocation(runOptions);
       const abort = new AbortController();
       // Handled for the whole run, not once (stop-signals.ts): Ctrl-C in a terminal signals the
       // whole process group, and the launcher that picked a suitable Node forwards its copy
@@ -62,9 +71,15 @@ export function registerRunCommand(program: Command): void {
             runId: result.runId,
             journal: result.journalFile,
             exitCode: journal.exitCode,
+            status: journal.status,
+            ...(journal.problem ? { problem: journal.problem } : {}),
             verdicts: journal.verdicts.map((v) => ({ check: v.check, status: v.status, expected: v.expected, measured: v.measured, explanation: v.explanation })),
           })}\n`,
         );
+      } else if (journal.status === 'incomplete' && journal.k6.startedAt === null && journal.problem) {
+        // Refused before any load: said like a usage error (stderr, exit 2), with the journal and
+        // junit.xml that record it for CI.
+        process.stderr.write(`spillway: ${journal.problem}\n(refused before any load; recorded in ${result.journalFile} and junit.xml)\n`);
       } else {
         process.stdout.write(`\n${renderVerdictTable(journal.verdicts, { color: process.stdout.isTTY })}`);
         if (journal.problem) process.stdout.write(`\nthe run did not complete: ${journal.problem}\n`);

@@ -113,7 +113,7 @@ const planFor = (durationSeconds: number) => ({
   script: 'smoke',
   durationSeconds,
   traffic: [{ consumer: 'user-facing', ratePerUnit: 2, promptWords: { kind: 'fixed', value: 10 }, maxTokens: { kind: 'fixed', value: 10 } }],
-  timeline: [{ id: 'ptu1-fails', at: 2, fleet: { kind: 'status', status: 500, target: { backend: 'aoai-eastus-ptu1' } } }],
+  timeline: [{ id: 'ptu1-fails', at: 2, kind: 'fleet-fault', fault: { kind: 'status', status: 500, target: { backend: 'aoai-eastus-ptu1' } } }],
   fleet: { latencyScale: 0.05 },
 });
 const scenarios = { long: planFor(60), short: planFor(5), remote: { ...planFor(60), timeline: [] } };

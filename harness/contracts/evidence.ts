@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timelineStepSchema } from './scenario-plan.ts';
 import type { BreakerEvent } from './breaker-events.ts';
 import type { ClientRecord } from './client-record.ts';
 import type { FrontDoorEvent } from './front-door-events.ts';
@@ -16,6 +17,16 @@ import type { FaultChangeRecord, RequestRecord } from './ledger-record.ts';
 export const appliedFaultSchema = z.strictObject({
   /** The plan's step id. */
   id: z.string(),
+  /**
+   * The step as planned, typed by its kind: verifiers read what a step did from here (which
+   * region went down, which fault rule was asked for), never from the `action` words.
+   */
+  step: timelineStepSchema,
+  /**
+   * What the target really did, when it is less than the step asks (a region-down step against
+   * a gateway somebody else runs takes only the fleet's side down). Said before the run starts too.
+   */
+  scope: z.string().optional(),
   /** Planned offset from k6's start, seconds. */
   atSeconds: z.number().min(0),
   /** What the step did, in words (e.g. `fleet:status 500`, `region-down`). */
@@ -27,6 +38,11 @@ export const appliedFaultSchema = z.strictObject({
   clearedAt: z.number().nullable(),
   /** What went wrong applying it, if anything. */
   error: z.string().optional(),
+  /**
+   * What went wrong undoing it: the fault may still be in place (on a fleet the run did not
+   * start, say), so the run is incomplete rather than judged (harness/run/fault-timeline.ts).
+   */
+  rollbackError: z.string().optional(),
 });
 export type AppliedFault = z.infer<typeof appliedFaultSchema>;
 
@@ -41,6 +57,28 @@ export const fleetFactsSchema = z.strictObject({
   backends: z.array(z.strictObject({ name: z.string(), region: z.string(), kind: z.enum(['ptu', 'payg']), capacityTpm: z.number().positive() })),
 });
 export type FleetFacts = z.infer<typeof fleetFactsSchema>;
+
+/**
+ * The kinds of evidence a run can bring, named as everywhere (RunEvidence's fields, a
+ * verifier's needs, a verdict's `sources`): the fleet's ledger (with its fault records), k6's
+ * client records, the gateway's ApiManagementGatewayLogs and ApiManagementGatewayLlmLog rows,
+ * its circuit breaker events, and the front door's events.
+ */
+export const evidenceKinds = ['ledger', 'client', 'gatewayLogs', 'llmLogs', 'breakerEvents', 'frontDoorEvents'] as const;
+export const evidenceKindSchema = z.enum(evidenceKinds);
+export type EvidenceKind = z.infer<typeof evidenceKindSchema>;
+
+/**
+ * What became of one kind of evidence in a run: `collected` (its file was read whole);
+ * `absent` (this target has no such source: a gateway somebody else wrote keeps no
+ * ApiManagementGatewayLogs, a run without a front door has no front door events); `incomplete`
+ * (it was read, but is known to miss records: the ledger poller lost some, or the target brought
+ * the kind and its file was not written). `note` says why, in words a person can act on.
+ */
+export const evidenceSourceStatusSchema = z.enum(['collected', 'absent', 'incomplete']);
+export type EvidenceSourceStatus = z.infer<typeof evidenceSourceStatusSchema>;
+export const evidenceSourceSchema = z.strictObject({ kind: evidenceKindSchema, status: evidenceSourceStatusSchema, note: z.string().optional() });
+export type EvidenceSource = z.infer<typeof evidenceSourceSchema>;
 
 /** The evidence files, relative to the run folder, for verdicts to cite. */
 export interface EvidenceFiles {
@@ -74,4 +112,10 @@ export interface RunEvidence {
   frontDoorEvents: FrontDoorEvent[];
   timeline: AppliedFault[];
   files: EvidenceFiles;
+  /**
+   * Every kind of evidence once, with what became of it. A kind that is `absent` has no rows
+   * above (nothing was read for it); the verifiers' needs are judged against this list
+   * (harness/verify/index.ts), never against whether an array happens to be empty.
+   */
+  sources: EvidenceSource[];
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { appliedFaultSchema } from './evidence.ts';
+import { appliedFaultSchema, evidenceSourceSchema } from './evidence.ts';
 import { scenarioPlanSchema } from './scenario-plan.ts';
 import { verdictSchema } from './verdict.ts';
 
@@ -21,8 +21,13 @@ import { verdictSchema } from './verdict.ts';
  * signal, meaning, start and end, the bundle), the evidence files (name to path in the run
  * folder), where the expectations came from (when there were any), the verdicts, each phase's
  * wall time in ms, and why the run did not complete (when it did not).
+ *
+ * Version 2 (issue #13): timeline steps are typed by kind (`fleet-fault`, `region-down`) and
+ * each applied step carries its planned step, a scope and a rollback error; the target is
+ * `embedded` or `gateway` with how its fleet came to be, its health check and its notes;
+ * each verdict lists the evidence kinds it used, and the journal the evidence sources.
  */
-export const journalSchemaVersion = 1;
+export const journalSchemaVersion = 2;
 
 export const runStatusSchema = z.enum(['completed', 'incomplete', 'interrupted']);
 export type RunStatus = z.infer<typeof runStatusSchema>;
@@ -47,6 +52,25 @@ export const journalExpectationsSchema = z.discriminatedUnion('mode', [
 
 const isoTime = z.iso.datetime();
 
+/**
+ * What a run drove (harness/targets): the embedded default (the emulator and the mock fleet,
+ * all started by the run), or a gateway at a URL with Spillway's fleet behind it, started by the
+ * run on fixed ports or attached to. No keys, no control token.
+ */
+export const journalTargetSchema = z.strictObject({
+  kind: z.enum(['embedded', 'gateway']),
+  entryUrl: z.string(),
+  /** How the fleet behind the gateway came to be: started by this run, or already running. */
+  fleet: z.enum(['started', 'attached']),
+  /** The health check the preflight made ('none' when turned off). */
+  healthPath: z.string(),
+  /** The embedded topology's endpoints, or the attached fleet's description. */
+  topology: z.unknown().optional(),
+  /** What the target said before the run about steps it applies only in part. */
+  notes: z.array(z.string()).default([]),
+});
+export type JournalTarget = z.output<typeof journalTargetSchema>;
+
 export const journalSchema = z.strictObject({
   schemaVersion: z.literal(journalSchemaVersion),
   runId: z.string().min(1),
@@ -59,7 +83,7 @@ export const journalSchema = z.strictObject({
   /** The plan as run: defaults applied, with its name and the --units its rates were scaled by. */
   plan: scenarioPlanSchema.extend({ name: z.string().min(1), units: z.number().positive() }),
   /** What was driven: the embedded emulator or a remote gateway, its entry URL and (embedded) the topology started. */
-  target: z.strictObject({ kind: z.enum(['embedded', 'remote']), entryUrl: z.string(), topology: z.unknown().optional() }),
+  target: journalTargetSchema,
   /** The tools the run used (k6), and where each came from. */
   tools: z.array(z.strictObject({ name: z.string(), version: z.string(), path: z.string(), source: z.string() })),
   timeline: z.array(appliedFaultSchema),
@@ -73,6 +97,8 @@ export const journalSchema = z.strictObject({
     /** The bundled scenario script k6 ran. */
     bundle: z.string().nullable(),
   }),
+  /** What each kind of evidence amounted to (collected, absent from this target, incomplete and why). */
+  evidenceSources: z.array(evidenceSourceSchema).optional(),
   /** Evidence files by name (ledger, gatewayLogs, ...), as paths in the run folder. */
   evidence: z.record(z.string(), z.string()),
   /**

@@ -43,23 +43,35 @@ const fleetFault = z.strictObject({
   afterTokens: z.int().optional(),
 });
 
-const timelineStep = z
-  .strictObject({
-    id: z.string().min(1),
-    /** Seconds after k6 starts. */
-    at: z.number().min(0),
-    /** Seconds the fault lasts; absent: until the run ends. */
-    for: z.number().positive().optional(),
-    /** A fault the fleet applies to its backends. */
-    fleet: fleetFault.optional(),
-    /**
-     * A region goes down: its gateway stops listening and, unless `backends` is false, its
-     * Azure OpenAI resources refuse connections too (a regional outage). `backends: false`
-     * takes only the gateway down, as APIM's disableGateway or an APIM-only incident does.
-     */
-    regionDown: z.strictObject({ region: z.string().min(1), backends: z.boolean().optional() }).optional(),
-  })
-  .refine((step) => (step.fleet ? 1 : 0) + (step.regionDown ? 1 : 0) === 1, { message: 'each step has exactly one of "fleet" or "regionDown"' });
+/** What every timeline step has, whatever it breaks. */
+const stepTiming = {
+  id: z.string().min(1),
+  /** Seconds after k6 starts. */
+  at: z.number().min(0),
+  /** Seconds the fault lasts; absent: until the run ends. */
+  for: z.number().positive().optional(),
+};
+
+/** A fault the fleet applies to its backends (the fleet's own fault rules, mocks/aoai/fault-rules.ts). */
+const fleetFaultStep = z.strictObject({ ...stepTiming, kind: z.literal('fleet-fault'), fault: fleetFault });
+
+/**
+ * A region goes down: its gateway stops listening and, unless `backends` is false, its Azure
+ * OpenAI resources refuse connections too (a regional outage). `backends: false` takes only the
+ * gateway down, as APIM's disableGateway or an APIM-only incident does. A target that cannot
+ * stop the gateway (one somebody else runs) takes only the fleet's side down and says so first.
+ */
+const regionDownStep = z.strictObject({ ...stepTiming, kind: z.literal('region-down'), region: z.string().min(1), backends: z.boolean().optional() });
+
+/**
+ * A timeline step, typed by what it breaks. Each kind has its injector (harness/run/fault-timeline.ts)
+ * and a target lists the kinds it can apply; a plan with a kind its target cannot apply is
+ * refused before anything starts. Later kinds (network faults through Toxiproxy, process
+ * faults) are added here, each with its own fields.
+ */
+export const timelineStepSchema = z.discriminatedUnion('kind', [fleetFaultStep, regionDownStep]);
+export const stepKinds = ['fleet-fault', 'region-down'] as const;
+export type StepKind = (typeof stepKinds)[number];
 
 export const verifierNames = ['spillover', 'circuit-breaker', 'priority', 'failover', 'token-limit'] as const;
 export type VerifierName = (typeof verifierNames)[number];
@@ -70,10 +82,17 @@ export const scenarioPlanSchema = z.strictObject({
   /** Which scenarios/<script>.scenario.ts runs this plan; default: the plan's own name. */
   script: z.string().regex(/^[a-z][a-z0-9-]*$/).optional(),
   durationSeconds: z.number().positive().max(3600),
+  /**
+   * What the scenario calls: the chat deployment (each backend's capacity is this deployment's),
+   * the embeddings deployment, and the Azure OpenAI api-version on every request.
+   */
+  deployment: z.string().min(1).default('gpt-4o'),
+  embeddingDeployment: z.string().min(1).default('text-embedding-3-small'),
+  apiVersion: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'an Azure OpenAI api-version such as 2024-10-21').default('2024-10-21'),
   /** Through the front door (the default) or straight to one regional gateway. */
   entry: z.enum(['front-door', 'primary-region']).default('front-door'),
   traffic: z.array(trafficClass).min(1),
-  timeline: z.array(timelineStep).default([]),
+  timeline: z.array(timelineStepSchema).default([]),
   verifiers: z.array(z.enum(verifierNames)).default([]),
   /** k6 thresholds, e.g. { "http_req_duration{expected_response:true}": ["p(95)<2000"] }. */
   thresholds: z.record(z.string(), z.array(z.string())).default({}),
@@ -89,4 +108,6 @@ export const scenarioPlanSchema = z.strictObject({
 /** A plan with its name (the key it has in k6.config.json's `scenarios`). */
 export type ScenarioPlan = z.output<typeof scenarioPlanSchema> & { name: string };
 export type TrafficClass = ScenarioPlan['traffic'][number];
-export type TimelineStep = ScenarioPlan['timeline'][number];
+export type TimelineStep = z.output<typeof timelineStepSchema>;
+/** The step of one kind. */
+export type StepOf<K extends StepKind> = Extract<TimelineStep, { kind: K }>;

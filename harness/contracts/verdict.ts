@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { evidenceKindSchema } from './evidence.ts';
 
 /**
  * What a verifier concludes. A check is real only if a gateway broken in exactly the way it
@@ -30,5 +31,12 @@ export const verdictSchema = z.strictObject({
   /** A sentence a person can act on: what happened and where to look. */
   explanation: z.string(),
   evidence: z.array(evidenceRefSchema),
+  /**
+   * The kinds of evidence the verdict was decided from: its verifier's needs, plus those of its
+   * optional kinds the run collected whole and that held rows (harness/verify/index.ts). Set on
+   * every verifier's verdict; absent on a verdict no verifier gave (a k6 threshold) and in
+   * journals written before it existed.
+   */
+  sources: z.array(evidenceKindSchema).optional(),
 });
 export type Verdict = z.infer<typeof verdictSchema>;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClientRecord } from '../contracts/client-record.ts';
-import type { RunEvidence } from '../contracts/evidence.ts';
+import type { EvidenceSource, RunEvidence } from '../contracts/evidence.ts';
 import { gatewayLogEvidence, judgedGatewayLogColumns, judgedLlmLogColumns, llmLogEvidence } from '../contracts/gateway-log-rows.ts';
 import { EAST, EvidenceBuilder, WEST } from '../verify/test-evidence.ts';
 import { collectEvidence, evidencePaths } from './collect-evidence.ts';
@@ -79,7 +79,14 @@ function writeRun(evidence: RunEvidence, edit: (file: string, line: number, row:
   return dir;
 }
 
-const collect = (dir: string, evidence: RunEvidence): Promise<RunEvidence> => collectEvidence(dir, evidence.window, evidence.timeline, evidence.fleet);
+const collect = (dir: string, evidence: RunEvidence, sources?: readonly EvidenceSource[]): Promise<RunEvidence> => collectEvidence(dir, evidence.window, evidence.timeline, evidence.fleet, sources);
+
+/** What a gateway somebody else wrote brings: the fleet's ledger and k6's records, nothing of the gateway's own. */
+const ledgerAndClient: EvidenceSource[] = [
+  { kind: 'ledger', status: 'collected' },
+  { kind: 'client', status: 'collected' },
+  { kind: 'gatewayLogs', status: 'absent', note: 'nginx keeps no ApiManagementGatewayLogs' },
+];
 
 describe('collectEvidence', () => {
   it('reads every file back into the evidence that was written, through the contracts', async () => {
@@ -100,11 +107,55 @@ describe('collectEvidence', () => {
     });
   });
 
-  it('yields nothing for a file the run did not write (the verifiers judge whether that matters)', async () => {
+  it('says every kind was collected when the target brings them all (the default: the embedded target)', async () => {
+    const evidence = sampleEvidence();
+    const collected = await collect(writeRun(evidence), evidence);
+    expect(collected.sources).toEqual(['ledger', 'client', 'gatewayLogs', 'llmLogs', 'breakerEvents', 'frontDoorEvents'].map((kind) => ({ kind, status: 'collected' })));
+  });
+
+  it('marks a kind the target brings but whose file was not written incomplete, naming the file, and yields none of it', async () => {
     const evidence = sampleEvidence();
     const dir = writeRun(evidence);
     rmSync(evidencePaths(dir).breakerEvents);
-    expect((await collect(dir, evidence)).breakerEvents).toEqual([]);
+    const collected = await collect(dir, evidence);
+    expect(collected.breakerEvents).toEqual([]);
+    expect(collected.sources.find((s) => s.kind === 'breakerEvents')).toEqual({
+      kind: 'breakerEvents',
+      status: 'incomplete',
+      note: 'the target brings breakerEvents, but gateway-logs/circuit-breaker-events.jsonl was not written',
+    });
+  });
+
+  it('reads only the kinds the target brings, and marks the others absent with the target\'s note or a default one', async () => {
+    const evidence = sampleEvidence();
+    // The gateway's files lie in the folder (a stale run, say), one of them malformed: none is read.
+    const dir = writeRun(evidence, (name, line, row) => (name === 'gateway-logs/ApiManagementGatewayLogs.jsonl' && line === 1 ? '{"not json' : row));
+    const collected = await collect(dir, evidence, ledgerAndClient);
+    expect(collected.ledger).toEqual(evidence.ledger);
+    expect(collected.faultChanges).toEqual(evidence.faultChanges);
+    expect(collected.client).toEqual(evidence.client);
+    expect([collected.gatewayLogs, collected.llmLogs, collected.breakerEvents, collected.frontDoorEvents]).toEqual([[], [], [], []]);
+    expect(collected.sources).toEqual([
+      { kind: 'ledger', status: 'collected' },
+      { kind: 'client', status: 'collected' },
+      { kind: 'gatewayLogs', status: 'absent', note: 'nginx keeps no ApiManagementGatewayLogs' },
+      { kind: 'llmLogs', status: 'absent', note: 'this target does not bring llmLogs' },
+      { kind: 'breakerEvents', status: 'absent', note: 'this target does not bring breakerEvents' },
+      { kind: 'frontDoorEvents', status: 'absent', note: 'this target does not bring frontDoorEvents' },
+    ]);
+  });
+
+  it('reads a kind the target knows to be incomplete, and keeps it incomplete with the target\'s note', async () => {
+    const evidence = sampleEvidence();
+    const note = 'the ledger poller lost records 3 to 4 (the fleet ring buffer wrapped)';
+    const collected = await collect(writeRun(evidence), evidence, [{ kind: 'ledger', status: 'incomplete', note }, { kind: 'client', status: 'collected' }]);
+    expect(collected.ledger).toEqual(evidence.ledger);
+    expect(collected.sources[0]).toEqual({ kind: 'ledger', status: 'incomplete', note });
+  });
+
+  it('refuses a kind the target lists twice', async () => {
+    const evidence = sampleEvidence();
+    await expect(collect(writeRun(evidence), evidence, [...ledgerAndClient, { kind: 'ledger', status: 'absent' }])).rejects.toThrow(/the evidence kind "ledger" is listed twice/);
   });
 
   // Each case breaks one field of one row; the error must name the file, the line and the field.

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineStep } from './scenario-plan.ts';
-import { startTimeline, timelineFailure, type FaultInjectors } from './fault-timeline.ts';
+import { startTimeline, timelineFailure, unsupportedSteps, type FaultInjectors } from './fault-timeline.ts';
 
 function recorder() {
   const calls: string[] = [];
   const injectors: FaultInjectors = {
-    fleet: async (step) => {
+    'fleet-fault': async (step) => {
       calls.push(`inject ${step.id}`);
       return async () => {
         calls.push(`clear ${step.id}`);
       };
     },
-    regionDown: async (step) => {
-      calls.push(`down ${step.regionDown?.region}`);
+    'region-down': async (step) => {
+      calls.push(`down ${step.region}`);
       return async () => {
-        calls.push(`up ${step.regionDown?.region}`);
+        calls.push(`up ${step.region}`);
       };
     },
   };
@@ -29,8 +29,8 @@ describe('fault timeline', () => {
   it('applies and clears steps in offset order, recording real times', async () => {
     const { calls, injectors } = recorder();
     const steps: TimelineStep[] = [
-      { id: 'late', at: 0.06, regionDown: { region: 'East US' }, for: 0.03 },
-      { id: 'early', at: 0.01, for: 0.02, fleet: { kind: 'status', status: 500, target: { backend: 'b1' } } },
+      { id: 'late', at: 0.06, kind: 'region-down', region: 'East US', for: 0.03 },
+      { id: 'early', at: 0.01, for: 0.02, kind: 'fleet-fault', fault: { kind: 'status', status: 500, target: { backend: 'b1' } } },
     ];
     const start = Date.now();
     const timeline = startTimeline(steps, start, injectors);
@@ -48,8 +48,8 @@ describe('fault timeline', () => {
   it('clears what is still applied when stopped, and never applies what was not yet due', async () => {
     const { calls, injectors } = recorder();
     const steps: TimelineStep[] = [
-      { id: 'open-ended', at: 0, fleet: { kind: 'latency', latencyMs: 5, target: { region: 'East US' } } },
-      { id: 'never', at: 30, fleet: { kind: 'hang', target: { backend: 'b2' } } },
+      { id: 'open-ended', at: 0, kind: 'fleet-fault', fault: { kind: 'latency', latencyMs: 5, target: { region: 'East US' } } },
+      { id: 'never', at: 30, kind: 'fleet-fault', fault: { kind: 'hang', target: { backend: 'b2' } } },
     ];
     const timeline = startTimeline(steps, Date.now(), injectors);
     await until(() => calls.length === 1);
@@ -61,12 +61,12 @@ describe('fault timeline', () => {
 
   it('records a step that could not be applied', async () => {
     const injectors: FaultInjectors = {
-      fleet: async () => {
+      'fleet-fault': async () => {
         throw new Error('control API refused: 400');
       },
-      regionDown: async () => async () => undefined,
+      'region-down': async () => async () => undefined,
     };
-    const timeline = startTimeline([{ id: 'bad', at: 0, fleet: { kind: 'status', target: { backend: 'x' } } }], Date.now(), injectors);
+    const timeline = startTimeline([{ id: 'bad', at: 0, kind: 'fleet-fault', fault: { kind: 'status', target: { backend: 'x' } } }], Date.now(), injectors);
     await until(() => timeline.applied[0]!.error !== undefined);
     expect(timeline.applied[0]).toMatchObject({ appliedAt: null, error: 'control API refused: 400' });
     await timeline.stop();
@@ -76,6 +76,45 @@ describe('fault timeline', () => {
 
   it('names no failure when every step that fired applied (or had not fired yet)', () => {
     expect(timelineFailure([])).toBeNull();
-    expect(timelineFailure([{ id: 'a', atSeconds: 1, action: 'region-down', target: 'East US', appliedAt: 5, clearedAt: 9 }, { id: 'b', atSeconds: 99, action: 'fleet:hang', target: 'b2', appliedAt: null, clearedAt: null }])).toBeNull();
+    expect(
+      timelineFailure([
+        { id: 'a', step: { id: 'a', at: 1, kind: 'region-down', region: 'East US' }, atSeconds: 1, action: 'region-down', target: 'East US', appliedAt: 5, clearedAt: 9 },
+        { id: 'b', step: { id: 'b', at: 99, kind: 'fleet-fault', fault: { kind: 'hang', target: { backend: 'b2' } } }, atSeconds: 99, action: 'fleet:hang', target: 'b2', appliedAt: null, clearedAt: null },
+      ]),
+    ).toBeNull();
+  });
+
+  it('records a rollback that failed, and the run is not judged over it', async () => {
+    const injectors: FaultInjectors = {
+      'fleet-fault': async () => async () => {
+        throw new Error('control API unreachable');
+      },
+    };
+    const timeline = startTimeline([{ id: 'stuck', at: 0, for: 0.01, kind: 'fleet-fault', fault: { kind: 'status', status: 500, target: { backend: 'x' } } }], Date.now(), injectors);
+    await until(() => timeline.applied[0]!.rollbackError !== undefined);
+    await timeline.stop();
+    expect(timeline.applied[0]).toMatchObject({ clearedAt: null, rollbackError: 'control API unreachable' });
+    expect(timelineFailure(timeline.applied)).toBe('timeline step "stuck" (fleet:status 500 on x) could not be rolled back: control API unreachable; it may still be in place, and the run is not judged');
+  });
+
+  it('rolls back at stop a step that lasts to the end, and records that rollback failing too', async () => {
+    const injectors: FaultInjectors = {
+      'region-down': async () => async () => {
+        throw new Error('listener would not come back');
+      },
+    };
+    const timeline = startTimeline([{ id: 'down', at: 0, kind: 'region-down', region: 'East US' }], Date.now(), injectors);
+    await until(() => timeline.applied[0]!.appliedAt !== null);
+    await timeline.stop();
+    expect(timeline.applied[0]!.rollbackError).toBe('listener would not come back');
+  });
+
+  it('knows which steps a set of injectors cannot apply', () => {
+    const steps: TimelineStep[] = [
+      { id: 'f', at: 0, kind: 'fleet-fault', fault: { kind: 'hang', target: { backend: 'b' } } },
+      { id: 'r', at: 0, kind: 'region-down', region: 'East US' },
+    ];
+    expect(unsupportedSteps(steps, { 'fleet-fault': async () => async () => undefined }).map((s) => s.id)).toEqual(['r']);
+    expect(() => startTimeline(steps, Date.now(), {})).toThrow('no injector for step kind(s) fleet-fault, region-down');
   });
 });

@@ -1,45 +1,87 @@
 import type { AppliedFault } from '../evidence/evidence-types.ts';
-import type { TimelineStep } from './scenario-plan.ts';
+import type { StepKind, StepOf, TimelineStep } from './scenario-plan.ts';
 
 /**
  * Executes a scenario's fault timeline at offsets from k6's start and records when each step
- * really applied and cleared. Injectors are passed in, so the same executor drives the
- * embedded topology and (for fleet faults) a remote fleet's control API.
+ * really applied and cleared. A target hands in one injector per step kind it can apply
+ * (harness/targets); the executor never looks inside a step beyond its kind.
  */
-export interface FaultInjectors {
-  /** Injects a fleet fault; resolves to a function that clears it. */
-  fleet(step: TimelineStep): Promise<() => Promise<void>>;
-  /** Takes a regional gateway down; resolves to a function that brings it back. */
-  regionDown(step: TimelineStep): Promise<() => Promise<void>>;
-}
+
+/** Undoes what an injector did; throws when it could not (the fault may still be in place). */
+export type Rollback = () => Promise<void>;
+
+/** Applies one step of its kind; resolves to the rollback. */
+export type FaultInjector<K extends StepKind> = (step: StepOf<K>) => Promise<Rollback>;
+
+/** The injectors a target has, by step kind; a kind it lacks is a kind it cannot apply. */
+export type FaultInjectors = { [K in StepKind]?: FaultInjector<K> };
 
 export interface RunningTimeline {
   readonly applied: AppliedFault[];
-  /** Stops scheduling, clears whatever is still applied, and waits for it. */
+  /** Stops scheduling, rolls back whatever is still applied, and waits for it. */
   stop(): Promise<void>;
 }
 
+/** The steps of a plan whose kind has no injector: refused before anything starts. */
+export function unsupportedSteps(steps: readonly TimelineStep[], injectors: FaultInjectors): TimelineStep[] {
+  return steps.filter((step) => injectors[step.kind] === undefined);
+}
+
+/** The step's action and target in words, for the journal and the terminal. */
+export function describeStep(step: TimelineStep): { action: string; target: string } {
+  switch (step.kind) {
+    case 'fleet-fault':
+      return { action: `fleet:${step.fault.kind}${step.fault.status ? ` ${step.fault.status}` : ''}`, target: step.fault.target.backend ?? step.fault.target.region ?? step.fault.target.deployment ?? 'every backend' };
+    case 'region-down':
+      return { action: step.backends === false ? 'region-down (gateway only)' : 'region-down', target: step.region };
+  }
+}
+
 /**
- * Why a run with this timeline cannot be judged: the first step that failed when it fired,
- * which step and why; null when none did. A verdict over a run whose fault never happened
- * would pass or fail a drill that was not run, so the run is incomplete instead (exit 2).
+ * Why a run with this timeline cannot be judged: the first step that failed when it fired, or
+ * whose rollback failed; null when none did. A verdict over a run whose fault never happened
+ * would pass or fail a drill that was not run; a fault that could not be undone leaves a fleet
+ * (perhaps one the run did not start) still broken. Either way the run is incomplete (exit 2).
  */
 export function timelineFailure(applied: readonly AppliedFault[]): string | null {
   const failed = applied.find((fault) => fault.error !== undefined);
-  if (!failed) return null;
-  return `timeline step "${failed.id}" (${failed.action}${failed.target ? ` on ${failed.target}` : ''}, at ${failed.atSeconds} s) failed when it fired: ${failed.error}; the run is not judged without it`;
+  if (failed) return `timeline step "${failed.id}" (${failed.action}${failed.target ? ` on ${failed.target}` : ''}, at ${failed.atSeconds} s) failed when it fired: ${failed.error}; the run is not judged without it`;
+  const stuck = applied.find((fault) => fault.rollbackError !== undefined);
+  if (stuck) return `timeline step "${stuck.id}" (${stuck.action}${stuck.target ? ` on ${stuck.target}` : ''}) could not be rolled back: ${stuck.rollbackError}; it may still be in place, and the run is not judged`;
+  return null;
 }
 
-export function startTimeline(steps: readonly TimelineStep[], startedAt: number, injectors: FaultInjectors, now: () => number = Date.now, onChange?: (fault: AppliedFault, what: 'applied' | 'cleared' | 'failed') => void): RunningTimeline {
+function inject(step: TimelineStep, injectors: FaultInjectors): Promise<Rollback> {
+  // The union is narrowed per kind so each injector gets its own step type.
+  switch (step.kind) {
+    case 'fleet-fault':
+      return injectors['fleet-fault']!(step);
+    case 'region-down':
+      return injectors['region-down']!(step);
+  }
+}
+
+export function startTimeline(
+  steps: readonly TimelineStep[],
+  startedAt: number,
+  injectors: FaultInjectors,
+  now: () => number = Date.now,
+  onChange?: (fault: AppliedFault, what: 'applied' | 'cleared' | 'failed' | 'rollback-failed') => void,
+  scopes: ReadonlyMap<string, string> = new Map(),
+): RunningTimeline {
+  const refused = unsupportedSteps(steps, injectors);
+  // The run checks this before anything starts; reaching here with one is a programming error.
+  if (refused.length > 0) throw new Error(`no injector for step kind(s) ${[...new Set(refused.map((s) => s.kind))].join(', ')}`);
   const timers = new Set<NodeJS.Timeout>();
-  const clearers = new Map<string, () => Promise<void>>();
+  const rollbacks = new Map<string, Rollback>();
   const pending = new Set<Promise<void>>();
   let stopped = false;
   const applied: AppliedFault[] = steps.map((step) => ({
     id: step.id,
+    step,
+    ...(scopes.has(step.id) ? { scope: scopes.get(step.id)! } : {}),
     atSeconds: step.at,
-    action: step.fleet ? `fleet:${step.fleet.kind}${step.fleet.status ? ` ${step.fleet.status}` : ''}` : 'region-down',
-    target: step.fleet ? (step.fleet.target.backend ?? step.fleet.target.region ?? '') : (step.regionDown?.region ?? ''),
+    ...describeStep(step),
     appliedAt: null,
     clearedAt: null,
   }));
@@ -55,25 +97,29 @@ export function startTimeline(steps: readonly TimelineStep[], startedAt: number,
     }, Math.max(0, delayMs));
     timers.add(timer);
   };
+  const rollBack = async (record: AppliedFault): Promise<void> => {
+    const rollback = rollbacks.get(record.id);
+    rollbacks.delete(record.id);
+    if (!rollback) return;
+    try {
+      await rollback();
+      record.clearedAt = now();
+      onChange?.(record, 'cleared');
+    } catch (error) {
+      record.rollbackError = error instanceof Error ? error.message : String(error);
+      onChange?.(record, 'rollback-failed');
+    }
+  };
 
   steps.forEach((step, index) => {
     const record = applied[index]!;
     schedule(startedAt + step.at * 1000 - now(), async () => {
       try {
-        const clear = step.fleet ? await injectors.fleet(step) : await injectors.regionDown(step);
+        const rollback = await inject(step, injectors);
         record.appliedAt = now();
-        clearers.set(step.id, clear);
+        rollbacks.set(step.id, rollback);
         onChange?.(record, 'applied');
-        if (step.for !== undefined) {
-          schedule(record.appliedAt + step.for * 1000 - now(), async () => {
-            const clearNow = clearers.get(step.id);
-            clearers.delete(step.id);
-            if (!clearNow) return;
-            await clearNow();
-            record.clearedAt = now();
-            onChange?.(record, 'cleared');
-          });
-        }
+        if (step.for !== undefined) schedule(record.appliedAt + step.for * 1000 - now(), () => rollBack(record));
       } catch (error) {
         record.error = error instanceof Error ? error.message : String(error);
         onChange?.(record, 'failed');
@@ -88,19 +134,7 @@ export function startTimeline(steps: readonly TimelineStep[], startedAt: number,
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       await Promise.allSettled([...pending]);
-      for (const [id, clear] of clearers) {
-        clearers.delete(id);
-        try {
-          await clear();
-          const record = applied.find((r) => r.id === id);
-          if (record) {
-            record.clearedAt = now();
-            onChange?.(record, 'cleared');
-          }
-        } catch {
-          // Tearing down: the topology is about to close anyway.
-        }
-      }
+      for (const record of applied) if (rollbacks.has(record.id)) await rollBack(record);
     },
   };
 }

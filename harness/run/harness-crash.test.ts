@@ -34,7 +34,7 @@ describe('guardRunAgainstCrashes', () => {
             script: 'smoke',
             durationSeconds: 30,
             traffic: [{ consumer: 'user-facing', ratePerUnit: 2, promptWords: { kind: 'fixed', value: 10 }, maxTokens: { kind: 'fixed', value: 10 } }],
-            timeline: [{ id: 'ptu2-slow', at: 2, fleet: { kind: 'latency', latencyMs: 10, target: { backend: 'aoai-eastus-ptu2' } } }],
+            timeline: [{ id: 'ptu2-slow', at: 2, kind: 'fleet-fault', fault: { kind: 'latency', latencyMs: 10, target: { backend: 'aoai-eastus-ptu2' } } }],
             fleet: { latencyScale: 0.05 },
           },
         },
@@ -49,7 +49,7 @@ describe('guardRunAgainstCrashes', () => {
       guardRunAgainstCrashes(abort, () => undefined);
       const result = await runScenario({
         scenario: 'crash', units: 1, k6ConfigFile: ${JSON.stringify(configFile)}, resultsDir: ${JSON.stringify(join(dir, 'results'))}, signal: abort.signal,
-        wrapFaultInjectors: (injectors) => ({ ...injectors, fleet: async (step) => { setTimeout(() => { throw new Error('boom in an event handler'); }, 500); return injectors.fleet(step); } }),
+        wrapFaultInjectors: (injectors) => ({ ...injectors, 'fleet-fault': async (step) => { setTimeout(() => { throw new Error('boom in an event handler'); }, 500); return injectors['fleet-fault'](step); } }),
       });
       process.stdout.write(result.journalFile);
       process.exitCode = result.journal.exitCode;`;
@@ -63,7 +63,7 @@ describe('guardRunAgainstCrashes', () => {
     expect(exitCode, err).toBe(2);
     const journal = JSON.parse(readFileSync(out.trim(), 'utf8')) as { status: string; problem: string; k6: { exitCode: number | null }; verdicts: unknown[] };
     expect(journal.status).toBe('incomplete');
-    expect(journal.problem).toBe('the harness crashed: boom in an event handler; k6, the fault timeline and the topology were stopped');
+    expect(journal.problem).toBe('the harness crashed: boom in an event handler; k6, the fault timeline and the target were stopped');
     expect(journal.verdicts).toEqual([]);
     // Stopped at the crash (k6: externally aborted), not run to its 30 s end.
     expect(journal.k6.exitCode).toBe(105);

@@ -1,5 +1,5 @@
 import { faultRequestProblems, type FaultableBackend } from '../../mocks/aoai/fault-rules.ts';
-import type { Topology } from '../../mocks/aoai/topology.ts';
+import type { FleetDescription } from '../../mocks/aoai/fleet.ts';
 import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
 import { MAX_CARRIED_RATE_PER_CLASS, MAX_VUS, FASTEST_REQUEST_SECONDS } from '../../scenarios/lib/executors.ts';
 import type { ScenarioPlan } from './scenario-plan.ts';
@@ -14,12 +14,12 @@ import type { ScenarioPlan } from './scenario-plan.ts';
  * A step that names nothing in the run would otherwise fail only when it fires, and the run
  * would be judged without its fault.
  */
-export function planProblems(plan: ScenarioPlan, run: { topology: Topology | null; gatewayConfig: GatewayConfig | null; units: number }): string[] {
+export function planProblems(plan: ScenarioPlan, run: { fleet: FleetDescription | null; gatewayConfig: GatewayConfig | null; units: number }): string[] {
   const problems: string[] = [];
   const at = (field: string, message: string): void => {
     problems.push(`scenarios.${plan.name}.${field}: ${message}`);
   };
-  problems.push(...(run.topology ? topologyProblems(plan, run.topology, run.gatewayConfig) : []));
+  problems.push(...(run.fleet ? fleetProblems(plan, run.fleet, run.gatewayConfig) : []));
   plan.traffic.forEach((traffic, index) => {
     const rate = traffic.ratePerUnit * run.units;
     if (rate > MAX_CARRIED_RATE_PER_CLASS) {
@@ -34,12 +34,16 @@ export function planProblems(plan: ScenarioPlan, run: { topology: Topology | nul
 }
 
 /** The capacity overrides and the timeline against the fleet and the gateway configuration. */
-function topologyProblems(plan: ScenarioPlan, topology: Topology, gatewayConfig: GatewayConfig | null): string[] {
+function fleetProblems(plan: ScenarioPlan, fleet: FleetDescription, gatewayConfig: GatewayConfig | null): string[] {
   const problems: string[] = [];
   const at = (field: string, message: string): void => {
     problems.push(`scenarios.${plan.name}.${field}: ${message}`);
   };
-  const backends: FaultableBackend[] = topology.resources.map((r) => ({ name: r.name, region: r.region, deployments: r.deployments.map((d) => d.name) }));
+  const backends: FaultableBackend[] = fleet.backends.map((r) => ({ name: r.name, region: r.region, deployments: r.deployments.map((d) => d.name) }));
+  const hosted = new Set(fleet.backends.flatMap((r) => r.deployments.map((d) => d.name)));
+  for (const [field, deployment, operation] of [['deployment', plan.deployment, 'chat'], ['embeddingDeployment', plan.embeddingDeployment, 'embeddings']] as const) {
+    if (plan.traffic.some((t) => t.operation === operation) && !hosted.has(deployment)) at(field, `no backend of the fleet hosts a deployment named "${deployment}" (they host ${[...hosted].join(', ')})`);
+  }
 
   for (const key of Object.keys(plan.fleet.capacityTpm ?? {})) {
     const match = /^(ptu|payg):(.+)$/.exec(key);
@@ -48,7 +52,7 @@ function topologyProblems(plan: ScenarioPlan, topology: Topology, gatewayConfig:
       continue;
     }
     const [, kind, deployment] = match;
-    const ofKind = topology.resources.filter((r) => r.kind === kind);
+    const ofKind = fleet.backends.filter((r) => r.kind === kind);
     if (!ofKind.some((r) => r.deployments.some((d) => d.name === deployment))) {
       const hosted = [...new Set(ofKind.flatMap((r) => r.deployments.map((d) => d.name)))];
       at(`fleet.capacityTpm.${key}`, `no ${kind} resource of the fleet hosts a deployment named "${deployment}" (${hosted.length > 0 ? `they host ${hosted.join(', ')}` : `the fleet has no ${kind} resource`})`);
@@ -58,20 +62,21 @@ function topologyProblems(plan: ScenarioPlan, topology: Topology, gatewayConfig:
   const gatewayRegions = gatewayConfig?.regions.map((r) => r.name) ?? null;
   for (const step of plan.timeline) {
     const field = `timeline.${step.id}`;
-    if (step.fleet) {
-      for (const problem of faultRequestProblems({ ...step.fleet, label: step.id }, backends)) at(`${field}.fleet.${problem.path}`, problem.message);
-    }
-    if (step.regionDown) {
-      const { region, backends: withBackends } = step.regionDown;
-      // The gateway finds its instance by region name, ignoring case (mocks/apim/gateway/gateway.ts).
-      if (gatewayRegions && !gatewayRegions.some((name) => name.toLowerCase() === region.toLowerCase())) {
-        at(`${field}.regionDown.region`, `the gateway configuration has no region "${region}" (its regions: ${gatewayRegions.join(', ')})`);
-      }
-      if (withBackends !== false) {
-        for (const problem of faultRequestProblems({ kind: 'refuse', target: { region }, label: step.id }, backends)) {
-          at(`${field}.regionDown.region`, `${problem.message}; the region's Azure OpenAI resources go down with it unless "backends": false`);
+    switch (step.kind) {
+      case 'fleet-fault':
+        for (const problem of faultRequestProblems({ ...step.fault, label: step.id }, backends)) at(`${field}.fault.${problem.path}`, problem.message);
+        break;
+      case 'region-down':
+        // The gateway finds its instance by region name, ignoring case (mocks/apim/gateway/gateway.ts).
+        if (gatewayRegions && !gatewayRegions.some((name) => name.toLowerCase() === step.region.toLowerCase())) {
+          at(`${field}.region`, `the gateway configuration has no region "${step.region}" (its regions: ${gatewayRegions.join(', ')})`);
         }
-      }
+        if (step.backends !== false) {
+          for (const problem of faultRequestProblems({ kind: 'refuse', target: { region: step.region }, label: step.id }, backends)) {
+            at(`${field}.region`, `${problem.message}; the region's Azure OpenAI resources go down with it unless "backends": false`);
+          }
+        }
+        break;
     }
   }
   return problems;

@@ -7,7 +7,9 @@ import { processesMentioning } from '../cli/cli-test-support.ts';
 import { inspectTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
 import { journalSchema } from '../contracts/journal.ts';
-import { checkRunInput, runScenario, type RunResult } from './run-scenario.ts';
+import { checkInvocation, runScenario, type RunResult } from './run-scenario.ts';
+import { prepareRun } from './run-input.ts';
+import { sampleExpectations } from '../verify/test-evidence.ts';
 
 /**
  * The run orchestration end to end, with real k6 on the embedded topology: a short plan so
@@ -19,6 +21,12 @@ if (inspection.status === 'missing') process.stdout.write(`run-scenario.test.ts:
 
 const repo = join(import.meta.dirname, '..', '..');
 const base = JSON.parse(readFileSync(join(repo, 'k6.config.json'), 'utf8')) as { consumers: Record<string, unknown> };
+
+function sampleExpectationsFile(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'expectations-')), 'expectations.json');
+  writeFileSync(file, JSON.stringify(sampleExpectations()));
+  return file;
+}
 
 function configWith(scenarios: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'run-scenario-'));
@@ -35,7 +43,7 @@ const shortPlan = {
     { consumer: 'user-facing', ratePerUnit: 3, promptWords: { kind: 'fixed', value: 10 }, maxTokens: { kind: 'fixed', value: 10 } },
     { consumer: 'critical-ops', ratePerUnit: 1, promptWords: { kind: 'fixed', value: 10 }, maxTokens: { kind: 'fixed', value: 10 } },
   ],
-  timeline: [{ id: 'ptu2-slow', at: 3, for: 4, fleet: { kind: 'latency', latencyMs: 50, target: { backend: 'aoai-eastus-ptu2' } } }],
+  timeline: [{ id: 'ptu2-slow', at: 3, for: 4, kind: 'fleet-fault', fault: { kind: 'latency', latencyMs: 50, target: { backend: 'aoai-eastus-ptu2' } } }],
   thresholds: { http_req_failed: ['rate<0.5'] },
   fleet: { latencyScale: 0.05 },
 };
@@ -69,38 +77,79 @@ function listening(url: string): Promise<boolean> {
   });
 }
 
-describe('checking the input before anything starts', () => {
+describe('checking the command line before anything is created', () => {
   it('names the scenarios there are when one is unknown', () => {
-    expect(() => checkRunInput({ scenario: 'spilover', units: 1 })).toThrow(/unknown scenario "spilover": .*k6\.config\.json defines smoke, spillover, circuit-breaker, priority, failover, token-limit/);
+    expect(() => checkInvocation({ scenario: 'spilover', units: 1 })).toThrow(/unknown scenario "spilover": .*k6\.config\.json defines smoke, spillover, circuit-breaker, priority, failover, token-limit/);
   });
 
   it('refuses units outside 1 to 30', () => {
-    expect(() => checkRunInput({ scenario: 'smoke', units: 0 })).toThrow(/--units must be a whole number from 1 to 30/);
-    expect(() => checkRunInput({ scenario: 'smoke', units: 2.5 })).toThrow(/--units must be a whole number from 1 to 30/);
+    expect(() => checkInvocation({ scenario: 'smoke', units: 0 })).toThrow(/--units must be a whole number from 1 to 30/);
+    expect(() => checkInvocation({ scenario: 'smoke', units: 2.5 })).toThrow(/--units must be a whole number from 1 to 30/);
   });
 
-  it('refuses a timeline against a remote gateway, and a remote gateway without keys', () => {
-    expect(() => checkRunInput({ scenario: 'smoke', units: 1, gatewayUrl: 'http://127.0.0.1:9' })).toThrow(/has a fault timeline \(ptu1-fails, primary-region-down\), which needs the embedded topology/);
-    const file = configWith({ calm: { ...shortPlan, timeline: [] } });
-    const saved = process.env.SPILLWAY_KEY_USER_FACING;
-    delete process.env.SPILLWAY_KEY_USER_FACING;
-    try {
-      expect(() => checkRunInput({ scenario: 'calm', units: 1, k6ConfigFile: file, gatewayUrl: 'http://127.0.0.1:9' })).toThrow(/set SPILLWAY_KEY_USER_FACING/);
-    } finally {
-      if (saved !== undefined) process.env.SPILLWAY_KEY_USER_FACING = saved;
-    }
-  });
-
-  it('names the file and field of a bad expectations file, before anything starts', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'expectations-'));
-    const file = join(dir, 'expectations.json');
-    writeFileSync(file, JSON.stringify({ backends: [], breakers: {}, regions: ['East US'], frontDoor: null, consumers: { 'user-facing': { tokensPerMinute: -5, priority: 'medium' } } }));
-    expect(() => checkRunInput({ scenario: 'smoke', units: 1, expectationsFile: file })).toThrow(`${file}: consumers.user-facing.tokensPerMinute:`);
+  it('refuses flags that contradict each other or need --gateway-url', () => {
+    expect(() => checkInvocation({ scenario: 'smoke', units: 1, portBase: 18000 })).toThrow('--port-base needs --gateway-url');
+    expect(() => checkInvocation({ scenario: 'smoke', units: 1, fleetFile: 'f.json' })).toThrow('--fleet needs --gateway-url');
+    expect(() => checkInvocation({ scenario: 'smoke', units: 1, gatewayUrl: 'http://127.0.0.1:9', fleetFile: 'f.json', portBase: 18000 })).toThrow('give one of them');
+    expect(() => checkInvocation({ scenario: 'smoke', units: 1, gatewayUrl: 'http://127.0.0.1:9', healthPath: 'healthz' })).toThrow('--health-path must be a path starting with "/", or "none"');
   });
 
   it('names the file and field of a bad plan', () => {
     const file = configWith({ bad: { ...shortPlan, traffic: [{ ...shortPlan.traffic[0], consumer: 'nobody' }] } });
-    expect(() => checkRunInput({ scenario: 'bad', units: 1, k6ConfigFile: file })).toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: scenarios\\.bad\\.traffic\\.0\\.consumer: "nobody" is not a consumer class`));
+    expect(() => checkInvocation({ scenario: 'bad', units: 1, k6ConfigFile: file })).toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: scenarios\\.bad\\.traffic\\.0\\.consumer: "nobody" is not a consumer class`));
+  });
+});
+
+/** Runs `body` with the sample consumers' key variables set (or unset), restoring them after. */
+async function withKeys(value: string | undefined, body: () => Promise<void>): Promise<void> {
+  const names = ['SPILLWAY_KEY_USER_FACING', 'SPILLWAY_KEY_CRITICAL_OPS'];
+  const saved = names.map((name) => process.env[name]);
+  for (const name of names) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  try {
+    await body();
+  } finally {
+    names.forEach((name, i) => {
+      if (saved[i] === undefined) delete process.env[name];
+      else process.env[name] = saved[i];
+    });
+  }
+}
+
+describe('checking the run against its target, before anything starts', () => {
+  it('wants keys and a fleet for a gateway at a URL', async () => {
+    const file = configWith({ calm: { ...shortPlan, timeline: [] } });
+    const options = { scenario: 'calm', units: 1, k6ConfigFile: file, gatewayUrl: 'http://127.0.0.1:9' };
+    await withKeys(undefined, () => expect(prepareRun(options, checkInvocation(options))).rejects.toThrow(/set SPILLWAY_KEY_USER_FACING, SPILLWAY_KEY_CRITICAL_OPS/));
+    await withKeys('k', () => expect(prepareRun(options, checkInvocation(options))).rejects.toThrow(/--fleet <file> attaches to one started with `spillway fleet up --json`, --port-base <n> starts one/));
+  });
+
+  it('says before the run that a region-down step takes only the fleet side of a gateway at a URL, and refuses one that takes only the gateway down', async () => {
+    const down = { id: 'down', at: 2, for: 3, kind: 'region-down', region: 'East US' };
+    const file = configWith({ outage: { ...shortPlan, timeline: [down] }, 'gateway-only': { ...shortPlan, timeline: [{ ...down, backends: false }] } });
+    const options = { scenario: 'outage', units: 1, k6ConfigFile: file, gatewayUrl: 'http://127.0.0.1:9', portBase: 18900, expectationsFile: sampleExpectationsFile() };
+    await withKeys('k', async () => {
+      const prepared = await prepareRun(options, checkInvocation(options));
+      expect(prepared.scopes.get('down')).toMatch(/^only the fleet's side: the backends in East US refuse connections, while the gateway at http:\/\/127\.0\.0\.1:9 is not Spillway's to stop/);
+      const gatewayOnly = { ...options, scenario: 'gateway-only' };
+      await expect(prepareRun(gatewayOnly, checkInvocation(gatewayOnly))).rejects.toThrow('scenarios.gateway-only.timeline.down.backends: false takes only the gateway down');
+    });
+  });
+
+  it('wants expectations for a gateway at a URL when the plan runs verifiers', async () => {
+    const file = configWith({ judged: { ...shortPlan, timeline: [], verifiers: ['spillover'] } });
+    const options = { scenario: 'judged', units: 1, k6ConfigFile: file, gatewayUrl: 'http://127.0.0.1:9', portBase: 18900 };
+    await withKeys('k', () => expect(prepareRun(options, checkInvocation(options))).rejects.toThrow(/runs verifiers \(spillover\), which judge a gateway at a URL against expectations you give: --expectations <file>/));
+  });
+
+  it('names the file and field of a bad expectations file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'expectations-'));
+    const file = join(dir, 'expectations.json');
+    writeFileSync(file, JSON.stringify({ backends: [], breakers: {}, regions: ['East US'], frontDoor: null, consumers: { 'user-facing': { tokensPerMinute: -5, priority: 'medium' } } }));
+    const options = { scenario: 'smoke', units: 1, expectationsFile: file };
+    await expect(prepareRun(options, checkInvocation(options))).rejects.toThrow(`${file}: consumers.user-facing.tokensPerMinute:`);
   });
 });
 
@@ -190,11 +239,11 @@ describe.skipIf(inspection.status === 'missing')('a real run', () => {
     const result = await runScenario({
       scenario: 'broken-step',
       units: 1,
-      k6ConfigFile: configWith({ 'broken-step': { ...shortPlan, durationSeconds: 60, timeline: [{ id: 'ptu2-slow', at: 2, for: 4, fleet: { kind: 'latency', latencyMs: 50, target: { backend: 'aoai-eastus-ptu2' } } }] } }),
+      k6ConfigFile: configWith({ 'broken-step': { ...shortPlan, durationSeconds: 60, timeline: [{ id: 'ptu2-slow', at: 2, for: 4, kind: 'fleet-fault', fault: { kind: 'latency', latencyMs: 50, target: { backend: 'aoai-eastus-ptu2' } } }] } }),
       resultsDir: results,
       wrapFaultInjectors: (injectors) => ({
         ...injectors,
-        fleet: async () => {
+        'fleet-fault': async () => {
           throw new Error('the control API is gone');
         },
       }),
@@ -243,10 +292,14 @@ describe.skipIf(inspection.status === 'missing')('a real run', () => {
     const file = configWith({ calm: { ...shortPlan, timeline: [] } });
     process.env.SPILLWAY_KEY_USER_FACING ??= 'test-key';
     process.env.SPILLWAY_KEY_CRITICAL_OPS ??= 'test-key';
-    const result = await runScenario({ scenario: 'calm', units: 1, k6ConfigFile: file, resultsDir: mkdtempSync(join(tmpdir(), 'run-results-')), gatewayUrl: 'http://127.0.0.1:9' });
+    const result = await runScenario({ scenario: 'calm', units: 1, k6ConfigFile: file, resultsDir: mkdtempSync(join(tmpdir(), 'run-results-')), gatewayUrl: 'http://127.0.0.1:9', portBase: 18950 });
     expect(result.journal.status).toBe('incomplete');
     expect(result.journal.exitCode).toBe(2);
-    expect(result.journal.problem).toMatch(/the gateway at http:\/\/127\.0\.0\.1:9 does not answer its health endpoint .*nothing was sent/);
+    expect(result.journal.problem).toMatch(/the gateway at http:\/\/127\.0\.0\.1:9 does not answer its health check GET \/status-0123456789abcdef .*nothing was sent/);
     expect(result.journal.k6.startedAt).toBeNull();
+    // The fleet the run started for it is gone again, and CI has a journal and junit.xml to read.
+    expect(await listening('http://127.0.0.1:18950')).toBe(false);
+    expect(readFileSync(join(result.runDir, 'junit.xml'), 'utf8')).toContain('does not answer its health check');
+    expectJournalContract(result);
   });
 });

@@ -1,79 +1,40 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ZodError } from 'zod';
-import type { FleetDescription } from '../../mocks/aoai/fleet.ts';
-import { defaultTopologyPath, loadTopologyFile, type Topology } from '../../mocks/aoai/topology.ts';
-import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
-import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
-import { UserFacingError } from '../contracts/user-facing-error.ts';
+import type { EvidenceSource, RunEvidence } from '../contracts/evidence.ts';
 import { collectEvidence, evidencePaths } from '../evidence/collect-evidence.ts';
 import { fleetFacts } from '../evidence/fleet-facts.ts';
-import { describeExpectations, type ExpectationsSource } from './expectations-mode.ts';
-import { HarnessCrash } from './harness-crash.ts';
 import { bundleScenarios } from '../k6/bundle-scenarios.ts';
+import type { RunningTarget } from '../targets/target.ts';
+import { apimHealthPath, preflightMarkerPrefix, type PreflightRecord } from '../targets/preflight.ts';
 import { resolveTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
 import { expectationsFromConfig } from '../verify/expectations-from-config.ts';
-import { checkExpectationsAgainstRun } from '../verify/expectations-against-fleet.ts';
-import { loadExpectationsFile } from '../verify/expectations-file.ts';
 import type { Expectations } from '../verify/expectations.ts';
 import { runVerifiers } from '../verify/index.ts';
 import type { Verdict } from '../verify/verdict.ts';
-import { scenarioTopology, startEmbeddedTopology, type EmbeddedTopology } from './embedded-topology.ts';
-import { startTimeline, timelineFailure, type FaultInjectors, type RunningTimeline } from './fault-timeline.ts';
 import { renderJUnit } from '../../reports/junit.renderer.ts';
+import { describeExpectations } from './expectations-mode.ts';
+import { startTimeline, timelineFailure, type RunningTimeline } from './fault-timeline.ts';
+import { HarnessCrash } from './harness-crash.ts';
 import { exitCodeFor, journalSchemaVersion, writeJournal, type Journal, type RunStatus } from './journal.ts';
 import { k6ExitMeanings, startK6, type K6Exit, type K6Run } from './k6-runner.ts';
-import { checkOutputFolder } from './output-paths.ts';
-import { planProblems } from './plan-against-topology.ts';
-import { loadK6Config, scenarioPlan, ScenarioPlanError, type K6Config, type ScenarioPlan } from './scenario-plan.ts';
+import { checkInvocation, prepareRun, type ExpectationsPlan, type Invocation, type PreparedRun, type RunOptions } from './run-input.ts';
 import { thresholdVerdicts } from './threshold-verdicts.ts';
 
-/**
- * One verification run, step by step: check the input, resolve k6, bundle the scenario,
- * bring the topology up (the embedded default), preflight, start k6 and the fault timeline,
- * wait, tear down, collect the evidence, judge it, write the journal. Whatever happens, the
- * topology is closed, k6 is stopped and a journal is written.
- */
-export interface RunOptions {
-  scenario: string;
-  units: number;
-  k6ConfigFile?: string;
-  /** APIOps folder of the emulated gateway. */
-  gatewayConfigDir?: string;
-  /**
-   * The configuration the gateway is supposed to have, when it differs from what it runs
-   * (drills of misconfiguration): the verifiers' expectations are read from this APIOps folder
-   * while the emulated gateway runs gatewayConfigDir. Default: gatewayConfigDir.
-   */
-  expectationsConfigDir?: string;
-  /**
-   * Expectations given explicitly (a JSON file in the `Expectations` shape, see
-   * harness/verify/expectations-file.ts): they replace what is read from the configuration.
-   */
-  expectationsFile?: string;
-  /**
-   * A gateway (or front door) at a URL instead of the embedded default. Keys then come from
-   * the environment variables k6.config.json names; fleet faults and a region going down need
-   * the embedded topology, so a scenario with a timeline is refused before anything starts.
-   */
-  gatewayUrl?: string;
-  resultsDir?: string;
-  seed?: number;
-  /** Progress for people (the terminal). */
-  progress?: (line: string) => void;
-  /** Aborts the run (Ctrl-C). */
-  signal?: AbortSignal;
-  /** Called as the load phase starts and ends (the benchmark measures the harness's CPU in between). */
-  onLoadPhase?: (edge: 'start' | 'end') => void;
-  /**
-   * For tests only: wraps the fault injectors, so that a test can make a step fail when it
-   * fires (the checks before the run leave no natural way to) and see what the run decides.
-   */
-  wrapFaultInjectors?: (injectors: FaultInjectors) => FaultInjectors;
-}
+export { checkInvocation, defaultGatewayConfigDir, defaultK6ConfigFile, expectationsSourceOf, RunInputError, type RunOptions } from './run-input.ts';
 
+/**
+ * One verification run, as a short pipeline: check the command line, open the run (its folder
+ * and journal), prepare the target and check the plan against it, bundle the scenario, bring
+ * the target up and preflight it, run k6 with the fault timeline, finish the evidence and take
+ * the target down, judge, and write the journal and its renderings. Whatever the target (the
+ * embedded default, a gateway at a URL with Spillway's fleet behind it; later a real APIM and
+ * containers, harness/targets), the steps are these.
+ *
+ * Once the command line is good, a journal and junit.xml are written whatever happens, a refusal
+ * before load included; k6 is stopped, the timeline rolled back and the target closed.
+ */
 export interface RunResult {
   runId: string;
   runDir: string;
@@ -82,110 +43,14 @@ export interface RunResult {
 }
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-export const defaultK6ConfigFile = join(repo, 'k6.config.json');
-export const defaultGatewayConfigDir = join(repo, 'deploy', 'apim');
-
-export class RunInputError extends UserFacingError {}
-
-/** What checkRunInput read and checked, for the run to use rather than read again. */
-export interface CheckedRunInput {
-  config: K6Config;
-  plan: ScenarioPlan;
-  configFile: string;
-  expectations: Expectations | null;
-  /** The embedded topology's gateway configuration and fleet (the scenario's); null against a gateway URL. */
-  gatewayConfig: GatewayConfig | null;
-  topology: Topology | null;
-  /** The configuration the expectations are read from, when it differs from the one the gateway runs. */
-  expectedConfig: GatewayConfig | null;
-}
-
-/**
- * Checks everything a run is given before anything starts, so that a mistake is an error that
- * names the option, file or field, with nothing started and nothing written: the options, the
- * plan and its traffic windows and rates, the timeline's targets against the fleet and the
- * gateway configuration, an expectations file against them, and the results folder.
- */
-export function checkRunInput(options: RunOptions): CheckedRunInput {
-  if (!Number.isInteger(options.units) || options.units < 1 || options.units > 30) {
-    throw new RunInputError(`--units must be a whole number from 1 to 30 (APIM's largest unit count per region), got ${String(options.units)}`);
-  }
-  const configFile = resolve(options.k6ConfigFile ?? defaultK6ConfigFile);
-  const config = loadK6Config(configFile);
-  const plan = scenarioPlan(config, options.scenario, configFile);
-  if (options.gatewayUrl !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(options.gatewayUrl);
-    } catch {
-      throw new RunInputError(`--gateway-url "${options.gatewayUrl}" is not a URL`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RunInputError(`--gateway-url must be http or https, got ${url.protocol}`);
-    if (plan.timeline.length > 0) {
-      throw new RunInputError(`scenario "${plan.name}" has a fault timeline (${plan.timeline.map((s) => s.id).join(', ')}), which needs the embedded topology; run it without --gateway-url`);
-    }
-    const missing = [...new Set(plan.traffic.map((t) => config.consumers[t.consumer]!.keyEnv))].filter((name) => !process.env[name]);
-    if (missing.length > 0) throw new RunInputError(`a remote gateway needs subscription keys in the environment: set ${missing.join(', ')}`);
-  }
-  if (options.expectationsFile !== undefined && options.expectationsConfigDir !== undefined) {
-    throw new RunInputError('--expectations and --expectations-config each say where the expectations come from; give one of them');
-  }
-  const embedded = options.gatewayUrl === undefined;
-  const gatewayConfig = embedded ? loadGatewayConfig(resolve(options.gatewayConfigDir ?? defaultGatewayConfigDir)) : null;
-  const baseTopology = embedded ? loadTopologyFile(defaultTopologyPath) : null;
-  const problems = planProblems(plan, { topology: baseTopology, gatewayConfig, units: options.units });
-  if (problems.length > 0) throw new ScenarioPlanError(`the plan does not fit this run:\n${problems.map((p) => `  ${configFile}: ${p}`).join('\n')}`);
-  const topology = baseTopology ? scenarioTopology(baseTopology, plan.fleet) : null;
-  // Read here so that a broken expectations folder is refused before anything starts.
-  const expectedConfig = options.expectationsConfigDir !== undefined ? loadGatewayConfig(resolve(options.expectationsConfigDir)) : null;
-
-  const expectations = options.expectationsFile !== undefined ? loadExpectationsFile(resolve(options.expectationsFile)) : null;
-  if (expectations && topology && gatewayConfig) {
-    checkExpectationsAgainstRun(resolve(options.expectationsFile!), expectations, {
-      fleet: topology.resources.map((r) => ({ name: r.name, region: r.region, kind: r.kind })),
-      gateway: { backendIds: [...gatewayConfig.backends.keys()], regions: gatewayConfig.regions.map((r) => r.name) },
-      consumers: Object.keys(config.consumers),
-    });
-  }
-  checkOutputFolder(options.resultsDir ?? 'results', '--results');
-  return { config, plan, configFile, expectations, gatewayConfig, topology, expectedConfig };
-}
 
 export async function runScenario(options: RunOptions): Promise<RunResult> {
   const say = options.progress ?? (() => undefined);
-  const { config, plan, expectations: explicitExpectations, gatewayConfig: checkedConfig, topology: checkedTopology, expectedConfig } = checkRunInput(options);
-  const k6 = await resolveTool(k6Spec, { install: false });
+  const invocation = checkInvocation(options);
+  const run = openRun(invocation, options);
+  const { journal, paths } = run;
 
-  const startedAt = new Date();
-  const runId = `${startedAt.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')}-${plan.name}`;
-  const runDir = resolve(options.resultsDir ?? 'results', runId);
-  const paths = evidencePaths(runDir);
-  mkdirSync(paths.logsDir, { recursive: true });
-  const journalFile = join(runDir, 'journal.json');
-  const phases: Record<string, number> = {};
-  const mark = (phase: string, since: number): void => {
-    phases[phase] = Date.now() - since;
-  };
-
-  const journal: Journal = {
-    schemaVersion: journalSchemaVersion,
-    runId,
-    scenario: plan.name,
-    status: 'incomplete',
-    exitCode: 2,
-    startedAt: startedAt.toISOString(),
-    endedAt: startedAt.toISOString(),
-    plan: { ...plan, units: options.units },
-    target: { kind: 'embedded', entryUrl: '' },
-    tools: [{ name: k6.name, version: k6.version, path: k6.path, source: k6.source }],
-    timeline: [],
-    k6: { exitCode: null, signal: null, meaning: 'not started', startedAt: null, endedAt: null, bundle: null },
-    evidence: {},
-    verdicts: [],
-    phases,
-  };
-
-  let topology: EmbeddedTopology | null = null;
+  let target: RunningTarget | null = null;
   let timeline: RunningTimeline | null = null;
   let k6Run: K6Run | null = null;
   let status = 'incomplete' as RunStatus;
@@ -197,225 +62,215 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     k6Run?.stop();
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  const stopIfAborted = (when: string): void => {
+    if (options.signal?.aborted) throw new Error(`interrupted ${when}`);
+  };
 
   try {
     const setupStarted = Date.now();
-    const script = plan.script ?? plan.name;
-    if (options.gatewayUrl === undefined || options.expectationsFile !== undefined) say(describeExpectations(expectationsSourceOf(options)));
-    say(`bundling scenarios/${script}.scenario.ts with esbuild`);
-    const [bundle] = await bundleScenarios({ names: [script] });
-    if (!bundle) throw new Error(`no bundle was produced for ${script}`);
-    journal.k6.bundle = relative(repo, bundle.file);
-    if (options.signal?.aborted) throw new Error('interrupted before the topology started');
+    const prepared = await prepareRun(options, invocation);
+    recordPlanAgainstTarget(journal, prepared, say);
+    const k6 = await resolveTool(k6Spec, { install: false });
+    journal.tools = [{ name: k6.name, version: k6.version, path: k6.path, source: k6.source }];
+    const bundle = await bundleScript(invocation, journal, say);
+    stopIfAborted('before the target started');
 
-    let entryUrl: string;
-    if (options.gatewayUrl !== undefined) {
-      entryUrl = options.gatewayUrl.replace(/\/+$/, '');
-      journal.target = { kind: 'remote', entryUrl };
-      say(`checking the gateway at ${entryUrl}`);
-    } else {
-      say('starting the mock fleet, the regional gateways and the front door');
-      topology = await startEmbeddedTopology({
-        plan,
-        configDir: resolve(options.gatewayConfigDir ?? defaultGatewayConfigDir),
-        ...(checkedConfig ? { config: checkedConfig } : {}),
-        ...(checkedTopology ? { topology: checkedTopology } : {}),
-        ledgerPath: paths.ledger,
-        logsDir: paths.logsDir,
-        ...(options.seed !== undefined ? { seed: options.seed } : {}),
-      });
-      entryUrl = topology.entryUrl;
-      journal.target = { kind: 'embedded', entryUrl, topology: topology.describe() };
-    }
-    await preflight(entryUrl);
-    mark('setup', setupStarted);
-    if (options.signal?.aborted) throw new Error('interrupted before k6 started');
+    target = await prepared.target.up({ plan: invocation.plan, ledgerPath: paths.ledger, logsDir: paths.logsDir, say, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+    journal.target = target.describe();
+    const preflightRecords = await target.preflight();
+    run.mark('setup', setupStarted);
+    stopIfAborted('before k6 started');
 
     const loadStarted = Date.now();
     options.onLoadPhase?.('start');
-    const k6Plan = {
-      name: plan.name,
-      script,
-      durationSeconds: plan.durationSeconds,
-      units: options.units,
-      baseUrl: entryUrl,
-      apiVersion: '2024-10-21',
-      deployment: 'gpt-4o',
-      embeddingDeployment: 'text-embedding-3-small',
-      traffic: plan.traffic.map((t) => {
-        const consumer = config.consumers[t.consumer]!;
-        // The key travels to k6 in its environment only; the journal keeps the plan without keys.
-        const key = options.gatewayUrl !== undefined ? (process.env[consumer.keyEnv] ?? '') : consumer.localKey;
-        return { ...t, key, priority: t.priority ?? consumer.priority, rate: t.ratePerUnit * options.units };
-      }),
-      thresholds: plan.thresholds,
-      summaryTrendStats: config.k6.summaryTrendStats ?? [],
-      summaryPath: paths.k6Summary,
-    };
-    say(`running k6 ${k6.version}: ${plan.name}, ${plan.durationSeconds} s, ${options.units} unit${options.units === 1 ? '' : 's'}`);
-    k6Run = startK6({
-      k6: k6.path,
-      argv: ['run', '--quiet', '--no-color', '--out', `json=${paths.client}`, '--summary-export', paths.k6SummaryExport, bundle.file],
-      env: { SPILLWAY_PLAN: JSON.stringify(k6Plan) },
-      withhold: ['SPILLWAY_CONTROL_TOKEN', ...Object.values(config.consumers).map((c) => c.keyEnv)],
-      logFile: join(runDir, 'k6-output.log'),
-      onLine: (line) => {
-        if (/level=(error|warning)/.test(line)) say(`k6: ${line}`);
-      },
-    });
-    const running = topology;
-    const injectors: FaultInjectors = {
-      fleet: async (step) => {
-        if (!running) throw new Error('fleet faults need the embedded topology');
-        const rule = injectFault(running, { ...step.fleet, label: step.id });
-        return async () => {
-          running.fleet.faults.clear(rule.id);
-        };
-      },
-      regionDown: async (step) => {
-        if (!running) throw new Error('a region going down needs the embedded topology');
-        const { region, backends } = step.regionDown!;
-        const instance = running.gateway.instance(region);
-        // The region's resources are labelled with the step, so the evidence ties them to it.
-        const refused = backends === false ? null : injectFault(running, { kind: 'refuse', target: { region }, label: step.id });
-        try {
-          await instance.stopListening();
-        } catch (error) {
-          if (refused) running.fleet.faults.clear(refused.id);
-          throw error;
-        }
-        return async () => {
-          if (refused) running.fleet.faults.clear(refused.id);
-          await instance.resumeListening();
-        };
-      },
-    };
+    const running = target;
+    k6Run = startLoad(invocation, options, running, bundle, k6, run, say);
+    const injectors = options.wrapFaultInjectors ? options.wrapFaultInjectors(running.injectors) : running.injectors;
     // A step that fails when it fires ends the run at once: without its fault the run cannot
     // be judged, so k6 is stopped rather than left to drive the rest of it for nothing.
     let stoppedForTimeline = false;
-    timeline = startTimeline(plan.timeline, k6Run.startedAt, options.wrapFaultInjectors ? options.wrapFaultInjectors(injectors) : injectors, Date.now, (fault, what) => {
-      say(`${((Date.now() - (k6Run?.startedAt ?? Date.now())) / 1000).toFixed(1).padStart(6)} s  ${what} ${fault.id} (${fault.action} ${fault.target})${fault.error ? `: ${fault.error}` : ''}`);
-      if (what === 'failed' && !stoppedForTimeline) {
+    const since = (): string => `${((Date.now() - (k6Run?.startedAt ?? Date.now())) / 1000).toFixed(1).padStart(6)} s`;
+    timeline = startTimeline(invocation.plan.timeline, k6Run.startedAt, injectors, Date.now, (fault, what) => {
+      const problem = fault.error ?? (what === 'rollback-failed' ? fault.rollbackError : undefined);
+      say(`${since()}  ${what} ${fault.id} (${fault.action} ${fault.target})${problem ? `: ${problem}` : ''}`);
+      if ((what === 'failed' || what === 'rollback-failed') && !stoppedForTimeline) {
         stoppedForTimeline = true;
-        say(`stopping k6: timeline step ${fault.id} failed, and the run cannot be judged without it`);
+        say(`stopping k6: timeline step ${fault.id} ${what === 'failed' ? 'failed' : 'could not be rolled back'}, and the run cannot be judged`);
         k6Run?.stop();
       }
-    });
-    const ticker = setInterval(() => {
-      const elapsed = `${((Date.now() - k6Run!.startedAt) / 1000).toFixed(0).padStart(6)} s`;
-      say(running ? `${elapsed}  ${running.fleet.ledger.lastSeq} backend requests so far` : `${elapsed}  running`);
-    }, 15_000);
+    }, prepared.scopes);
+    const ticker = setInterval(() => say(`${since()}  ${running.progress()}`), 15_000);
     const exit: K6Exit = await k6Run.done;
     options.onLoadPhase?.('end');
     clearInterval(ticker);
     await timeline.stop();
     journal.timeline = timeline.applied;
-    journal.k6 = {
-      exitCode: exit.exitCode,
-      signal: exit.signal,
-      meaning: exit.exitCode === null ? `stopped by ${exit.signal ?? 'an error'}` : (k6ExitMeanings[exit.exitCode] ?? 'unknown exit code'),
-      startedAt: new Date(exit.startedAt).toISOString(),
-      endedAt: new Date(exit.endedAt).toISOString(),
-      bundle: journal.k6.bundle,
-    };
-    mark('load', loadStarted);
+    recordK6Exit(journal, exit);
+    run.mark('load', loadStarted);
 
     const analysisStarted = Date.now();
-    const fleetDescription: FleetDescription | null = topology?.fleet.describe() ?? null;
-    const gatewayConfig = topology ? (expectedConfig ?? topology.config) : null;
-    await topology?.close();
-    topology = null;
+    const sources = await running.finishEvidence();
+    const fleet = running.fleet;
+    await running.close();
+    target = null;
     if (status === 'interrupted') throw new Error('interrupted');
     const failedStep = timelineFailure(timeline.applied);
     if (failedStep) throw new Error(failedStep);
-    if (exit.exitCode !== 0 && exit.exitCode !== 99) {
-      throw new Error(`k6 did not complete the run: ${journal.k6.meaning} (exit ${exit.exitCode ?? exit.signal}); see k6-output.log`);
-    }
+    if (exit.exitCode !== 0 && exit.exitCode !== 99) throw new Error(`k6 did not complete the run: ${journal.k6.meaning} (exit ${exit.exitCode ?? exit.signal}); see k6-output.log`);
 
     say('collecting evidence and running the verifiers');
-    const evidence = await collectEvidence(runDir, { start: exit.startedAt, end: exit.endedAt }, timeline.applied, fleetDescription ? fleetFacts(fleetDescription, 'gpt-4o') : null);
-    journal.evidence = { ...evidence.files, k6SummaryExport: relative(runDir, paths.k6SummaryExport), k6Output: 'k6-output.log', journal: 'journal.json' };
-    const thresholds = thresholdVerdicts(paths.k6SummaryExport, relative(runDir, paths.k6SummaryExport), plan.thresholds);
-    const expectationsSource = expectationsSourceOf(options);
-    if (explicitExpectations || gatewayConfig) journal.expectations = { ...expectationsSource, description: describeExpectations(expectationsSource) };
-    if (gatewayConfig && fleetDescription) {
-      const expectations = explicitExpectations ?? expectationsFromConfig({ gatewayConfig, fleet: fleetDescription, k6Config: config, deployment: 'gpt-4o' });
-      verdicts = [...thresholds, ...runVerifiers(plan.verifiers, evidence, expectations)];
-    } else {
-      // Against a remote gateway there is no fleet ledger or gateway log here yet (Log
-      // Analytics is the source for that): only the client-side checks can be judged.
-      verdicts = [
-        ...thresholds,
-        ...plan.verifiers.map((name): Verdict => ({
-          check: name,
-          status: 'inconclusive',
-          expected: 'evidence from the fleet ledger and the gateway logs',
-          measured: 'a remote gateway: no ledger or gateway logs in this run',
-          tolerance: 'n/a',
-          explanation: `The ${name} verifier judges the backend ledger and the gateway's logs, which a remote gateway run does not collect yet${explicitExpectations ? ' (the expectations you gave are recorded in the journal and will apply once it does)' : ''}.`,
-          evidence: [],
-        })),
-      ];
-    }
-    if (options.signal?.aborted) throw new Error('interrupted during the analysis'); // not 'completed' over the stop
+    const evidence = withoutPreflight(preflightRecords, await collectEvidence(run.dir, { start: exit.startedAt, end: exit.endedAt }, timeline.applied, fleetFacts(fleet, invocation.plan.deployment), [...sources, { kind: 'client', status: 'collected' }]));
+    journal.evidence = { ...evidence.files, k6SummaryExport: relative(run.dir, paths.k6SummaryExport), k6Output: 'k6-output.log', journal: 'journal.json' };
+    journal.evidenceSources = evidence.sources;
+    const thresholds = thresholdVerdicts(paths.k6SummaryExport, relative(run.dir, paths.k6SummaryExport), invocation.plan.thresholds);
+    const expectations = resolveExpectations(prepared.expectations, invocation, fleet);
+    if (prepared.expectations) journal.expectations = { ...prepared.expectations.source, description: describeExpectations(prepared.expectations.source) } as Journal['expectations'];
+    verdicts = [...thresholds, ...(expectations ? runVerifiers(invocation.plan.verifiers, evidence, expectations) : [])];
+    stopIfAborted('during the analysis'); // not 'completed' over the stop
     status = 'completed';
-    mark('analysis', analysisStarted);
+    run.mark('analysis', analysisStarted);
   } catch (error) {
     journal.problem = error instanceof Error ? error.message : String(error);
     if (status !== 'interrupted') status = 'incomplete';
   } finally {
-    if (options.signal?.reason instanceof HarnessCrash) journal.problem = `${options.signal.reason.message}; k6, the fault timeline and the topology were stopped`;
+    if (options.signal?.reason instanceof HarnessCrash) journal.problem = `${options.signal.reason.message}; k6, the fault timeline and the target were stopped`;
     options.signal?.removeEventListener('abort', onAbort);
     k6Run?.stop();
     if (k6Run) await k6Run.done;
     await timeline?.stop();
     if (timeline) journal.timeline = timeline.applied;
-    await topology?.close();
+    await target?.close();
   }
+  return run.close(status, verdicts);
+}
 
-  journal.status = status;
-  journal.verdicts = verdicts;
-  journal.exitCode = exitCodeFor(status, verdicts);
-  journal.endedAt = new Date().toISOString();
-  writeJournal(journalFile, journal);
-  writeFileSync(join(runDir, 'junit.xml'), renderJUnit(journal));
-  return { runId, runDir, journalFile, journal };
+/** The run's folder and journal: from here on, whatever happens, both are written. */
+function openRun(invocation: Invocation, options: RunOptions) {
+  const startedAt = new Date();
+  const runId = `${startedAt.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')}-${invocation.plan.name}`;
+  const dir = join(invocation.resultsDir, runId);
+  const paths = evidencePaths(dir);
+  mkdirSync(dir, { recursive: true });
+  const journalFile = join(dir, 'journal.json');
+  const phases: Record<string, number> = {};
+  const journal: Journal = {
+    schemaVersion: journalSchemaVersion,
+    runId,
+    scenario: invocation.plan.name,
+    status: 'incomplete',
+    exitCode: 2,
+    startedAt: startedAt.toISOString(),
+    endedAt: startedAt.toISOString(),
+    plan: { ...invocation.plan, units: options.units },
+    // What is known of the target before it comes up; the target's own description replaces it.
+    target: { kind: options.gatewayUrl === undefined ? 'embedded' : 'gateway', entryUrl: options.gatewayUrl ?? '', fleet: options.fleetFile !== undefined ? 'attached' : 'started', healthPath: options.healthPath ?? apimHealthPath, notes: [] },
+    tools: [],
+    timeline: [],
+    k6: { exitCode: null, signal: null, meaning: 'not started', startedAt: null, endedAt: null, bundle: null },
+    evidence: {},
+    verdicts: [],
+    phases,
+  };
+  return {
+    runId,
+    dir,
+    paths,
+    journal,
+    mark(phase: string, since: number): void {
+      phases[phase] = Date.now() - since;
+    },
+    close(status: RunStatus, verdicts: Verdict[]): RunResult {
+      journal.status = status;
+      journal.verdicts = verdicts;
+      journal.exitCode = exitCodeFor(status, verdicts);
+      journal.endedAt = new Date().toISOString();
+      writeJournal(journalFile, journal);
+      writeFileSync(join(dir, 'junit.xml'), renderJUnit(journal));
+      return { runId, runDir: dir, journalFile, journal };
+    },
+  };
+}
+
+/** What the target says about the plan before anything starts: printed, and kept in the journal. */
+function recordPlanAgainstTarget(journal: Journal, prepared: PreparedRun, say: (line: string) => void): void {
+  const notes = [...prepared.scopes.entries()].map(([id, scope]) => `step ${id}: ${scope}`);
+  if (prepared.target.kind === 'gateway' && journal.plan.fleet && (journal.plan.fleet.capacityTpm || journal.plan.fleet.latencyScale !== undefined) && journal.target.fleet === 'attached') {
+    notes.push("the plan's fleet settings (capacityTpm, latencyScale) do not apply to an attached fleet: it keeps its own, which the verifiers use (recorded in the journal)");
+  }
+  journal.target.notes = notes;
+  for (const note of notes) say(`note: ${note}`);
+  if (prepared.expectations) say(describeExpectations(prepared.expectations.source));
+}
+
+async function bundleScript(invocation: Invocation, journal: Journal, say: (line: string) => void): Promise<string> {
+  const script = invocation.plan.script ?? invocation.plan.name;
+  say(`bundling scenarios/${script}.scenario.ts with esbuild`);
+  const [bundle] = await bundleScenarios({ names: [script] });
+  if (!bundle) throw new Error(`no bundle was produced for ${script}`);
+  journal.k6.bundle = relative(repo, bundle.file);
+  return bundle.file;
+}
+
+/** Starts k6 on the bundle with the resolved plan: rates scaled by --units, the target's URL and keys. */
+function startLoad(invocation: Invocation, options: RunOptions, target: RunningTarget, bundle: string, k6: { path: string; version: string }, run: ReturnType<typeof openRun>, say: (line: string) => void): K6Run {
+  const { plan, config } = invocation;
+  const script = plan.script ?? plan.name;
+  const k6Plan = {
+    name: plan.name,
+    script,
+    durationSeconds: plan.durationSeconds,
+    units: options.units,
+    baseUrl: target.entryUrl,
+    apiVersion: plan.apiVersion,
+    deployment: plan.deployment,
+    embeddingDeployment: plan.embeddingDeployment,
+    // The key travels to k6 in its environment only; the journal keeps the plan without keys.
+    traffic: plan.traffic.map((t) => ({ ...t, key: target.keyFor(t.consumer), priority: t.priority ?? config.consumers[t.consumer]!.priority, rate: t.ratePerUnit * options.units })),
+    thresholds: plan.thresholds,
+    summaryTrendStats: config.k6.summaryTrendStats ?? [],
+    summaryPath: run.paths.k6Summary,
+  };
+  say(`running k6 ${k6.version}: ${plan.name}, ${plan.durationSeconds} s, ${options.units} unit${options.units === 1 ? '' : 's'}`);
+  return startK6({
+    k6: k6.path,
+    argv: ['run', '--quiet', '--no-color', '--out', `json=${run.paths.client}`, '--summary-export', run.paths.k6SummaryExport, bundle],
+    env: { SPILLWAY_PLAN: JSON.stringify(k6Plan) },
+    withhold: ['SPILLWAY_CONTROL_TOKEN', ...Object.values(config.consumers).map((c) => c.keyEnv)],
+    logFile: join(run.dir, 'k6-output.log'),
+    onLine: (line) => {
+      if (/level=(error|warning)/.test(line)) say(`k6: ${line}`);
+    },
+  });
+}
+
+function recordK6Exit(journal: Journal, exit: K6Exit): void {
+  journal.k6 = {
+    exitCode: exit.exitCode,
+    signal: exit.signal,
+    meaning: exit.exitCode === null ? `stopped by ${exit.signal ?? 'an error'}` : (k6ExitMeanings[exit.exitCode] ?? 'unknown exit code'),
+    startedAt: new Date(exit.startedAt).toISOString(),
+    endedAt: new Date(exit.endedAt).toISOString(),
+    bundle: journal.k6.bundle,
+  };
+}
+
+/** The expectations the verifiers hold the gateway to, now that the fleet it ran with is known. */
+function resolveExpectations(plan: ExpectationsPlan, invocation: Invocation, fleet: RunningTarget['fleet']): Expectations | null {
+  if (!plan) return null;
+  if ('explicit' in plan) return plan.explicit;
+  return expectationsFromConfig({ gatewayConfig: plan.config, fleet, k6Config: invocation.config, deployment: invocation.plan.deployment });
 }
 
 /**
- * Injects a fault rule into the embedded fleet; a rule the fleet refuses becomes an error that
- * says which field and why (the fleet's own ZodError message is a JSON dump of its issues).
+ * The preflight's own requests reached the fleet before k6 started; they are not the run's
+ * traffic. Left out: each record the preflight found, and every attempt sharing its
+ * correlation id (a gateway's retry of it).
  */
-function injectFault(topology: EmbeddedTopology, request: unknown): ReturnType<EmbeddedTopology['fleet']['faults']['inject']> {
-  try {
-    return topology.fleet.faults.inject(request);
-  } catch (error) {
-    if (error instanceof ZodError) throw new Error(`the fleet refused the fault: ${error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    throw error;
-  }
+function withoutPreflight(records: readonly PreflightRecord[], evidence: RunEvidence): RunEvidence {
+  const requestIds = new Set(records.map((r) => r.requestId));
+  const correlationIds = new Set(records.flatMap((r) => (r.correlationId ? [r.correlationId] : [])));
+  const ledger = evidence.ledger.filter((r) => !requestIds.has(r.requestId) && !(r.correlationId && correlationIds.has(r.correlationId)) && !r.correlationId?.startsWith(preflightMarkerPrefix));
+  return ledger.length === evidence.ledger.length ? evidence : { ...evidence, ledger };
 }
 
-/** Every endpoint must answer before any load starts: the gateway's health path through the entry. */
-async function preflight(entryUrl: string): Promise<void> {
-  const url = `${entryUrl}/status-0123456789abcdef`;
-  let lastError = '';
-  for (let attempt = 0; attempt < 20; attempt++) {
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (response.status === 200) return;
-      lastError = `status ${response.status}`;
-    } catch (error) {
-      lastError = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-    }
-    await new Promise((resolveWait) => setTimeout(resolveWait, 250));
-  }
-  throw new ScenarioPlanError(`the gateway at ${entryUrl} does not answer its health endpoint (${lastError}); nothing was sent`);
-}
-
-/** Which question the run's verdicts answer (expectations-mode.ts), from the options given. */
-export function expectationsSourceOf(options: Pick<RunOptions, 'expectationsFile' | 'expectationsConfigDir' | 'gatewayConfigDir'>): ExpectationsSource {
-  if (options.expectationsFile !== undefined) return { mode: 'file', file: resolve(options.expectationsFile) };
-  const gatewayConfigDir = resolve(options.gatewayConfigDir ?? defaultGatewayConfigDir);
-  if (options.expectationsConfigDir !== undefined) return { mode: 'intended-configuration', dir: resolve(options.expectationsConfigDir), gatewayConfigDir };
-  return { mode: 'configuration-under-test', dir: gatewayConfigDir };
-}
+export type { EvidenceSource };

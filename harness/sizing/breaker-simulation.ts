@@ -36,7 +36,7 @@ export interface PlanShape {
 export function planShape(plan: {
   durationSeconds: number;
   traffic: readonly { consumer: string; ratePerUnit: number; priority?: string; startSeconds?: number }[];
-  timeline?: readonly { id: string; at: number; for?: number; fleet?: { kind: string; status?: number; retryAfterSeconds?: number; target: { backend?: string } } }[];
+  timeline?: readonly { id: string; at: number; for?: number; kind: string; fault?: { kind: string; status?: number; retryAfterSeconds?: number; target: { backend?: string } } }[];
 }): PlanShape {
   const rates: Partial<Record<LaneName, number>> = {};
   for (const t of plan.traffic) {
@@ -45,7 +45,7 @@ export function planShape(plan: {
   }
   const faults: PlanShape['faults'] = [];
   for (const step of plan.timeline ?? []) {
-    const f = step.fleet;
+    const f = step.kind === 'fleet-fault' ? step.fault : undefined;
     const backend = f?.target.backend;
     if (!f || f.kind !== 'status' || f.status === undefined || (backend !== 'aoai-eastus-ptu1' && backend !== 'aoai-eastus-ptu2')) continue;
     faults.push({ id: step.id, at: step.at, for: step.for ?? plan.durationSeconds - step.at, status: f.status, ...(f.retryAfterSeconds !== undefined ? { retryAfterSeconds: f.retryAfterSeconds } : {}), backend });

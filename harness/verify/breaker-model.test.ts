@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectedTripMs, isBreakerFailure, nextTrip } from './breaker-model.ts';
+import { expectedTripMs, isBreakerFailure, modelTripMs, nextTrip, nginxCountAfter } from './breaker-model.ts';
 import type { RequestRecord } from '../contracts/ledger-record.ts';
 import { EvidenceBuilder, T0 } from './test-evidence.ts';
 
@@ -51,6 +51,64 @@ describe('nextTrip', () => {
     const b = new EvidenceBuilder();
     const records = [0, 1000, 2000].map((at, i) => b.request({ at, backend: 'aoai-eastus-ptu1', status: i === 1 ? 200 : 500 }));
     expect(nextTrip(records, rule, Number.NEGATIVE_INFINITY)).toBeNull();
+  });
+});
+
+describe('nextTrip with nginx-passive counting (max_fails 3, fail_timeout 10 s)', () => {
+  const nginx = { count: 3, intervalMs: 10_000, tripDurationMs: 10_000, acceptRetryAfter: false, counting: 'nginx-passive' as const };
+  /** ptu1's answers: [offset ms after T0 (a whole second), status], each 5 ms long. */
+  const ledger = (answers: [number, number][]) => {
+    const b = new EvidenceBuilder();
+    return answers.map(([at, status]) => b.request({ at, backend: 'aoai-eastus-ptu1', status, durationMs: 5 }));
+  };
+  const at = (trip: ReturnType<typeof nextTrip>) => (trip === null ? null : trip.at - T0);
+
+  it('keeps counting through successes that come within fail_timeout of the last failure (no sliding window)', () => {
+    // The probe of examples/nginx/README.md: failures at 0, 7.2 and 14.1 s, a success every second between.
+    const answers: [number, number][] = [[0, 500], [7_200, 500], [14_100, 500]];
+    for (let t = 1_000; t < 14_000; t += 1_000) if (t !== 7_000) answers.push([t, 200]);
+    const records = ledger(answers.sort((a, b) => a[0] - b[0]));
+    expect(at(nextTrip(records, nginx, Number.NEGATIVE_INFINITY))).toBe(14_105);
+    expect(nextTrip(records, nginx, Number.NEGATIVE_INFINITY)?.counted.map((r) => r.start - T0)).toEqual([0, 7_200, 14_100]);
+    // Three in 14 s: a sliding window of 10 s never trips.
+    expect(nextTrip(records, { ...nginx, counting: 'sliding-window' }, Number.NEGATIVE_INFINITY)).toBeNull();
+  });
+
+  it('forgets no failure on a timer: failures 20 s apart with nothing between add up', () => {
+    const records = ledger([[0, 500], [20_000, 500], [40_000, 500]]);
+    expect(at(nextTrip(records, nginx, Number.NEGATIVE_INFINITY))).toBe(40_005);
+    expect(nginxCountAfter(records, nginx, records[1]!)).toBe(2);
+  });
+
+  it('resets the count on a success picked more than fail_timeout (whole seconds) after the last failure', () => {
+    // Last failure in second 1; a success in second 11 is 10 s later (not more), one in second 12 resets.
+    const kept = ledger([[0, 500], [1_000, 500], [11_900, 200], [13_000, 500]]);
+    expect(at(nextTrip(kept, nginx, Number.NEGATIVE_INFINITY))).toBe(13_005);
+    const reset = ledger([[0, 500], [1_000, 500], [12_000, 200], [13_000, 500], [14_000, 500]]);
+    expect(nextTrip(reset, nginx, Number.NEGATIVE_INFINITY)).toBeNull();
+    expect(nginxCountAfter(reset, nginx, reset[4]!)).toBe(2);
+  });
+
+  it('ejects until the second of the last failure + fail_timeout + 1 s, longer when a failure already in flight ends in a later second', () => {
+    const records = ledger([[2_000, 500], [2_300, 500], [2_705, 500]]);
+    const trip = nextTrip(records, nginx, Number.NEGATIVE_INFINITY)!;
+    expect([trip.at - T0, trip.openUntil! - T0]).toEqual([2_710, 13_000]);
+    expect(modelTripMs(nginx, trip, null).ms).toBe(10_290);
+    expect(expectedTripMs(nginx, trip.completing, null)).toEqual({ ms: 10_290, source: "fail_timeout 10 s in whole seconds, from the last failure's second" });
+    // A request sent at 2.7 s whose 500 came at 3.1 s restarts the ejection from second 3.
+    const b = new EvidenceBuilder();
+    const inFlight = [...records.map((r) => b.request({ at: r.start - T0, backend: r.backend, status: 500, durationMs: 5 })), b.request({ at: 2_700, backend: 'aoai-eastus-ptu1', status: 500, durationMs: 400 })];
+    expect(nextTrip(inFlight, nginx, Number.NEGATIVE_INFINITY)!.openUntil! - T0).toBe(14_000);
+  });
+
+  it('ejects again on the first failure after an ejection, the count still at max_fails', () => {
+    const records = ledger([[0, 500], [300, 500], [600, 500], [11_100, 500], [22_050, 200], [23_000, 500]]);
+    const first = nextTrip(records, nginx, Number.NEGATIVE_INFINITY)!;
+    expect(first.counted).toHaveLength(3);
+    const again = nextTrip(records, nginx, T0 + 11_100)!;
+    expect([again.at - T0, again.counted.map((r) => r.start - T0), again.openUntil! - T0]).toEqual([11_105, [11_100], 22_000]);
+    // The success picked in second 22, 11 s after the last failure, reset the count: one failure no longer ejects.
+    expect(nextTrip(records, nginx, T0 + 11_106)).toBeNull();
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { verifyCircuitBreaker } from './circuit-breaker.verifier.ts';
-import { EvidenceBuilder, sampleExpectations, type AttemptSpec } from './test-evidence.ts';
+import { EAST, EvidenceBuilder, sampleExpectations, without, type AttemptSpec } from './test-evidence.ts';
+import type { RunEvidence } from '../evidence/evidence-types.ts';
 import type { Expectations } from './expectations.ts';
 import type { Verdict } from './verdict.ts';
 
@@ -408,5 +409,113 @@ describe('verifyCircuitBreaker', () => {
       const oneRule = verifyCircuitBreaker(evidence, laneExpectations());
       expect(byCheck(oneRule, 'circuit-breaker.stays-open (step ptu1-fails, aoai-eastus-ptu1 via aoai-eastus-ptu1-high').status).toBe('fail');
     });
+  });
+});
+
+describe('nginx-passive counting (nginx max_fails / fail_timeout)', () => {
+  const NGINX_RULE = { count: 3, intervalMs: 10_000, tripDurationMs: 10_000, acceptRetryAfter: false, counting: 'nginx-passive' as const, failureStatusRanges: [{ min: 429, max: 429 }, { min: 500, max: 500 }, { min: 502, max: 504 }] };
+  const nginxExpectations = (rule: Partial<typeof NGINX_RULE> = {}): Expectations =>
+    sampleExpectations({ breakers: { 'aoai-eastus-ptu1': { ...NGINX_RULE, ...rule }, 'aoai-eastus-ptu2': { ...NGINX_RULE, ...rule } }, regions: [EAST], frontDoor: null });
+
+  interface NginxOptions {
+    /** The servers' max_fails; 0: never ejected. */
+    maxFails?: number;
+    /** The servers' fail_timeout, whole seconds. */
+    failTimeoutSeconds?: number;
+  }
+
+  /**
+   * nginx as examples/nginx configures it, written from its source rather than from the
+   * verifier's model: a round robin over ptu1 and ptu2 skipping a server tried for the request
+   * or ejected, then the PAYG backup; per server `fails`, `accessed`, `checked` in whole seconds
+   * (ngx_http_upstream_get_peer, ngx_http_upstream_free_round_robin_peer). A request every
+   * 200 ms (the circuit-breaker plan's 5 a second), ptu1 answering 500 from 15 s for 15 s.
+   */
+  function nginxRun(options: NginxOptions = {}): RunEvidence {
+    const maxFails = options.maxFails ?? 3;
+    const failTimeout = options.failTimeoutSeconds ?? 10;
+    const b = new EvidenceBuilder({ durationMs: 90_000 });
+    b.fleetFault({ id: 'ptu1-fails', at: 15_000, until: 30_000, status: 500, target: { backend: 'aoai-eastus-ptu1' } });
+    const servers = (['aoai-eastus-ptu1', 'aoai-eastus-ptu2'] as const).map((name) => ({ name, fails: 0, accessed: Number.NEGATIVE_INFINITY, checked: Number.NEGATIVE_INFINITY }));
+    const second = (offset: number) => Math.floor((b.start + offset) / 1000);
+    let next = 0;
+    for (let t = 43; t < 90_000; t += 200) {
+      const attempts: AttemptSpec[] = [];
+      const tried = new Set<(typeof servers)[number]>();
+      let offset = 2;
+      for (;;) {
+        const now = t + offset;
+        let server: (typeof servers)[number] | undefined;
+        for (let k = 0; k < servers.length && !server; k++) {
+          const candidate = servers[(next + k) % servers.length]!;
+          if (tried.has(candidate) || (maxFails > 0 && candidate.fails >= maxFails && second(now) - candidate.checked <= failTimeout)) continue;
+          server = candidate;
+          next = (next + k + 1) % servers.length;
+        }
+        if (!server) {
+          attempts.push({ backend: 'aoai-eastus-payg', offset, durationMs: 100 });
+          break;
+        }
+        tried.add(server);
+        if (second(now) - server.checked > failTimeout) server.checked = second(now);
+        const failing = server.name === 'aoai-eastus-ptu1' && now >= 15_000 && now < 30_000;
+        const durationMs = failing ? 1 : 100;
+        attempts.push({ backend: server.name, status: failing ? 500 : 200, ...(failing ? { reason: 'fault:status' as const } : {}), offset, durationMs });
+        if (!failing) {
+          if (server.accessed < server.checked) server.fails = 0;
+          break;
+        }
+        server.fails++;
+        server.accessed = server.checked = second(now + durationMs);
+        offset += durationMs + 1;
+      }
+      b.gatewayRequest({ at: t, attempts });
+    }
+    // nginx keeps no gateway log rows: the ledger and the client records only.
+    return without(b.build());
+  }
+
+  it('passes nginx as it is: ejected after 3 failures for fail_timeout to fail_timeout + 1 s, ejected again by one failure, back once the fault ends', () => {
+    const verdicts = verifyCircuitBreaker(nginxRun(), nginxExpectations());
+    expect(verdicts.map((v) => [v.check, v.status])).toEqual([
+      ['circuit-breaker.opens-after-count (step ptu1-fails, aoai-eastus-ptu1, gateway East US)', 'pass'],
+      ['circuit-breaker.stays-open (step ptu1-fails, aoai-eastus-ptu1, gateway East US)', 'pass'],
+      ['circuit-breaker.resumes (step ptu1-fails, aoai-eastus-ptu1, gateway East US)', 'pass'],
+    ]);
+    const count = byCheck(verdicts, 'circuit-breaker.opens-after-count');
+    expect(count.measured).toMatch(/^trip 1 .*: 3 failures \(3 counted \+ 0 in flight\), allowed 3; trip 2 .*: 1 failures \(1 counted \+ 0 in flight\), allowed 1; while closed/);
+    // Whole seconds: each ejection ends at the second of the last failure + 11 s.
+    expect(byCheck(verdicts, 'circuit-breaker.stays-open').measured).toMatch(/^trip 1: silent .* = 1\d\.\d s, .*; trip 2: silent .* = 1\d\.\d s/);
+    // Judged as APIM's sliding window instead, the same nginx looks like a breaker that opened
+    // after 1 failure: the re-ejection that nginx's count explains.
+    const sliding = verifyCircuitBreaker(nginxRun(), nginxExpectations({ counting: undefined } as never));
+    expect(byCheck(sliding, 'circuit-breaker.opens-after-count').measured).toMatch(/^opened after 1 failure/);
+  });
+
+  it('fails an nginx whose max_fails is lower than expected: it ejects after fewer failures', () => {
+    for (const maxFails of [1, 2]) {
+      const verdicts = verifyCircuitBreaker(nginxRun({ maxFails }), nginxExpectations());
+      const count = byCheck(verdicts, 'circuit-breaker.opens-after-count');
+      expect(count.status, `max_fails=${maxFails}`).toBe('fail');
+      expect(count.measured).toMatch(new RegExp(`^opened after ${maxFails}`));
+      expect(count.explanation).toMatch(new RegExp(`after only ${maxFails} failure\\(s\\) by nginx's count .* max_fails may be lower than expected`));
+    }
+  });
+
+  it('fails an nginx that never ejects (max_fails=0): the server keeps getting failures', () => {
+    const verdicts = verifyCircuitBreaker(nginxRun({ maxFails: 0 }), nginxExpectations());
+    const count = byCheck(verdicts, 'circuit-breaker.opens-after-count');
+    expect(count.status).toBe('fail');
+    expect(count.explanation).toMatch(/^aoai-eastus-ptu1 received \d+ failed requests from gateway East US before it stopped sending \(nginx's count reached max_fails 3 .* max_fails may be 0 \(no ejection\)/);
+    expect(byCheck(verdicts, 'circuit-breaker.stays-open').status).toBe('fail');
+  });
+
+  it('fails an nginx whose ejection is too short (fail_timeout 3 s for an expected 10 s), and only on the trip length', () => {
+    const verdicts = verifyCircuitBreaker(nginxRun({ failTimeoutSeconds: 3 }), nginxExpectations());
+    const open = byCheck(verdicts, 'circuit-breaker.stays-open');
+    expect(open.status).toBe('fail');
+    expect(open.measured).toMatch(/^trip 1: silent .* = [34]\.\d s/);
+    expect(open.explanation).toMatch(/during what should have been a 1\d\.\d s trip \(fail_timeout 10 s in whole seconds, from the last failure's second\).* fail_timeout may be shorter than configured/);
+    expect(verdicts.filter((v) => v.status === 'fail').map((v) => v.check)).toEqual([open.check]);
   });
 });

@@ -12,6 +12,9 @@
  *    traffic for its other backends, so a region that went quiet is not a failure).
  * A resource behind several backend entities (a dedicated lane) has one breaker per entity;
  * each is judged on the requests routed through it (breaker-lanes.ts).
+ * The trips are the reference breaker's (breaker-model.ts) for the rule's counting: APIM's
+ * sliding window, or nginx's passive ejection, where a server ejected before is ejected again
+ * by one failure and each ejection lasts whole seconds.
  * Decided from the ledger (the oracle), so it holds against a real APIM too; breaker events are
  * only a cross-check. Every judgement that rests on chance (which backend a pool drew) states
  * the probability of what it saw. docs/verifiers.md has the rules, tolerances and the power of
@@ -22,7 +25,7 @@ import type { RequestRecord } from '../contracts/ledger-record.ts';
 import type { RunEvidence } from '../evidence/evidence-types.ts';
 import { binomialCdf, binomialSf } from './binomial.ts';
 import { breakerLanes, type BreakerLane } from './breaker-lanes.ts';
-import { expectedTripMs, isBreakerFailure, nextTrip, type ModelTrip, type RetryAfterMode } from './breaker-model.ts';
+import { expectedTripMs, isBreakerFailure, modelTripMs, nextTrip, nginxCountAfter, type ModelTrip, type RetryAfterMode } from './breaker-model.ts';
 import { indexEvidence, instanceOf, type EvidenceIndex } from './evidence-index.ts';
 import type { BreakerExpectation, Expectations } from './expectations.ts';
 import { faultTargets, fleetFaultSteps, type FleetFaultStep } from './fault-steps.ts';
@@ -183,8 +186,14 @@ function judgeBackend(ctx: Context, step: FleetFaultStep, rule: FaultRule, backe
       if (list) list.push(record);
       else byInstance.set(instance.region, [record]);
     }
+    // Without gateway log rows at all (a gateway that keeps none), every instance is known
+    // only by its backends' region: the gateway is judged as one instance per region.
     const attributionNote =
-      (attributedByRegion > 0 ? ` (${attributedByRegion} of ${records.length} ledger records had no gateway log row for their correlation id and were attributed to the backend's own region)` : '') + laneNote;
+      (!index.gatewayLogs
+        ? ' (this run has no gateway log rows, so the gateway is judged as one instance per region of its backends: the ledger alone cannot tell its instances apart)'
+        : attributedByRegion > 0
+          ? ` (${attributedByRegion} of ${records.length} ledger records had no gateway log row for their correlation id and were attributed to the backend's own region)`
+          : '') + laneNote;
     for (const [instance, recs] of [...byInstance].sort((a, b) => a[0].localeCompare(b[0]))) {
       const during = recs.filter((r) => r.start >= faultStart && r.start <= faultEnd);
       if (during.length === 0) continue;
@@ -202,6 +211,20 @@ function judgeBackend(ctx: Context, step: FleetFaultStep, rule: FaultRule, backe
       verdict.status = 'inconclusive';
       verdict.explanation = `Not judged as a failure because the lanes are incomplete: ${verdict.explanation} Check that every request has its gateway log row (Log Analytics ingestion can lag) and rerun.`;
     }
+  }
+  if (verdicts.length === 0 && unattributedDuring > 0) {
+    // The resource is behind several backend entities (lanes), each its own breaker, and the
+    // ledger names only the resource: without the gateway rows naming the entity, no lane can
+    // be judged (lumping them together would judge a breaker nobody configured).
+    verdicts.push({
+      check: `circuit-breaker.opens-after-count (${label(step.id, backend, 'any')})`,
+      status: 'inconclusive',
+      expected: `the requests to ${backend} during step ${step.id} told apart by the breaker lane they went through (${(breaker.entities ?? []).join(', ')})`,
+      measured: `${unattributedDuring} request(s) reached ${backend} ${moment(faultStart, evidence.window.start)} – ${moment(faultEnd, evidence.window.start)}, none with a gateway log row naming its backend entity`,
+      tolerance: 'none',
+      explanation: `The expectations put ${backend} behind ${(breaker.entities ?? []).length} backend entities, each with its own breaker, and which one a request went through is only in the gateway log row (its BackendId, through entityRoutes)${index.gatewayLogs ? '' : ', which this run does not have'}; give expectations with one breaker per resource for a gateway that keeps no such rows, or collect its logs.`,
+      evidence: [ref(evidence.files.ledger, `requests to ${backend}`, unattributed.slice(0, 5).map((r) => r.seq), [faultStart, faultEnd])],
+    });
   }
   if (verdicts.length === 0) {
     verdicts.push({
@@ -245,7 +268,7 @@ function judgeInstance(
   const events = evidence.breakerEvents.filter((e) => e.region === instance && (e.data.backendName === entity || e.subject.includes(`/backends/${entity}/`)));
   if (!earlyFails) {
     const count = judgeCount(ctx, trips, byStart, breaker, name, backend, instance, early, share, attributionNote);
-    return [count, judgeOpen(ctx, trips, byStart, name, backend, instance, events, share, attributionNote), judgeResume(ctx, trips, name, backend, instance, share)];
+    return [count, judgeOpen(ctx, trips, breaker, byStart, name, backend, instance, events, share, attributionNote), judgeResume(ctx, trips, name, backend, instance, share)];
   }
   // It opened early: the trips modelled at the rule's count are not the gateway's, so the trip
   // length and the return are judged on trips modelled at the count it was seen to open at.
@@ -254,7 +277,7 @@ function judgeInstance(
   const verdicts = [earlyVerdict(ctx, early, breaker, name, backend, instance, share.p, attributionNote)];
   if (seen.length === 0) return verdicts;
   const note = ` (trips modelled at the ${seenCount} failure(s) it was seen to open at, not the rule's ${breaker.count}: opens-after-count judges that)`;
-  for (const v of [judgeOpen(ctx, seen, byStart, name, backend, instance, events, share, attributionNote), judgeResume(ctx, seen, name, backend, instance, share)]) {
+  for (const v of [judgeOpen(ctx, seen, breaker, byStart, name, backend, instance, events, share, attributionNote), judgeResume(ctx, seen, name, backend, instance, share)]) {
     verdicts.push({ ...v, explanation: v.explanation.replace(/\.$/, `${note}.`) });
   }
   return verdicts;
@@ -281,7 +304,7 @@ function replay(
   for (let guard = 0; guard < 10_000; guard++) {
     const trip = nextTrip(recs, breaker, from);
     if (!trip || trip.at > faultEnd) break;
-    const expected = expectedTripMs(breaker, trip.completing, rule, ctx.mode);
+    const expected = modelTripMs(breaker, trip, rule, ctx.mode);
     const resumed = firstStartingAfter(byStart, trip.at + ctx.slack);
     if (trip.at >= faultStart) trips.push({ trip, tripMs: expected.ms, tripSource: expected.source, resumed });
     openWindows.push({ from: trip.at, to: resumed?.start ?? Number.POSITIVE_INFINITY });
@@ -322,23 +345,42 @@ function neverCounted(
   attributionNote: string,
 ): Verdict {
   const failures = recs.filter((r) => r.end >= faultStart && r.end <= faultEnd && isBreakerFailure(r, breaker));
-  const reach = binomialSf(breaker.count, early.windowDraws, p);
-  const drawsText = `${early.draws} request(s) from gateway ${instance} to the region during the fault (at most ${early.windowDraws} within ${duration(breaker.intervalMs)}), ${early.hits} of them to ${backend}`;
+  // nginx forgets no failure on a timer, so every draw of the fault can add to its count.
+  const reach = binomialSf(breaker.count, nginx(breaker) ? early.draws : early.windowDraws, p);
+  const drawsText = nginx(breaker)
+    ? `${early.draws} request(s) from gateway ${instance} to the region during the fault, ${early.hits} of them to ${backend}`
+    : `${early.draws} request(s) from gateway ${instance} to the region during the fault (at most ${early.windowDraws} within ${duration(breaker.intervalMs)}), ${early.hits} of them to ${backend}`;
   const chanceText = `a breaker counting ${breaker.count} leaves it ${early.hits} or fewer with probability ${chanceOf(early.chance)} at its usual ${percentOf(p)} share`;
   const silenceText = early.silences.length > 0 ? ` It went silent after ${early.silences.map((s) => s.sinceReset).join(', ')} failure(s) (${early.silences.length} silence(s)), as a breaker that opens early would.` : '';
   const explanation =
     reach >= 0.5
-      ? `Gateway ${instance} sent ${backend} only ${failures.length} failure(s) during step ${step.id} although its traffic would have brought a breaker counting ${breaker.count} within ${duration(breaker.intervalMs)} to its count with probability ${chanceOf(reach)}: ${drawsText}, and ${chanceText}.${silenceText} The gateway sent it less than its share, but not improbably enough to call the breaker early (that needs < ${ctx.earlyConfidence}); rerun the circuit-breaker scenario, whose traffic decides it.${attributionNote}`
-      : `Gateway ${instance} sent ${backend} too little traffic during step ${step.id} for its rule of ${breaker.count} within ${duration(breaker.intervalMs)} to trip: ${drawsText}, so even a correct breaker reaches the count with probability ${chanceOf(reach)}; the breaker was never put to the test: raise the traffic or lengthen the fault.${silenceText}${attributionNote}`;
+      ? `Gateway ${instance} sent ${backend} only ${failures.length} failure(s) during step ${step.id} although its traffic would have brought a breaker counting ${countText(breaker)} to its count with probability ${chanceOf(reach)}: ${drawsText}, and ${chanceText}.${silenceText} The gateway sent it less than its share, but not improbably enough to call the breaker early (that needs < ${ctx.earlyConfidence}); rerun the circuit-breaker scenario, whose traffic decides it.${attributionNote}`
+      : `Gateway ${instance} sent ${backend} too little traffic during step ${step.id} for its rule of ${countText(breaker)} to trip: ${drawsText}, so even a correct breaker reaches the count with probability ${chanceOf(reach)}; the breaker was never put to the test: raise the traffic or lengthen the fault.${silenceText}${attributionNote}`;
   return {
     check: `circuit-breaker.opens-after-count (${name})`,
     status: 'inconclusive',
-    expected: `${breaker.count} failures within ${duration(breaker.intervalMs)} from gateway ${instance}, then a trip`,
-    measured: `${failures.length} failure(s) from ${instance} while the fault applied, never ${breaker.count} within ${duration(breaker.intervalMs)}; ${drawsText}`,
+    expected: `${countText(breaker, 'failures')} from gateway ${instance}, then a trip`,
+    measured: `${failures.length} failure(s) from ${instance} while the fault applied, never ${countText(breaker)}; ${drawsText}`,
     tolerance: `an early opening fails when ${backend}'s share of the draws has probability < ${ctx.earlyConfidence} under a breaker counting ${breaker.count}`,
     explanation,
     evidence: [ref(ctx.evidence.files.ledger, `failed requests to ${backend} from ${instance}`, failures.map((r) => r.seq), [faultStart, faultEnd])],
   };
+}
+
+function nginx(breaker: BreakerExpectation): boolean {
+  return breaker.counting === 'nginx-passive';
+}
+
+/**
+ * The count rule in words: "3 within 10.0 s" (a sliding window), or nginx's, whose count has
+ * no window: "3 (max_fails; nginx resets its count only on a success more than 10 s after the
+ * last failure)". `noun` goes after the number.
+ */
+function countText(breaker: BreakerExpectation, noun = ''): string {
+  const count = noun ? `${breaker.count} ${noun}` : `${breaker.count}`;
+  return nginx(breaker)
+    ? `${count} (max_fails; nginx resets its count only on a success more than ${duration(breaker.tripDurationMs)} after the last failure)`
+    : `${count} within ${duration(breaker.intervalMs)}`;
 }
 
 function chanceOf(chance: number): string {
@@ -434,15 +476,15 @@ function earlyOpening(
     if (f.end < resetAt) continue;
     // Every failure within the interval counts for whether this silence qualifies, even from
     // before a reset: fewer silences qualify, so only a breaker that plainly opened short of its
-    // count is named.
-    const within = failures.filter((g) => g.end > f.end - breaker.intervalMs && g.end <= f.end).length;
+    // count is named. nginx's count has no interval: the replay's count is the one it keeps.
+    const within = nginx(breaker) ? nginxCountAfter(recs, breaker, f) : failures.filter((g) => g.end > f.end - breaker.intervalMs && g.end <= f.end).length;
     if (within >= breaker.count) continue;
     const next = byStart.find((r) => r.start > f.end);
     const until = next?.start ?? ctx.evidence.window.end;
     const tripMs = expectedTripMs(breaker, f, rule, ctx.mode).ms ?? breaker.tripDurationMs;
     const gap = Math.max(250, Math.min(ctx.minSilence, tripMs - ctx.tol));
     if (until - f.end < gap) continue;
-    const sinceReset = failures.filter((g) => g.end > Math.max(f.end - breaker.intervalMs, resetAt) && g.end <= f.end).length;
+    const sinceReset = nginx(breaker) ? within : failures.filter((g) => g.end > Math.max(f.end - breaker.intervalMs, resetAt) && g.end <= f.end).length;
     silences.push({ failure: f, sinceReset, silentMs: until - f.end });
     resetAt = until;
   }
@@ -456,15 +498,15 @@ function earlyVerdict(ctx: Context, early: EarlyOpening, breaker: BreakerExpecta
   return {
     check: `circuit-breaker.opens-after-count (${name})`,
     status: 'fail',
-    expected: `the breaker opens once ${breaker.count} failures fall within ${duration(breaker.intervalMs)}, not before`,
+    expected: nginx(breaker) ? `nginx ejects the server once its count of failures reaches ${breaker.count} (max_fails), not before` : `the breaker opens once ${breaker.count} failures fall within ${duration(breaker.intervalMs)}, not before`,
     measured:
       `opened after ${counts.join(', ')} failure(s) (${early.silences.length} silence(s); the first from ${moment(first.failure.end, t0)} for ${duration(first.silentMs)}); ` +
       `while a breaker counting ${breaker.count} would have been closed, ${backend} got ${early.hits} of the gateway's ${early.draws} requests to the region: probability ${chanceOf(early.chance)} at its usual ${percentOf(p)} share`,
     tolerance: `an early opening fails when that probability is below ${ctx.earlyConfidence} (exact binomial) and a silence of min(${duration(ctx.minSilence)}, trip − tolerance) followed fewer than ${breaker.count} failures`,
     explanation:
-      `Gateway ${instance} stopped sending to ${backend} after only ${first.sinceReset} failure(s) within ${duration(breaker.intervalMs)} (at ${moment(first.failure.end, t0)}, seq ${first.failure.seq}), although its rule needs ${breaker.count}: ` +
+      `Gateway ${instance} stopped sending to ${backend} after only ${first.sinceReset} failure(s) ${nginx(breaker) ? "by nginx's count" : `within ${duration(breaker.intervalMs)}`} (at ${moment(first.failure.end, t0)}, seq ${first.failure.seq}), although its rule needs ${breaker.count}: ` +
       `a breaker that waits for ${breaker.count} would have let ${backend} win about ${percentOf(p)} of the ${early.draws} requests, not ${early.hits} (chance ${chanceOf(early.chance)}); ` +
-      `the breaker's count may be lower than expected, or the pool may take the backend out on its own; see ${ctx.evidence.files.ledger} ${listExamples(early.silences.map((e) => e.failure.seq))}.${attributionNote}`,
+      `${nginx(breaker) ? 'max_fails may be lower than expected' : "the breaker's count may be lower than expected"}, or the pool may take the backend out on its own; see ${ctx.evidence.files.ledger} ${listExamples(early.silences.map((e) => e.failure.seq))}.${attributionNote}`,
     evidence: [ref(ctx.evidence.files.ledger, `the failures after which ${backend} went silent`, early.silences.map((e) => e.failure.seq))],
   };
 }
@@ -509,20 +551,24 @@ function judgeCount(
     const lastSent = silentFrom ?? Number.POSITIVE_INFINITY;
     const after = byStart.filter((r) => r.start > T + ctx.slack && r.start <= lastSent && isBreakerFailure(r, breaker));
     const received = obs.trip.counted.length + inFlightFailures.length + after.length;
-    const allowed = breaker.count + inFlight.length;
+    // A sliding window counts `count` anew each cycle; nginx re-ejects on one failure once an
+    // ejection ended with its count still at max_fails: what the model counted is what it allows.
+    const allowed = obs.trip.counted.length + inFlight.length;
     const tripText = `trip ${i + 1} (count reached ${moment(T, t0)}, ${listExamples(obs.trip.counted.map((r) => r.seq))})`;
     if (after.length === 0) {
       statuses.push('pass');
-      parts.push(`${tripText}: ${received} failures (${breaker.count} counted + ${inFlightFailures.length} in flight), allowed ${allowed}`);
+      parts.push(`${tripText}: ${received} failures (${obs.trip.counted.length} counted + ${inFlightFailures.length} in flight), allowed ${allowed}`);
     } else {
       statuses.push('fail');
       examples.push(...after.map((r) => r.seq));
       parts.push(`${tripText}: ${received} failures, ${after.length} sent after the count${silentFrom === null ? ', never went silent' : ''}`);
       if (!failingText) {
         failingText =
-          `${backend} received ${received} failed requests from gateway ${instance} before it stopped sending (${breaker.count} within ${duration(breaker.intervalMs)} completed the count at ${moment(T, t0)}, ` +
-          `${inFlightFailures.length} were already in flight, ${after.length} were sent afterwards${silentFrom === null ? ' and the backend never went quiet' : ''}); the breaker rule allows ${breaker.count} plus those in flight: ` +
-          `the rule may be missing on this backend, its count or status ranges may differ from the expected ${breaker.count} / 429 and 5xx, or the gateway may not count these answers; see ${evidence.files.ledger} ${listExamples(after.map((r) => r.seq))}.`;
+          `${backend} received ${received} failed requests from gateway ${instance} before it stopped sending (${nginx(breaker) ? `nginx's count reached max_fails ${breaker.count} with ${obs.trip.counted.length} failure(s) at ${moment(T, t0)}` : `${breaker.count} within ${duration(breaker.intervalMs)} completed the count at ${moment(T, t0)}`}, ` +
+          `${inFlightFailures.length} were already in flight, ${after.length} were sent afterwards${silentFrom === null ? ' and the backend never went quiet' : ''}); the breaker rule allows ${obs.trip.counted.length} plus those in flight: ` +
+          (nginx(breaker)
+            ? `the server's max_fails may be 0 (no ejection) or higher than ${breaker.count}, or proxy_next_upstream may not list these answers; see ${evidence.files.ledger} ${listExamples(after.map((r) => r.seq))}.`
+            : `the rule may be missing on this backend, its count or status ranges may differ from the expected ${breaker.count} / 429 and 5xx, or the gateway may not count these answers; see ${evidence.files.ledger} ${listExamples(after.map((r) => r.seq))}.`);
       }
     }
   }
@@ -530,13 +576,15 @@ function judgeCount(
   return {
     check: `circuit-breaker.opens-after-count (${name})`,
     status,
-    expected: `at most ${breaker.count} failures within ${duration(breaker.intervalMs)} plus requests already in flight, then nothing`,
+    expected: nginx(breaker)
+      ? `at most ${breaker.count} failures since nginx's count was last reset (max_fails), or 1 once an ejection ended with the count still at max_fails, plus requests already in flight, then nothing`
+      : `at most ${breaker.count} failures within ${duration(breaker.intervalMs)} plus requests already in flight, then nothing`,
     measured: `${joinParts(parts)}; ${earlyText}`,
     tolerance: `requests reaching the backend up to ${duration(ctx.slack)} after the count completed count as in flight`,
     explanation:
       status === 'fail'
         ? failingText + attributionNote
-        : `Gateway ${instance} stopped sending to ${backend} once ${breaker.count} failures fell within ${duration(breaker.intervalMs)} (${trips.length} trip(s) during the fault), and not before: ${earlyText}.${attributionNote}`,
+        : `Gateway ${instance} stopped sending to ${backend} once ${nginx(breaker) ? `nginx's count of failures reached max_fails ${breaker.count}` : `${breaker.count} failures fell within ${duration(breaker.intervalMs)}`} (${trips.length} trip(s) during the fault), and not before: ${earlyText}.${attributionNote}`,
     evidence: [ref(evidence.files.ledger, `requests to ${backend} from gateway ${instance} around each trip`, status === 'fail' ? examples : trips.flatMap((t) => t.trip.counted.map((r) => r.seq)), [trips[0]!.trip.counted[0]!.start, trips[trips.length - 1]!.trip.at])],
   };
 }
@@ -559,6 +607,7 @@ function eventNote(ctx: Context, events: RunEvidence['breakerEvents'], T: number
 function judgeOpen(
   ctx: Context,
   trips: TripObservation[],
+  breaker: BreakerExpectation,
   byStart: RequestRecord[],
   name: string,
   backend: string,
@@ -602,7 +651,7 @@ function judgeOpen(
       if (!failingText) {
         failingText =
           `${backend} received ${early.length} request(s) from gateway ${instance} during what should have been a ${duration(obs.tripMs)} trip (${obs.tripSource}) starting ${moment(T, t0)}; the first came ${duration(early[0]!.start - T)} after the count completed: ` +
-          `the trip duration may be shorter than configured, a Retry-After may be shortening it, or the breaker may not open at all; see ${evidence.files.ledger} ${listExamples(early.map((r) => r.seq))}.`;
+          `${nginx(breaker) ? "fail_timeout may be shorter than configured, or nginx may not eject the server at all (max_fails=0)" : 'the trip duration may be shorter than configured, a Retry-After may be shortening it, or the breaker may not open at all'}; see ${evidence.files.ledger} ${listExamples(early.map((r) => r.seq))}.`;
       }
       continue;
     }

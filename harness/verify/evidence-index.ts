@@ -7,6 +7,7 @@
 import type { RequestRecord } from '../contracts/ledger-record.ts';
 import type { GatewayLogEvidence } from '../contracts/gateway-log-rows.ts';
 import type { ClientRecord, RunEvidence } from '../evidence/evidence-types.ts';
+import { hasGatewayLogs } from './evidence-sources.ts';
 import type { Expectations } from './expectations.ts';
 
 export interface EvidenceIndex {
@@ -20,13 +21,23 @@ export interface EvidenceIndex {
   readonly attempts: ReadonlyMap<string, readonly RequestRecord[]>;
   /** Backend name → { region, kind } as the ledger saw them. */
   readonly backendInfo: ReadonlyMap<string, { region: string; kind: 'ptu' | 'payg' }>;
+  /**
+   * Whether the run brought the gateway's log rows (collected whole). Without them every
+   * gateway instance is known only by the region of the backends it sent to (instanceOf), and
+   * a request's subscription only by what the backend received (ledgerPriority).
+   */
+  readonly gatewayLogs: boolean;
 }
 
-const cache = new WeakMap<RunEvidence, EvidenceIndex>();
+// Keyed by the arrays the index is built from, not the evidence object: the views runVerifiers
+// gives each verifier share these arrays, and so share one index.
+const cache = new WeakMap<readonly RequestRecord[], WeakMap<readonly GatewayLogEvidence[], EvidenceIndex>>();
 
 export function indexEvidence(evidence: RunEvidence): EvidenceIndex {
-  const cached = cache.get(evidence);
-  if (cached) return cached;
+  let byLogs = cache.get(evidence.ledger);
+  if (!byLogs) cache.set(evidence.ledger, (byLogs = new WeakMap()));
+  const cached = byLogs.get(evidence.gatewayLogs);
+  if (cached && cached.gatewayLogs === hasGatewayLogs(evidence)) return cached;
   const requests = evidence.ledger
     .filter((r) => (r as { type?: string }).type === undefined || r.type === 'request')
     .slice()
@@ -41,8 +52,8 @@ export function indexEvidence(evidence: RunEvidence): EvidenceIndex {
   }
   const gatewayRows = new Map<string, GatewayLogEvidence>();
   for (const row of evidence.gatewayLogs) if (row.CorrelationId) gatewayRows.set(row.CorrelationId, row);
-  const index: EvidenceIndex = { requests, byBackend, gatewayRows, attempts, backendInfo };
-  cache.set(evidence, index);
+  const index: EvidenceIndex = { requests, byBackend, gatewayRows, attempts, backendInfo, gatewayLogs: hasGatewayLogs(evidence) };
+  byLogs.set(evidence.gatewayLogs, index);
   return index;
 }
 
@@ -56,6 +67,10 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  * The gateway instance (region) that sent a backend request: the Region of the gateway log
  * row with the same correlation id; without one, the backend's own region (the sample routes
  * each region's traffic to its own backends). `fromLog` says which.
+ *
+ * A gateway that keeps no such rows (one nobody here wrote, such as nginx in front of the
+ * fleet) is so judged as ONE instance per region of its backends: nothing else tells its
+ * instances apart, and the ledger alone cannot. Verdicts say so (circuit-breaker.verifier.ts).
  */
 export function instanceOf(index: EvidenceIndex, record: RequestRecord): { region: string; fromLog: boolean } {
   const row = record.correlationId ? index.gatewayRows.get(record.correlationId) : undefined;
@@ -85,6 +100,11 @@ export function consumerOfSubscription(subscriptionId: string | null | undefined
  * forwards the effective priority it decided), else the default of the subscription's consumer
  * class (from the ledger's subscription header or the gateway log's ApimSubscriptionId), else
  * "none".
+ *
+ * Without gateway log rows this is what the backend received and nothing more: a gateway that
+ * forwards the client's X-Priority (nginx does, as it forwards every header) gives the client's
+ * class; one that forwards neither X-Priority nor a subscription id (x-subscription-id) gives
+ * "none", which the spillover and priority checks judge as the pool's class.
  */
 export function ledgerPriority(index: EvidenceIndex, record: RequestRecord, expectations: Expectations): string {
   const header = record.priority?.trim().toLowerCase();

@@ -53,6 +53,33 @@ describe('loadExpectationsFile', () => {
     expect(() => loadExpectationsFile(path)).toThrow(`${path}: backends.0.capacityTpm: a backend's capacity is a fact of the fleet`);
   });
 
+  it("reads a breaker's counting, and refuses an unknown one naming the field and the choices", () => {
+    const written = sampleExpectations();
+    const nginx = { count: 3, intervalMs: 10_000, tripDurationMs: 10_000, acceptRetryAfter: false, counting: 'nginx-passive' as const };
+    written.breakers['aoai-eastus-ptu1'] = nginx;
+    written.breakers['aoai-eastus-ptu2'] = { ...written.breakers['aoai-eastus-ptu2']!, counting: 'sliding-window' };
+    expect(loadExpectationsFile(file(written))).toEqual(written);
+    const path = file({ ...written, breakers: { ...written.breakers, 'aoai-eastus-ptu1': { ...nginx, counting: 'consecutive' } } });
+    expect(() => loadExpectationsFile(path)).toThrow(
+      `${path}: breakers.aoai-eastus-ptu1.counting: unknown counting "consecutive": use "sliding-window" or "nginx-passive" ("sliding-window", the default, is APIM's circuit breaker; "nginx-passive" is nginx's max_fails/fail_timeout)`,
+    );
+  });
+
+  it('refuses an nginx-passive rule no nginx can have: two durations, a fraction of a second, Retry-After', () => {
+    const written = sampleExpectations();
+    written.breakers['aoai-eastus-ptu1'] = { count: 3, intervalMs: 5_000, tripDurationMs: 10_500, acceptRetryAfter: true, counting: 'nginx-passive' };
+    const path = file(written);
+    let message = '';
+    try {
+      loadExpectationsFile(path);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain(`${path}: breakers.aoai-eastus-ptu1.intervalMs: with counting "nginx-passive", intervalMs and tripDurationMs are both nginx's fail_timeout and must be equal (got 5000 and 10500)`);
+    expect(message).toContain(`${path}: breakers.aoai-eastus-ptu1.tripDurationMs: with counting "nginx-passive", tripDurationMs is nginx's fail_timeout, which counts whole seconds: give a multiple of 1000 (got 10500)`);
+    expect(message).toContain(`${path}: breakers.aoai-eastus-ptu1.acceptRetryAfter: with counting "nginx-passive", acceptRetryAfter must be false: nginx never reads Retry-After`);
+  });
+
   it('says when the file is missing or not JSON', () => {
     expect(() => loadExpectationsFile('/nonexistent/expectations.json')).toThrow(/^\/nonexistent\/expectations\.json: cannot read the expectations \(ENOENT\)$/);
     const path = file('{ "backends": [');

@@ -8,25 +8,52 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { defaultTolerances } from './expectations-from-config.ts';
-import type { Expectations } from './expectations.ts';
+import { BREAKER_COUNTINGS, type Expectations } from './expectations.ts';
 import { UserFacingError } from '../contracts/user-facing-error.ts';
 
 export class ExpectationsFileError extends UserFacingError {}
 
 const statusRange = z.strictObject({ min: z.int().min(100).max(599), max: z.int().min(100).max(599) }).refine((r) => r.min <= r.max, { message: 'min must not exceed max' });
 
-const breakerRule = z.strictObject({
+const countings = BREAKER_COUNTINGS.map((c) => `"${c}"`).join(' or ');
+
+const breakerFields = z.strictObject({
   count: z.int().min(1),
   intervalMs: z.number().positive(),
   tripDurationMs: z.number().positive(),
   acceptRetryAfter: z.boolean(),
+  counting: z
+    .enum(BREAKER_COUNTINGS, { error: (issue) => `unknown counting ${JSON.stringify(issue.input)}: use ${countings} ("sliding-window", the default, is APIM's circuit breaker; "nginx-passive" is nginx's max_fails/fail_timeout)` })
+    .optional(),
   failureStatusRanges: z.array(statusRange).optional(),
 });
 
-const breaker = breakerRule.extend({
-  entities: z.array(z.string().min(1)).optional(),
-  entityRules: z.record(z.string(), breakerRule).optional(),
-});
+/**
+ * nginx has one fail_timeout, in whole seconds, for the window and the ejection, and never
+ * reads Retry-After: a rule that says otherwise describes no nginx, so it is refused rather
+ * than judged by a model that would ignore the difference.
+ */
+function nginxRule(rule: z.infer<typeof breakerFields>, ctx: z.RefinementCtx): void {
+  if (rule.counting !== 'nginx-passive') return;
+  if (rule.intervalMs !== rule.tripDurationMs) {
+    ctx.addIssue({ code: 'custom', path: ['intervalMs'], message: `with counting "nginx-passive", intervalMs and tripDurationMs are both nginx's fail_timeout and must be equal (got ${rule.intervalMs} and ${rule.tripDurationMs})` });
+  }
+  if (rule.tripDurationMs % 1000 !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['tripDurationMs'], message: `with counting "nginx-passive", tripDurationMs is nginx's fail_timeout, which counts whole seconds: give a multiple of 1000 (got ${rule.tripDurationMs})` });
+  }
+  if (rule.acceptRetryAfter) {
+    ctx.addIssue({ code: 'custom', path: ['acceptRetryAfter'], message: 'with counting "nginx-passive", acceptRetryAfter must be false: nginx never reads Retry-After' });
+  }
+}
+
+const breakerRule = breakerFields.superRefine(nginxRule);
+
+const breaker = breakerFields
+  .extend({
+    entities: z.array(z.string().min(1)).optional(),
+    entityRules: z.record(z.string(), breakerRule).optional(),
+  })
+  .superRefine(nginxRule);
 
 const priority = z.enum(['high', 'medium', 'low']);
 
@@ -52,8 +79,10 @@ const expectationsSchema = z.strictObject({
       probeIntervalSeconds: z.number().positive(),
       sampleSize: z.int().min(1),
       successfulSamplesRequired: z.int().min(1),
-      // Azure Front Door's own ranges: priority 1-5, weight 1-1000.
-      origins: z.array(z.strictObject({ region: z.string().min(1), priority: z.int().min(1).max(5), weight: z.int().min(1).max(1000) })).min(1).optional(),
+      // Azure Front Door's own ranges: priority 1-5, weight 1-1000. Empty is a front door whose
+      // origins are all disabled, as expectationsFromConfig (and `spillway expectations`) derive
+      // it; the steady-state check then says it has no routing to judge.
+      origins: z.array(z.strictObject({ region: z.string().min(1), priority: z.int().min(1).max(5), weight: z.int().min(1).max(1000) })).optional(),
     })
     .refine((fd) => fd.successfulSamplesRequired <= fd.sampleSize, { message: 'successfulSamplesRequired must not exceed sampleSize' })
     .nullable(),

@@ -14,11 +14,30 @@ export interface BackendExpectation {
   // expectation that carried it would silently misjudge every plan but the one it was written for.
 }
 
+/**
+ * How a breaker counts failures; what the reference breaker (breaker-model.ts) replays.
+ * - 'sliding-window' (the default): APIM's circuit breaker. It opens at the failure that brings
+ *   the failures ending within the last `intervalMs` to `count`, stays open `tripDurationMs`,
+ *   then starts counting afresh.
+ * - 'nginx-passive': nginx's passive ejection of an upstream server (`max_fails` = count,
+ *   `fail_timeout` = intervalMs = tripDurationMs, whole seconds), as its round robin implements
+ *   it (src/http/ngx_http_upstream_round_robin.c): every failure adds to the count and restarts
+ *   the fail_timeout clock; the count goes back to 0 only on a success sent more than
+ *   fail_timeout after the last failure, so successes in between do not reset it and failures
+ *   do not expire; the server is skipped while the count is at least max_fails and fewer than
+ *   fail_timeout + 1 whole seconds have passed since the last failure; when that ends the count
+ *   is still at max_fails, so one more failure ejects it again.
+ */
+export const BREAKER_COUNTINGS = ['sliding-window', 'nginx-passive'] as const;
+export type BreakerCounting = (typeof BREAKER_COUNTINGS)[number];
+
 export interface BreakerExpectation {
   count: number;
   intervalMs: number;
   tripDurationMs: number;
   acceptRetryAfter: boolean;
+  /** How failures are counted; absent: 'sliding-window' (APIM's rule). */
+  counting?: BreakerCounting;
   /**
    * Status codes that count as failures (inclusive ranges, the rule's statusCodeRanges).
    * Absent: 429 and 500-599, the sample's rule. A request that got no response (status 0)

@@ -16,6 +16,7 @@
 import type { ClientRecord, RunEvidence } from '../evidence/evidence-types.ts';
 import type { HealthEvent, RequestEvent } from '../contracts/front-door-events.ts';
 import { clientStart } from './evidence-index.ts';
+import { sourceOf } from './evidence-sources.ts';
 import { fleetResourceOf } from './expectations-from-config.ts';
 import type { Expectations } from './expectations.ts';
 import { regionDownSteps, type RegionDownStep } from './fault-steps.ts';
@@ -65,7 +66,7 @@ export function verifyFailover(evidence: RunEvidence, expectations: Expectations
         expected: 'a regionDown step in the timeline',
         measured: `${evidence.timeline.length} timeline step(s), none a regionDown`,
         tolerance: 'none',
-        explanation: 'The run took no region down, so there is no failover to judge; add a { "regionDown": { "region": "East US" } } step to the scenario.',
+        explanation: 'The run took no region down, so there is no failover to judge; add a { "kind": "region-down", "region": "East US" } step to the scenario timeline.',
         evidence: [ref(evidence.files.frontDoorEvents, 'front door health events')],
       },
       steady,
@@ -257,6 +258,24 @@ function judgeStep(evidence: RunEvidence, expectations: Expectations, step: Regi
     const toBackends = backendRowsAfter.length + ledgerAfter.length;
     const violations = routedEvents.length + rowsAfter.length + (routedEvents.length === 0 ? clientRouted.length : 0) + toBackends;
     const measured = `${clientAfter.length} client request(s) after detection; ${routedEvents.length} routed to ${step.region} by the front door's log, ${clientRouted.length} client request(s) answered by or failing in ${step.region}, ${rowsAfter.length} gateway log row(s) from ${step.region}, ${backendRowsAfter.length} gateway log row(s) and ${ledgerAfter.length} backend request(s) to ${step.region}'s Azure OpenAI resources`;
+    // Whether a surviving gateway still sent to the region's resources shows in the gateway's
+    // rows (BackendUrl, even for a refused connection), and in the ledger only while those
+    // resources were up (a step with backends: false): a resource that refuses connections
+    // records nothing. Otherwise half of the check could not be looked at.
+    const planned = evidence.timeline.find((s) => s.id === step.id)?.step;
+    const backendsStayedUp = planned?.kind === 'region-down' && planned.backends === false;
+    const seesBackends = sourceOf(evidence, 'gatewayLogs').status === 'collected' || (backendsStayedUp && sourceOf(evidence, 'ledger').status === 'collected');
+    if (violations === 0 && !seesBackends) {
+      return {
+        check,
+        status: 'inconclusive',
+        expected,
+        measured: `${measured}; this run has no gateway log rows`,
+        tolerance,
+        explanation: `After ${detectionText}, the front door sent nothing to ${step.region}; whether a surviving gateway kept sending to ${step.region}'s Azure OpenAI resources shows only in the gateway's log rows, which this run does not have (those resources refused connections, which the fleet ledger cannot record).`,
+        evidence: [ref(evidence.files.frontDoorEvents, `requests and health events for ${step.region}`)],
+      };
+    }
     if (violations === 0) {
       return { check, status: 'pass', expected, measured, tolerance, explanation: `After ${detectionText}, no request went to ${step.region} until it recovered.`, evidence: [ref(evidence.files.frontDoorEvents, `requests and health events for ${step.region}`)] };
     }

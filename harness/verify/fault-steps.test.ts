@@ -49,9 +49,11 @@ describe('fleetFaultSteps', () => {
     expect(faultTargets({ ...rule, target: { backend: 'c' } }, backends)).toEqual(['c']);
   });
 
-  it('recognises regionDown actions in the spellings a runner may use', () => {
-    const step = { id: 'x', atSeconds: 0, target: EAST, appliedAt: 0, clearedAt: null };
-    expect(['regionDown', 'region-down', 'region down'].map((action) => isRegionDownStep({ ...step, action }))).toEqual([true, true, true]);
-    expect(isRegionDownStep({ ...step, action: 'fleet' })).toBe(false);
+  it('tells region-down steps by their kind, not by the words of their action', () => {
+    const base = { id: 'x', atSeconds: 0, target: EAST, appliedAt: 0, clearedAt: null };
+    const down = { ...base, action: 'fleet', step: { id: 'x', at: 0, kind: 'region-down' as const, region: EAST } };
+    const fault = { ...base, action: 'region-down', step: { id: 'x', at: 0, kind: 'fleet-fault' as const, fault: { kind: 'hang' as const, target: { region: EAST } } } };
+    expect(isRegionDownStep(down)).toBe(true);
+    expect(isRegionDownStep(fault)).toBe(false);
   });
 });

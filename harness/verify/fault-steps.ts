@@ -34,23 +34,32 @@ export interface RegionDownStep {
   appliedAt: number | null;
   clearedAt: number | null;
   error?: string;
+  /** What the target really took down, when less than the step asks (only the fleet's side). */
+  scope?: string;
 }
 
 const MATCH_WINDOW_MS = 2_000;
 
+/** A region-down step, by its kind (the plan's typed step), never by its action words. */
 export function isRegionDownStep(step: AppliedFault): boolean {
-  const action = step.action.toLowerCase().replace(/[^a-z]/g, '');
-  return action === 'regiondown' || (action.includes('region') && action.includes('down'));
+  return step.step.kind === 'region-down';
 }
 
 export function regionDownSteps(evidence: RunEvidence): RegionDownStep[] {
-  return evidence.timeline.filter(isRegionDownStep).map((step) => ({
-    id: step.id,
-    region: step.target,
-    appliedAt: step.error ? null : step.appliedAt,
-    clearedAt: step.error ? null : step.clearedAt,
-    ...(step.error ? { error: step.error } : {}),
-  }));
+  return evidence.timeline.flatMap((applied) =>
+    applied.step.kind === 'region-down'
+      ? [
+          {
+            id: applied.id,
+            region: applied.step.region,
+            appliedAt: applied.error ? null : applied.appliedAt,
+            clearedAt: applied.error ? null : applied.clearedAt,
+            ...(applied.error ? { error: applied.error } : {}),
+            ...(applied.scope ? { scope: applied.scope } : {}),
+          },
+        ]
+      : [],
+  );
 }
 
 function targetName(rule: FaultRule): string {
@@ -67,11 +76,12 @@ export function fleetFaultSteps(evidence: RunEvidence): FleetFaultStep[] {
   };
   const claimed = new Set<FaultChangeRecord>();
   const steps: FleetFaultStep[] = [];
-  for (const step of evidence.timeline.filter((s) => !isRegionDownStep(s))) {
+  for (const step of evidence.timeline.filter((s) => s.step.kind === 'fleet-fault')) {
     let inject = injects.find((c) => !claimed.has(c) && c.rule.label === step.id);
-    if (!inject && step.appliedAt !== null) {
+    if (!inject && step.appliedAt !== null && step.step.kind === 'fleet-fault') {
       const appliedAt = step.appliedAt;
-      inject = injects.find((c) => !claimed.has(c) && Math.abs(c.at - appliedAt) <= MATCH_WINDOW_MS && (step.target === '' || targetName(c.rule) === step.target));
+      const wanted = step.step.fault.target.backend ?? step.step.fault.target.region;
+      inject = injects.find((c) => !claimed.has(c) && Math.abs(c.at - appliedAt) <= MATCH_WINDOW_MS && (wanted === undefined || targetName(c.rule) === wanted));
     }
     if (inject) {
       claimed.add(inject);

@@ -125,9 +125,24 @@ describe('spillover.no-429-while-payg-had-room', () => {
     }
     const v = get(verifySpillover(b.build(), sampleExpectations()), 'spillover.no-429-while-payg-had-room');
     expect(v.status).toBe('fail');
-    expect(v.measured).toBe('10 of 130 medium client requests refused (429 or pool-exhausted 503), 10 of them while PAYG showed no pressure');
+    expect(v.measured).toBe('10 of 130 medium client requests refused (429, or a 5xx from the gateway itself), 10 of them while PAYG showed no pressure');
     expect(v.explanation).toMatch(/10 medium\/no-priority client request\(s\) were refused between 12:00:10\.550 \(t\+10\.6 s\) and 12:00:15\.050 \(t\+15\.1 s\)/);
     expect(v.explanation).toMatch(/The gateway log shows 10 medium request\(s\) refused after 3\.0 attempts on average, every one on a PTU backend that refused \(30× 429 utilization\) and none on PAYG/);
+  });
+
+  it("fails a third-party gateway's own 502s (no live upstream: nginx with no backup) while PAYG had room, and leaves a backend's 5xx passed through alone", () => {
+    const gaveUp = new EvidenceBuilder();
+    pool(gaveUp);
+    // nginx answers its own HTML error page: no served-by header, so not the backend's answer.
+    for (let t = 10_250; t < 15_000; t += 500) gaveUp.clientRequest({ at: t, status: 502, errorOrigin: 'frontdoor', frontDoorOrigin: '' });
+    const v = get(verifySpillover(gaveUp.build(), sampleExpectations()), 'spillover.no-429-while-payg-had-room');
+    expect(v.status).toBe('fail');
+    expect(v.measured).toBe('10 of 130 medium client requests refused (429, or a 5xx from the gateway itself), 10 of them while PAYG showed no pressure');
+
+    const passedThrough = new EvidenceBuilder();
+    pool(passedThrough);
+    for (let t = 10_250; t < 15_000; t += 500) passedThrough.clientRequest({ at: t, status: 500, errorOrigin: 'backend', servedBy: PTU1, servedRegion: 'East US' });
+    expect(get(verifySpillover(passedThrough.build(), sampleExpectations()), 'spillover.no-429-while-payg-had-room').status).toBe('pass');
   });
 
   it('fails pool-exhausted 503s while PAYG had room', () => {

@@ -2,8 +2,9 @@
  * Spillover: PTU first, PAYG only for what PTU cannot take.
  * (a) payg-only-under-pressure: PAYG receives medium (or no-priority) traffic only while every
  *     PTU backend of its region is saturated or tripped (backend-pressure.ts);
- * (b) no-429-while-payg-had-room: medium clients are not refused (429, or the pool-exhausted
- *     503) while their region's PAYG showed no pressure; token-limit refusals are the
+ * (b) no-429-while-payg-had-room: medium clients are not refused (429, or a 5xx the gateway
+ *     answered itself: APIM's pool-exhausted 503, nginx's 502 with no live upstream) while
+ *     their region's PAYG showed no pressure; token-limit refusals are the
  *     consumer's own budget and are left out;
  * (c) ptu-share (per region): the PTU share of tokens over the steady part of the run is close
  *     to min(1, PTU capacity / offered load).
@@ -14,7 +15,7 @@ import { backendPressure, type PressureOptions } from './backend-pressure.ts';
 import { backendsOf, clientPriority, clientRegion, clientStart, consumerOfSubscription, indexEvidence, isTokenBudgetRefusal, knownRegions, ledgerPriority, type EvidenceIndex } from './evidence-index.ts';
 import type { Expectations } from './expectations.ts';
 import { faultWindows } from './fault-steps.ts';
-import { contains, overlaps, subtract, totalLength, type Interval } from './intervals.ts';
+import { contains, overlaps, subtract, totalLength, union, type Interval } from './intervals.ts';
 import { describeUnjustified, judgePaygUse, paygAllowance } from './payg-justification.ts';
 import { between, duration, moment, percent } from './time-format.ts';
 import type { Verdict } from './verdict.ts';
@@ -96,9 +97,15 @@ function noRefusalWhilePaygHadRoom(evidence: RunEvidence, expectations: Expectat
   const share = options.refusalShare ?? 0.01;
   const medium = evidence.client.filter((c) => POOL_CLASSES.includes(clientPriority(c, expectations)));
   const budget = medium.filter((c) => (c.status === 429 || c.status === 403) && isTokenBudgetRefusal(c));
-  const refusals = medium.filter((c) => !isTokenBudgetRefusal(c) && (c.status === 429 || (c.status === 503 && c.gatewayReason === 'pool-exhausted')));
+  // A refusal is a 429 that is not the consumer's own budget, or a 5xx the gateway answered
+  // itself (no backend's answer passed through): APIM's pool-exhausted 503, or a third-party
+  // gateway's own error when it has no live backend left (nginx: 502). Outside injected faults
+  // only, for the generic 5xx: an outage's errors are the failover verifier's to judge.
+  const disturbed = union(faultWindows(evidence, expectations));
+  const gatewayGaveUp = (c: (typeof medium)[number]): boolean => c.status >= 500 && c.errorOrigin !== 'backend' && !contains(disturbed, clientStart(c));
+  const refusals = medium.filter((c) => !isTokenBudgetRefusal(c) && (c.status === 429 || (c.status === 503 && c.gatewayReason === 'pool-exhausted') || gatewayGaveUp(c)));
   const allowance = Math.floor(medium.length * share);
-  const expected = 'no 429 (or pool-exhausted 503) for medium/no-priority clients while their region\'s PAYG showed no pressure';
+  const expected = 'no 429 (nor a 5xx the gateway answered itself, such as a pool-exhausted 503) for medium/no-priority clients while their region\'s PAYG showed no pressure';
   const tolerance = `${percent(share, 0)} of the medium client requests (at most ${allowance}); token-limit refusals excluded`;
   const budgetNote = budget.length > 0 ? ` ${budget.length} token-limit refusal(s) were left out: they are the consumer's own budget, not spillover.` : '';
   if (medium.length < minRequests) {
@@ -120,7 +127,7 @@ function noRefusalWhilePaygHadRoom(evidence: RunEvidence, expectations: Expectat
     const start = clientStart(c);
     return paygs.some((payg) => !overlaps(backendPressure(evidence, index, expectations, payg, options).windows, start, c.time));
   });
-  const measured = `${refusals.length} of ${medium.length} medium client requests refused (429 or pool-exhausted 503), ${unexcused.length} of them while PAYG showed no pressure`;
+  const measured = `${refusals.length} of ${medium.length} medium client requests refused (429, or a 5xx from the gateway itself), ${unexcused.length} of them while PAYG showed no pressure`;
   if (unexcused.length <= allowance) {
     return {
       check,

@@ -9,6 +9,8 @@ import type { FaultChangeRecord, LedgerReason, RequestRecord } from '../contract
 import type { GatewayLogRow, LlmLogRow } from '../contracts/gateway-log-rows.ts';
 import type { FrontDoorEvent } from '../contracts/front-door-events.ts';
 import type { AppliedFault, ClientRecord, RunEvidence } from '../evidence/evidence-types.ts';
+import { evidenceKinds, type EvidenceKind } from '../contracts/evidence.ts';
+import { withheld } from './evidence-sources.ts';
 import type { Expectations } from './expectations.ts';
 
 export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -227,8 +229,10 @@ export class EvidenceBuilder {
       this.faultChanges.push({ type: 'fault', seq: ++this.#seq, at: T0 + spec.at, action: 'inject', rule });
       if (spec.until !== undefined) this.faultChanges.push({ type: 'fault', seq: ++this.#seq, at: T0 + spec.until, action: 'expire', rule });
     }
+    const { kind, status, retryAfterSeconds, target } = rule;
     this.timeline.push({
       id: spec.id,
+      step: { id: spec.id, at: spec.at / 1000, kind: 'fleet-fault', fault: { kind, target, ...(status !== undefined ? { status } : {}), ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) } },
       atSeconds: spec.at / 1000,
       action: 'fleet',
       target: spec.target.backend ?? spec.target.region ?? '',
@@ -243,8 +247,9 @@ export class EvidenceBuilder {
     const applied = spec.applied !== false;
     const step: AppliedFault = {
       id: spec.id,
+      step: { id: spec.id, at: spec.at / 1000, kind: 'region-down', region: spec.region },
       atSeconds: spec.at / 1000,
-      action: 'regionDown',
+      action: 'region-down',
       target: spec.region,
       appliedAt: applied ? T0 + spec.at : null,
       clearedAt: applied && spec.until !== undefined ? T0 + spec.until : null,
@@ -314,8 +319,21 @@ export class EvidenceBuilder {
         frontDoorEvents: 'front-door-events.jsonl',
         k6Summary: 'k6-summary.json',
       },
+      sources: evidenceKinds.map((kind) => ({ kind, status: 'collected' as const })),
     };
   }
+}
+
+/** What a gateway keeps of its own (Spillway's emulator does; nginx in front of the fleet keeps none of it). */
+export const GATEWAY_OWN_KINDS = ['gatewayLogs', 'llmLogs', 'breakerEvents', 'frontDoorEvents'] as const satisfies readonly EvidenceKind[];
+
+/**
+ * The same run as a target without `kinds` would have brought it: their rows gone, their
+ * sources absent. Default: a gateway somebody else wrote, with the fleet ledger and the client
+ * records only.
+ */
+export function without(evidence: RunEvidence, kinds: readonly EvidenceKind[] = GATEWAY_OWN_KINDS): RunEvidence {
+  return withheld(evidence, kinds, (source) => `this target does not bring ${source.kind}`);
 }
 
 function gatewayRow(args: { at: number; correlationId: string; region: string; subscription: string; status: number; totalTime: number; backend: string | null; backendStatus: number | null }): GatewayLogRow {

@@ -47,7 +47,7 @@ function simulate(k6: K6Config, planName: string, gateway: GatewayModel, seed: n
   const clock = new ManualClock(0);
   // The front door sends the primary region's traffic to West US from the outage until shortly
   // after it ends (the sample's probes: about 6 s).
-  const down = plan.timeline.find((s) => s.regionDown);
+  const down = plan.timeline.find((s) => s.kind === 'region-down');
   const regionOf = (t: number): string => (down && t >= down.at * 1000 && t < (down.at + (down.for ?? plan.durationSeconds) + 6) * 1000 ? WEST : EAST);
   const counters = new Map<string, TokenLimit>();
   const counterFor = (region: string, tokensPerMinute: number): TokenLimit => {

@@ -21,11 +21,14 @@
  * - quota (only for consumers whose expectations give one): admitted tokens per quota period
  *   stay within it and the refusal is a 403.
  * Admitted tokens come from the ApiManagementGatewayLlmLog rows (TotalTokens, joined to the
- * gateway log for the subscription), else from the ledger's 2xx records. docs/verifiers.md
- * has the rules, tolerances and inconclusive cases.
+ * gateway log for the subscription), else from the ledger's 2xx records (the subscription the
+ * backend received). When some admissions name no subscription (a gateway without log rows that
+ * forwards no subscription id), each consumer's count is a lower bound: a limit exceeded still
+ * fails, but nothing passes on it. docs/verifiers.md has the rules, tolerances and inconclusive cases.
  */
 import type { ClientRecord, RunEvidence } from '../evidence/evidence-types.ts';
 import { clientRegion, clientStart, consumerOfSubscription, indexEvidence, instanceOf, knownRegions, type EvidenceIndex } from './evidence-index.ts';
+import { sourceOf } from './evidence-sources.ts';
 import type { Expectations, TokenQuotaPeriod } from './expectations.ts';
 import { duration, moment, percent } from './time-format.ts';
 import { maxOf, minOf } from './statistics.ts';
@@ -96,7 +99,7 @@ export function verifyTokenLimit(evidence: RunEvidence, expectations: Expectatio
   const admitWindowMs = windowMs - (options.bucketMs ?? BUCKET_MS);
   if (!(admitWindowMs > 0)) throw new RangeError(`token-limit options: bucketMs (${options.bucketMs}) must be shorter than windowMs (${windowMs})`);
   const index = indexEvidence(evidence);
-  const { admissions, source } = collectAdmissions(evidence, expectations, index);
+  const { admissions, source, uncounted } = collectAdmissions(evidence, expectations, index);
   const regions = knownRegions(index, expectations);
   const clientKey = (c: ClientRecord): string => `${c.consumer}|${clientRegion(c) || regions[0] || ''}`;
   const refusals = evidence.client.filter((c) => c.status === 429 && c.gatewayReason === 'token-limit');
@@ -120,21 +123,32 @@ export function verifyTokenLimit(evidence: RunEvidence, expectations: Expectatio
   const judged = pairs.filter((p) => p.judged);
 
   const verdicts: Verdict[] = [];
-  if (judged.length === 0) verdicts.push(notTested(evidence, expectations, pairs, admissions.length, source, admitWindowMs));
+  if (judged.length === 0) {
+    const verdict = notTested(evidence, expectations, pairs, admissions.length, source, admitWindowMs);
+    verdicts.push(uncounted ? { ...verdict, explanation: `${verdict.explanation} Note that ${uncounted}, so a consumer admitted beyond its budget may not show.` } : verdict);
+  }
   const sharing = new Map<string, string[]>();
   for (const pair of judged) {
-    verdicts.push(withinLimit(evidence, expectations, pair, source, windowMs, admitWindowMs));
+    // Admitted tokens that could not be counted for their consumer make each consumer's count a
+    // lower bound: enough to fail a limit exceeded, never to pass one kept or to call a refusal early.
+    verdicts.push(onlyIfCounted(withinLimit(evidence, expectations, pair, source, windowMs, admitWindowMs), 'pass', uncounted));
     const atGateway = admissions.filter((a) => a.region === pair.region);
     const { verdict, sharedWith } = noRefusalBelowLimit(evidence, expectations, pair, atGateway, source, windowMs);
-    verdicts.push(verdict);
+    verdicts.push(onlyIfCounted(verdict, 'fail', uncounted));
     if (sharedWith.length > 0) sharing.set(pair.key, sharedWith);
   }
   verdicts.push(retryAfter(evidence, judged));
-  verdicts.push(remainingTokens(evidence, expectations, byKey, admissions, sharing, judged, clientKey, options));
+  verdicts.push(remainingTokens(evidence, expectations, byKey, admissions, sharing, judged, clientKey, options, uncounted));
   for (const [consumer, settings] of Object.entries(expectations.consumers)) {
-    if (settings.tokenQuota) verdicts.push(quota(evidence, expectations, consumer, settings.tokenQuota, byKey, options));
+    if (settings.tokenQuota) verdicts.push(onlyIfCounted(quota(evidence, expectations, consumer, settings.tokenQuota, byKey, options), 'pass', uncounted));
   }
   return verdicts;
+}
+
+/** A verdict of `unsafe` status made inconclusive when some admitted tokens could not be counted for their consumer. */
+function onlyIfCounted(verdict: Verdict, unsafe: 'pass' | 'fail', uncounted: string | null): Verdict {
+  if (uncounted === null || verdict.status !== unsafe) return verdict;
+  return { ...verdict, status: 'inconclusive', explanation: `Not judged as a ${unsafe}: ${uncounted}, so the tokens counted for each consumer are a lower bound. ${verdict.explanation}` };
 }
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -171,18 +185,32 @@ function assessPair(key: string, expectations: Expectations, admitted: Admission
   return { key, consumer, region, limit, admitted, refusals, otherFailures, oneRequest, bound, fullest, sent: sentLoad, judged: refusals.length > 0 || fullest.total > bound };
 }
 
-/** Admitted requests: LLM log rows joined to the gateway log, else the ledger's 2xx records (one per correlation id). */
-function collectAdmissions(evidence: RunEvidence, expectations: Expectations, index: EvidenceIndex): { admissions: Admission[]; source: string } {
+/**
+ * Admitted requests: LLM log rows joined to the gateway log (which names the subscription),
+ * else the ledger's 2xx records (one per correlation id), whose subscription is the one the
+ * backend received (x-subscription-id), else the gateway row's. `uncounted` says, when some
+ * admissions carry no subscription at all (a gateway that keeps no log rows and forwards no
+ * subscription id) or there is no record of admissions in the run, why the consumers' counts
+ * are only lower bounds; null when every admission was counted.
+ */
+function collectAdmissions(evidence: RunEvidence, expectations: Expectations, index: EvidenceIndex): { admissions: Admission[]; source: string; uncounted: string | null } {
   const admissions: Admission[] = [];
-  if (evidence.llmLogs.length > 0) {
+  const hasLedger = sourceOf(evidence, 'ledger').status === 'collected';
+  if (!hasLedger && (evidence.llmLogs.length === 0 || !index.gatewayLogs)) {
+    return { admissions, source: 'no record of admitted requests', uncounted: "this run has neither the gateway's LLM log rows with its log rows nor the fleet ledger, so no admitted token was counted" };
+  }
+  let anonymous = 0;
+  if (evidence.llmLogs.length > 0 && index.gatewayLogs) {
     for (const row of evidence.llmLogs) {
       if ((row.SequenceNumber ?? 0) !== 0 || !row.TimeGenerated) continue;
       const gw = row.CorrelationId ? index.gatewayRows.get(row.CorrelationId) : undefined;
+      if (!gw?.ApimSubscriptionId) anonymous++;
       const consumer = consumerOfSubscription(gw?.ApimSubscriptionId, expectations.consumers);
       if (!consumer) continue;
       admissions.push({ at: Date.parse(row.TimeGenerated), tokens: row.TotalTokens ?? (row.PromptTokens ?? 0) + (row.CompletionTokens ?? 0), consumer, subscription: gw?.ApimSubscriptionId ?? '', region: row.Region ?? gw?.Region ?? '', ref: row.CorrelationId ?? '' });
     }
-    return { admissions, source: `${evidence.files.llmLogs} joined to ${evidence.files.gatewayLogs}` };
+    const source = `${evidence.files.llmLogs} joined to ${evidence.files.gatewayLogs}`;
+    return { admissions, source, uncounted: anonymous > 0 ? `${anonymous} LLM log row(s) have no gateway log row naming their subscription` : null };
   }
   const seen = new Set<string>();
   for (const r of index.requests) {
@@ -192,11 +220,16 @@ function collectAdmissions(evidence: RunEvidence, expectations: Expectations, in
       seen.add(r.correlationId);
     }
     const gw = r.correlationId ? index.gatewayRows.get(r.correlationId) : undefined;
+    if (!(r.subscription ?? gw?.ApimSubscriptionId)) anonymous++;
     const consumer = consumerOfSubscription(r.subscription ?? gw?.ApimSubscriptionId, expectations.consumers);
     if (!consumer) continue;
     admissions.push({ at: gw?.TimeGenerated ? Date.parse(gw.TimeGenerated) : r.start, tokens: r.promptTokens + r.completionTokens, consumer, subscription: r.subscription ?? gw?.ApimSubscriptionId ?? '', region: instanceOf(index, r).region, ref: r.seq });
   }
-  return { admissions, source: `${evidence.files.ledger} (2xx records; no LLM log rows)` };
+  const uncounted =
+    anonymous > 0
+      ? `${anonymous} admitted request(s) in the ledger carry no subscription (the backend received no x-subscription-id${index.gatewayLogs ? ' and no gateway log row names one' : ', and this run has no gateway log rows to name one'})`
+      : null;
+  return { admissions, source: `${evidence.files.ledger} (2xx records; no LLM log rows)`, uncounted };
 }
 
 /** Sorted admissions with prefix sums, for token totals and counts over time ranges in O(log n). */
@@ -484,7 +517,17 @@ function retryAfter(evidence: RunEvidence, judged: readonly Pair[]): Verdict {
  * the window raise the header too). The deviation itself is reported once, by
  * no-refusal-below-limit.
  */
-function remainingTokens(evidence: RunEvidence, expectations: Expectations, byKey: Map<string, Admission[]>, admissions: readonly Admission[], sharing: ReadonlyMap<string, string[]>, judged: readonly Pair[], clientKey: (c: ClientRecord) => string, options: TokenLimitOptions): Verdict {
+function remainingTokens(
+  evidence: RunEvidence,
+  expectations: Expectations,
+  byKey: Map<string, Admission[]>,
+  admissions: readonly Admission[],
+  sharing: ReadonlyMap<string, string[]>,
+  judged: readonly Pair[],
+  clientKey: (c: ClientRecord) => string,
+  options: TokenLimitOptions,
+  uncounted: string | null,
+): Verdict {
   const check = 'token-limit.remaining-tokens';
   const t0 = evidence.window.start;
   const concurrency = options.concurrencyMs ?? 200;
@@ -528,7 +571,9 @@ function remainingTokens(evidence: RunEvidence, expectations: Expectations, byKe
     if (list) list.push(c);
     else groups.set(key, [c]);
   }
-  for (const [key, list] of groups) {
+  // Whether tokens left the window between two readings needs every admission counted: with
+  // some uncounted, a refill would be missed and an honest rise called a fault.
+  for (const [key, list] of uncounted === null ? groups : new Map<string, ClientRecord[]>()) {
     list.sort((a, b) => clientStart(a) - clientStart(b));
     const sharers = new Set((sharing.get(key) ?? []).map((s) => s.toLowerCase()));
     const region = key.slice(key.indexOf('|') + 1);
@@ -552,15 +597,19 @@ function remainingTokens(evidence: RunEvidence, expectations: Expectations, byKe
     problems.push(`${rises.length} rise(s) with no tokens leaving the window, e.g. ${a.consumer} ${a.remainingTokens} at ${moment(clientStart(a), t0)} then ${b.remainingTokens} at ${moment(clientStart(b), t0)}`);
     examples.push(...rises.slice(0, 3).map((r) => moment(r.b.time, t0)));
   }
-  const measured = `${withHeader.length} response(s) with the header, ${outOfRange.length} out of range, ${compared} consecutive pair(s) without a refill compared, ${rises.length} rose${sharedCompared.length > 0 ? `; compared with a counter shared as no-refusal-below-limit found possible: ${joinParts(sharedCompared)}` : ''}`;
+  const measured = `${withHeader.length} response(s) with the header, ${outOfRange.length} out of range, ${uncounted === null ? `${compared} consecutive pair(s) without a refill compared, ${rises.length} rose` : `rises not compared (${uncounted})`}${sharedCompared.length > 0 ? `; compared with a counter shared as no-refusal-below-limit found possible: ${joinParts(sharedCompared)}` : ''}`;
   if (problems.length === 0) {
     return {
       check,
-      status: 'pass',
+      // The range alone passes nothing when the rises could not be looked at for want of counts.
+      status: uncounted === null ? 'pass' : 'inconclusive',
       expected,
       measured,
       tolerance,
-      explanation: `The remaining-tokens header stayed within [0, limit]${compared > 0 ? ' and never rose without a refill' : ' (no pair of readings without a refill in between, so its monotony could not be compared)'}.`,
+      explanation:
+        uncounted !== null
+          ? `The remaining-tokens header stayed within [0, limit], but whether it rose without a refill could not be judged: ${uncounted}, so a refill cannot be told from a fault.`
+          : `The remaining-tokens header stayed within [0, limit]${compared > 0 ? ' and never rose without a refill' : ' (no pair of readings without a refill in between, so its monotony could not be compared)'}.`,
       evidence: [ref(evidence.files.client, 'responses with a remaining-tokens header', withHeader.slice(0, 3).map((c) => moment(c.time, t0)))],
     };
   }

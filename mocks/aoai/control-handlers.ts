@@ -11,7 +11,8 @@ import type { Ledger } from './ledger.ts';
  *   POST   /faults                  inject a rule (body: see fault-rules.ts); 201 with the rule
  *   DELETE /faults/:id              clear one rule
  *   DELETE /faults[?backend=&region=]  clear all, or those aimed at a backend or region
- *   GET    /ledger?after=N&limit=M  ledger records after seq N (the newest window only)
+ *   GET    /ledger?after=N&limit=M  ledger records after seq N (the newest window only), and the
+ *                                  newest seq (`last`); limit=0 reads no record, only `last`
  *   GET    /stats                   requests per backend and status since start
  */
 export interface ControlApi {
@@ -58,9 +59,10 @@ export function controlHandlers(api: ControlApi): RequestHandler[] {
     http.get('/ledger', ({ request }) => {
       const query = new URL(request.url).searchParams;
       const after = Number(query.get('after') ?? 0);
-      const limit = Number(query.get('limit') ?? 1000);
-      if (!Number.isInteger(after) || after < 0 || !Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-        return HttpResponse.json({ error: 'after must be an integer >= 0 and limit an integer from 1 to 10000' }, { status: 400 });
+      // An empty `limit=` is a mistake, not a request for no records (Number('') is 0).
+      const limit = query.get('limit') === '' ? Number.NaN : Number(query.get('limit') ?? 1000);
+      if (!Number.isInteger(after) || after < 0 || !Number.isInteger(limit) || limit < 0 || limit > 10_000) {
+        return HttpResponse.json({ error: 'after must be an integer >= 0 and limit an integer from 0 to 10000' }, { status: 400 });
       }
       return HttpResponse.json(api.ledger.read(after, limit));
     }),

@@ -495,11 +495,14 @@ describe('control API', () => {
     const page3 = (await (await control(fleet, 'GET', `/ledger?after=${page2.next}&limit=2`)).json()) as LedgerPage;
     expect(page3.records.map((r) => r.seq)).toEqual([5]);
     const empty = (await (await control(fleet, 'GET', `/ledger?after=${page3.next}`)).json()) as LedgerPage;
-    expect(empty).toEqual({ records: [], next: 5, truncated: false });
+    expect(empty).toEqual({ records: [], next: 5, truncated: false, last: 5 });
+    // limit=0: where the ledger ends, without a record.
+    expect(await (await control(fleet, 'GET', '/ledger?after=0&limit=0')).json()).toEqual({ records: [], next: 0, truncated: false, last: 5 });
+    expect(page1.last).toBe(5);
     // The HTTP view is the ledger itself.
     expect(all.records).toEqual(fleet.ledger.read(0, 10).records);
 
-    for (const bad of ['after=-1', 'after=x', 'limit=0', 'limit=10001', 'after=1.5']) {
+    for (const bad of ['after=-1', 'after=x', 'limit=-1', 'limit=', 'limit=10001', 'after=1.5']) {
       const res = await control(fleet, 'GET', `/ledger?${bad}`);
       expect(res.status).toBe(400);
       await res.arrayBuffer();

@@ -11,7 +11,8 @@ import { createDeploymentRuntime, type DeploymentRuntime } from './deployment-ru
 import { FaultRules, type FaultChange } from './fault-rules.ts';
 import { Ledger } from './ledger.ts';
 import { baseResponseHeaders } from './response-headers.ts';
-import type { ResourceKind, Topology } from './topology.ts';
+import type { Topology } from './topology.ts';
+import type { FleetDescription } from '../../harness/contracts/fleet-description.ts';
 
 /**
  * A running mock Azure OpenAI fleet: one loopback listener per resource, a control API,
@@ -32,17 +33,8 @@ export interface FleetOptions {
   clock?: Clock;
 }
 
-export interface FleetDescription {
-  backends: {
-    name: string;
-    region: string;
-    kind: ResourceKind;
-    endpoint: string;
-    deployments: { name: string; model: string; capacityTpm: number }[];
-  }[];
-  control: string;
-  ledger: string | null;
-}
+/** The description's shape is a contract the harness reads (harness/contracts/fleet-description.ts). */
+export type { FleetDescription } from '../../harness/contracts/fleet-description.ts';
 
 /**
  * The description a fleet of this topology would give, without starting it (no endpoint is

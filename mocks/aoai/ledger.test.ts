@@ -21,7 +21,16 @@ describe('Ledger', () => {
     expect(first.records.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
     expect(first.next).toBe(4);
     expect(ledger.read(first.next, 100).records.map((r) => r.seq)).toEqual([5, 6, 7, 8, 9, 10]);
-    expect(ledger.read(10, 100)).toEqual({ records: [], next: 10, truncated: false });
+    expect(ledger.read(10, 100)).toEqual({ records: [], next: 10, truncated: false, last: 10 });
+  });
+
+  it('says where it ends on every page (last), and with limit 0 reads no record', () => {
+    const ledger = new Ledger({ windowSize: 5 });
+    expect(ledger.read(0, 0)).toEqual({ records: [], next: 0, truncated: false, last: 0 });
+    for (let i = 1; i <= 12; i++) ledger.append(entry(i));
+    expect(ledger.read(0, 2)).toMatchObject({ next: 9, truncated: true, last: 12 });
+    expect(ledger.read(0, 0)).toEqual({ records: [], next: 0, truncated: true, last: 12 });
+    expect(ledger.read(12, 0)).toEqual({ records: [], next: 12, truncated: false, last: 12 });
   });
 
   it('keeps only the newest window in memory and says when older records were dropped', () => {

@@ -18,6 +18,13 @@ export interface LedgerPage {
   next: number;
   /** True when records after the requested point have already left the window (read the file). */
   truncated: boolean;
+  /**
+   * The newest seq the ledger has numbered so far (0 before the first record), whatever the
+   * page holds: a reader learns where the ledger ends without reading a record (`limit=0`),
+   * knows whether it has caught up (`next === last`), and sees a restarted fleet (a `last`
+   * below what it already read).
+   */
+  last: number;
 }
 
 /**
@@ -117,7 +124,7 @@ export class Ledger {
     return record;
   }
 
-  /** Records with seq greater than `after`, oldest first, at most `limit`. */
+  /** Records with seq greater than `after`, oldest first, at most `limit` (0: none, only where the ledger ends). */
   read(after = 0, limit = 1000): LedgerPage {
     const oldest = Math.max(1, this.#seq - this.windowSize + 1);
     const from = Math.max(after + 1, oldest);
@@ -127,7 +134,7 @@ export class Ledger {
       const record = this.#ring[seq % this.windowSize];
       if (record) records.push(record);
     }
-    return { records, next: to >= from ? to : after, truncated: after + 1 < oldest };
+    return { records, next: to >= from ? to : after, truncated: after + 1 < oldest, last: this.#seq };
   }
 
   subscribe(listener: (record: LedgerRecord) => void): () => void {

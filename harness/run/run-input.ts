@@ -1,0 +1,233 @@
+/**
+ * What a run is given, checked in two steps.
+ *
+ * 1. checkInvocation: the command line itself (numbers, flags that exclude each other, the k6
+ *    configuration and the scenario it names, the results folder). A mistake here is a usage
+ *    error: exit 2 with nothing created, since there is no run yet to write a journal for.
+ * 2. prepareRun: everything the run will drive, once it has an identity: the target (embedded,
+ *    or a gateway at a URL with the fleet started on fixed ports or attached to), the plan
+ *    against that fleet and target (step kinds it cannot apply, names it does not have), the
+ *    expectations, the keys. A refusal here is before any load too, but the run writes its
+ *    journal and junit.xml saying why (harness/run/run-scenario.ts), so CI has something to read.
+ */
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeUnstartedFleet, type FleetDescription } from '../../mocks/aoai/fleet.ts';
+import { defaultTopologyPath, loadTopologyFile } from '../../mocks/aoai/topology.ts';
+import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
+import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
+import { checkFleetReachable, loadFleetFile } from '../targets/fleet-file.ts';
+import { embeddedTarget } from '../targets/embedded-target.ts';
+import { gatewayPlanProblems, gatewayTarget, type FleetSource } from '../targets/gateway-target.ts';
+import { apimHealthPath } from '../targets/preflight.ts';
+import { refusedSteps, type Target } from '../targets/target.ts';
+import { checkExpectationsAgainstRun } from '../verify/expectations-against-fleet.ts';
+import { loadExpectationsFile } from '../verify/expectations-file.ts';
+import type { Expectations } from '../verify/expectations.ts';
+import { scenarioTopology } from './embedded-topology.ts';
+import type { ExpectationsSource } from './expectations-mode.ts';
+import type { FaultInjectors } from './fault-timeline.ts';
+import { checkOutputFolder } from './output-paths.ts';
+import { planProblems } from './plan-against-topology.ts';
+import { loadK6Config, scenarioPlan, ScenarioPlanError, type K6Config, type ScenarioPlan } from './scenario-plan.ts';
+
+export interface RunOptions {
+  scenario: string;
+  units: number;
+  k6ConfigFile?: string;
+  /** APIOps folder of the emulated gateway (the embedded target). */
+  gatewayConfigDir?: string;
+  /**
+   * The configuration the gateway is supposed to have, when it differs from what it runs
+   * (drills of misconfiguration, or a gateway at a URL held to an APIOps folder).
+   */
+  expectationsConfigDir?: string;
+  /** Expectations given explicitly (harness/verify/expectations-file.ts). */
+  expectationsFile?: string;
+  /** A gateway at a URL instead of the embedded default (the gateway target). */
+  gatewayUrl?: string;
+  /** With gatewayUrl: attach to the fleet this file describes (`spillway fleet up --json`'s line). */
+  fleetFile?: string;
+  /** With gatewayUrl and no fleetFile: the run starts the fleet, resource i on portBase + i. */
+  portBase?: number;
+  /** The topology of the fleet the run starts (default: mocks/aoai/default-topology.json). */
+  topologyFile?: string;
+  /** The gateway's health check path; 'none' skips it. Default APIM's status path. */
+  healthPath?: string;
+  resultsDir?: string;
+  seed?: number;
+  progress?: (line: string) => void;
+  signal?: AbortSignal;
+  onLoadPhase?: (edge: 'start' | 'end') => void;
+  /** For tests only: wraps the target's fault injectors, to make a step (or its rollback) fail. */
+  wrapFaultInjectors?: (injectors: FaultInjectors) => FaultInjectors;
+}
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+export const defaultK6ConfigFile = join(repo, 'k6.config.json');
+export const defaultGatewayConfigDir = join(repo, 'deploy', 'apim');
+
+export class RunInputError extends UserFacingError {}
+
+export interface Invocation {
+  config: K6Config;
+  configFile: string;
+  plan: ScenarioPlan;
+  resultsDir: string;
+}
+
+/** Step 1: the command line. Throws a usage error; creates nothing. */
+export function checkInvocation(options: RunOptions): Invocation {
+  if (!Number.isInteger(options.units) || options.units < 1 || options.units > 30) {
+    throw new RunInputError(`--units must be a whole number from 1 to 30 (APIM's largest unit count per region), got ${String(options.units)}`);
+  }
+  const configFile = resolve(options.k6ConfigFile ?? defaultK6ConfigFile);
+  const config = loadK6Config(configFile);
+  const plan = scenarioPlan(config, options.scenario, configFile);
+  if (options.gatewayUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(options.gatewayUrl);
+    } catch {
+      throw new RunInputError(`--gateway-url "${options.gatewayUrl}" is not a URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RunInputError(`--gateway-url must be http or https, got ${url.protocol}`);
+    if (options.gatewayConfigDir !== undefined) throw new RunInputError('--config is the APIOps folder of the embedded gateway; against --gateway-url, hold the gateway to a folder with --expectations-config');
+    if (options.fleetFile !== undefined && options.portBase !== undefined) throw new RunInputError('--fleet attaches to a fleet already running and --port-base starts one: give one of them');
+    if (options.fleetFile !== undefined && options.topologyFile !== undefined) throw new RunInputError('--topology shapes a fleet the run starts; an attached fleet (--fleet) has its own');
+  } else {
+    for (const [flag, given] of [['--fleet', options.fleetFile], ['--port-base', options.portBase], ['--health-path', options.healthPath], ['--topology', options.topologyFile]] as const) {
+      if (given !== undefined) throw new RunInputError(`${flag} needs --gateway-url: the embedded default starts its own fleet and gateways`);
+    }
+  }
+  if (options.healthPath !== undefined && options.healthPath !== 'none' && !options.healthPath.startsWith('/')) {
+    throw new RunInputError(`--health-path must be a path starting with "/", or "none", got "${options.healthPath}"`);
+  }
+  if (options.expectationsFile !== undefined && options.expectationsConfigDir !== undefined) {
+    throw new RunInputError('--expectations and --expectations-config each say where the expectations come from; give one of them');
+  }
+  // A path that names nothing is a mistake on the command line, like a bad number: refused
+  // here with nothing created. What the files say is checked with the run (prepareRun).
+  for (const [flag, path, kind] of [
+    ['--config', options.gatewayConfigDir, 'folder'],
+    ['--expectations-config', options.expectationsConfigDir, 'folder'],
+    ['--expectations', options.expectationsFile, 'file'],
+    ['--fleet', options.fleetFile, 'file'],
+    ['--topology', options.topologyFile, 'file'],
+  ] as const) {
+    if (path === undefined) continue;
+    const stat = statSync(resolve(path), { throwIfNoEntry: false });
+    if (!stat) throw new RunInputError(`${flag} ${resolve(path)}: does not exist`);
+    if (kind === 'folder' ? !stat.isDirectory() : !stat.isFile()) throw new RunInputError(`${flag} ${resolve(path)}: not a ${kind}`);
+  }
+  const resultsDir = resolve(options.resultsDir ?? 'results');
+  checkOutputFolder(options.resultsDir ?? 'results', '--results');
+  return { config, configFile, plan, resultsDir };
+}
+
+/** Where the verdicts' expectations come from, resolved once the fleet is known. */
+export type ExpectationsPlan =
+  | { source: ExpectationsSource; explicit: Expectations }
+  | { source: ExpectationsSource; config: GatewayConfig }
+  | null;
+
+export interface PreparedRun {
+  target: Target;
+  /** The fleet as it will run (before it starts: its endpoints may read port 0). */
+  fleet: FleetDescription;
+  expectations: ExpectationsPlan;
+  /** What the target says before the run about steps it applies only in part, by step id. */
+  scopes: Map<string, string>;
+}
+
+/** Step 2: the target and everything checked against it. Throws a UserFacingError; starts nothing. */
+export async function prepareRun(options: RunOptions, invocation: Invocation): Promise<PreparedRun> {
+  const { config, configFile, plan } = invocation;
+  const fail = (problems: string[]): never => {
+    throw new ScenarioPlanError(`the plan does not fit this run:\n${problems.map((p) => `  ${configFile}: ${p}`).join('\n')}`);
+  };
+  let target: Target;
+  let fleet: FleetDescription;
+  let gatewayConfig: GatewayConfig | null = null;
+
+  if (options.gatewayUrl === undefined) {
+    const configDir = resolve(options.gatewayConfigDir ?? defaultGatewayConfigDir);
+    gatewayConfig = loadGatewayConfig(configDir);
+    const baseTopology = loadTopologyFile(defaultTopologyPath);
+    // Checked against the fleet before the plan's capacity overrides apply: those are checked here too.
+    const problems = planProblems(plan, { fleet: describeUnstartedFleet(baseTopology), gatewayConfig, units: options.units });
+    if (problems.length > 0) fail(problems);
+    const topology = scenarioTopology(baseTopology, plan.fleet);
+    fleet = describeUnstartedFleet(topology);
+    target = embeddedTarget({ configDir, config: gatewayConfig, topology, k6Config: config, plan });
+  } else {
+    const missing = [...new Set(plan.traffic.map((t) => config.consumers[t.consumer]!.keyEnv))].filter((name) => !process.env[name]);
+    if (missing.length > 0) throw new RunInputError(`a gateway at a URL needs its subscription keys in the environment: set ${missing.join(', ')}`);
+    let source: FleetSource;
+    if (options.fleetFile !== undefined) {
+      const file = resolve(options.fleetFile);
+      const description = loadFleetFile(file);
+      await checkFleetReachable(description, process.env);
+      source = { mode: 'attach', file, description };
+      fleet = description;
+    } else {
+      if (options.portBase === undefined) {
+        throw new RunInputError('--gateway-url needs the fleet behind the gateway: --fleet <file> attaches to one started with `spillway fleet up --json`, --port-base <n> starts one on the ports the gateway is configured for');
+      }
+      const baseTopology = loadTopologyFile(options.topologyFile !== undefined ? resolve(options.topologyFile) : defaultTopologyPath);
+      const problems = planProblems(plan, { fleet: describeUnstartedFleet(baseTopology), gatewayConfig: null, units: options.units });
+      if (problems.length > 0) fail(problems);
+      const topology = scenarioTopology(baseTopology, plan.fleet);
+      source = { mode: 'start', topology, portBase: options.portBase };
+      fleet = describeUnstartedFleet(topology);
+    }
+    const problems = [...(source.mode === 'attach' ? planProblems(plan, { fleet, gatewayConfig: null, units: options.units }) : []), ...gatewayPlanProblems(plan)];
+    if (problems.length > 0) fail(problems);
+    target = gatewayTarget({
+      entryUrl: options.gatewayUrl,
+      healthPath: options.healthPath === 'none' ? null : (options.healthPath ?? apimHealthPath),
+      fleet: source,
+      k6Config: config,
+      plan,
+    });
+  }
+
+  const refused = refusedSteps(target, plan.timeline);
+  if (refused) throw new RunInputError(refused);
+
+  let expectations: ExpectationsPlan = null;
+  const source = expectationsSourceOf(options);
+  if (source?.mode === 'file') {
+    const explicit = loadExpectationsFile(source.file);
+    checkExpectationsAgainstRun(source.file, explicit, {
+      fleet: fleet.backends.map((r) => ({ name: r.name, region: r.region, kind: r.kind })),
+      gateway: gatewayConfig ? { backendIds: [...gatewayConfig.backends.keys()], regions: gatewayConfig.regions.map((r) => r.name) } : null,
+      consumers: Object.keys(config.consumers),
+    });
+    expectations = { source, explicit };
+  } else if (source?.mode === 'intended-configuration') {
+    expectations = { source, config: loadGatewayConfig(source.dir) };
+  } else if (source && gatewayConfig) {
+    expectations = { source, config: gatewayConfig };
+  } else if (plan.verifiers.length > 0) {
+    throw new RunInputError(
+      `scenario "${plan.name}" runs verifiers (${plan.verifiers.join(', ')}), which judge a gateway at a URL against expectations you give: ` +
+        '--expectations <file> (`spillway expectations --config <apiops-dir>` writes one from an APIOps folder; docs/expectations.md shows how for other gateways), or --expectations-config <apiops-dir>',
+    );
+  }
+  return { target, fleet, expectations, scopes: target.stepScopes(plan.timeline) };
+}
+
+/**
+ * Which question the run's verdicts answer (expectations-mode.ts), from the options given; null
+ * for a gateway at a URL given neither a file nor a folder (nothing of its configuration is known).
+ */
+export function expectationsSourceOf(options: Pick<RunOptions, 'expectationsFile' | 'expectationsConfigDir' | 'gatewayConfigDir' | 'gatewayUrl'>): ExpectationsSource | null {
+  if (options.expectationsFile !== undefined) return { mode: 'file', file: resolve(options.expectationsFile) };
+  const runs = options.gatewayUrl ?? resolve(options.gatewayConfigDir ?? defaultGatewayConfigDir);
+  if (options.expectationsConfigDir !== undefined) return { mode: 'intended-configuration', dir: resolve(options.expectationsConfigDir), gatewayConfigDir: runs };
+  if (options.gatewayUrl !== undefined) return null;
+  return { mode: 'configuration-under-test', dir: runs };
+}

@@ -1,0 +1,106 @@
+/**
+ * The embedded default: the mock fleet, one APIM gateway emulator per configured region and the
+ * front door, all started by the run in this process (harness/run/embedded-topology.ts). It
+ * applies every step kind, and brings every kind of evidence: the fleet's ledger and the
+ * emulator's own log tables, breaker events and front door events, written into the run folder.
+ */
+import { describeUnstartedFleet } from '../../mocks/aoai/fleet.ts';
+import type { Topology } from '../../mocks/aoai/topology.ts';
+import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
+import type { EvidenceKind } from '../contracts/evidence.ts';
+import { startEmbeddedTopology, type EmbeddedTopology } from '../run/embedded-topology.ts';
+import type { FaultInjectors } from '../run/fault-timeline.ts';
+import type { K6Config, ScenarioPlan } from '../run/scenario-plan.ts';
+import { startedFleetHandle, type FleetHandle } from './fleet-handle.ts';
+import { apimHealthPath, preflight } from './preflight.ts';
+import { preflightProbes } from './preflight-probes.ts';
+import type { RunningTarget, Target, TargetSetup } from './target.ts';
+
+export interface EmbeddedTargetOptions {
+  configDir: string;
+  /** The configuration and scenario topology the run checked (not read again). */
+  config: GatewayConfig;
+  topology: Topology;
+  k6Config: K6Config;
+  plan: ScenarioPlan;
+}
+
+const everyEvidenceKind: readonly EvidenceKind[] = ['ledger', 'client', 'gatewayLogs', 'llmLogs', 'breakerEvents', 'frontDoorEvents'];
+
+export function embeddedTarget(options: EmbeddedTargetOptions): Target & { readonly fleetBeforeStart: ReturnType<typeof describeUnstartedFleet> } {
+  return {
+    kind: 'embedded',
+    stepKinds: ['fleet-fault', 'region-down'],
+    evidenceKinds: everyEvidenceKind,
+    fleetBeforeStart: describeUnstartedFleet(options.topology),
+    stepScopes: () => new Map(),
+    async up(setup: TargetSetup): Promise<RunningTarget> {
+      setup.say('starting the mock fleet, the regional gateways and the front door');
+      const topology = await startEmbeddedTopology({
+        plan: options.plan,
+        configDir: options.configDir,
+        config: options.config,
+        topology: options.topology,
+        ledgerPath: setup.ledgerPath,
+        logsDir: setup.logsDir,
+        ...(setup.seed !== undefined ? { seed: setup.seed } : {}),
+      });
+      return runningEmbedded(topology, startedFleetHandle(topology.fleet), options, setup);
+    },
+  };
+}
+
+function runningEmbedded(topology: EmbeddedTopology, fleet: FleetHandle, options: EmbeddedTargetOptions, setup: TargetSetup): RunningTarget {
+  const injectors: FaultInjectors = {
+    'fleet-fault': async (step) => {
+      const id = await fleet.injectFault({ ...step.fault, label: step.id });
+      return () => fleet.clearFault(id);
+    },
+    'region-down': async (step) => {
+      const instance = topology.gateway.instance(step.region);
+      // The region's resources are labelled with the step, so the evidence ties them to it.
+      const refused = step.backends === false ? null : await fleet.injectFault({ kind: 'refuse', target: { region: step.region }, label: step.id });
+      try {
+        await instance.stopListening();
+      } catch (error) {
+        if (refused) await fleet.clearFault(refused);
+        throw error;
+      }
+      return async () => {
+        if (refused) await fleet.clearFault(refused);
+        await instance.resumeListening();
+      };
+    },
+  };
+  let closed = false;
+  return {
+    entryUrl: topology.entryUrl,
+    fleet: fleet.description,
+    injectors,
+    keyFor: (consumer) => options.k6Config.consumers[consumer]!.localKey,
+    describe: () => ({ kind: 'embedded', entryUrl: topology.entryUrl, fleet: 'started', healthPath: apimHealthPath, topology: topology.describe(), notes: [] }),
+    preflight: () =>
+      preflight({
+        entryUrl: topology.entryUrl,
+        healthPath: apimHealthPath,
+        probes: preflightProbes(options.plan, options.k6Config, (consumer) => options.k6Config.consumers[consumer]!.localKey),
+        findInLedger: fleet.findInLedger,
+        say: setup.say,
+      }),
+    progress: () => `${fleet.requestsSoFar()} backend requests so far`,
+    async finishEvidence() {
+      return [
+        await fleet.finishLedger(),
+        ...(['gatewayLogs', 'llmLogs', 'breakerEvents'] as const).map((kind) => ({ kind, status: 'collected' as const })),
+        topology.gateway.frontDoor
+          ? { kind: 'frontDoorEvents' as const, status: 'collected' as const }
+          : { kind: 'frontDoorEvents' as const, status: 'absent' as const, note: 'the gateway configuration has no front door' },
+      ];
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await topology.close();
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * The preflight every target makes before any load: the gateway answers its health check (a
+ * configurable path, APIM's status endpoint by default, or none), then one real request per API
+ * the plan calls goes through the gateway and must show up in the fleet's ledger. The ledger
+ * proves the wiring: a gateway that answers 200 from a cache, a stub or the wrong upstream, or
+ * refuses every key, is refused here, before a minute of load is spent on it, with a message
+ * that names what was checked.
+ */
+import { randomUUID } from 'node:crypto';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
+
+/** APIM's own health endpoint (what Azure Front Door probes on an APIM origin). */
+export const apimHealthPath = '/status-0123456789abcdef';
+
+export class PreflightError extends UserFacingError {}
+
+/** One request per API the plan calls. */
+export interface PreflightProbe {
+  operation: 'chat' | 'embeddings';
+  deployment: string;
+  apiVersion: string;
+  /** The subscription key of a consumer the plan sends as (never printed). */
+  key: string;
+  consumer: string;
+}
+
+/** How the target finds a request in its fleet's ledger. */
+export type LedgerLookup = (match: { marker: string; requestId: string | null }) => Promise<PreflightRecord | null>;
+
+/** The ledger record a preflight request left: the run leaves it (and its retries) out of the evidence. */
+export interface PreflightRecord {
+  backend: string;
+  status: number;
+  requestId: string;
+  correlationId: string | null;
+}
+
+export interface PreflightSpec {
+  entryUrl: string;
+  /** Path to GET until it answers 200; null: no health check. */
+  healthPath: string | null;
+  probes: readonly PreflightProbe[];
+  findInLedger: LedgerLookup;
+  /** How long the health check keeps trying (the target may still be starting). Default 5 s. */
+  healthWaitMs?: number;
+  /** How long a probe's ledger record may take to appear (an attached fleet is polled). Default 3 s. */
+  ledgerWaitMs?: number;
+  say?: (line: string) => void;
+}
+
+/** The marker header: the Azure SDKs send x-ms-client-request-id, and the fleet records it when the gateway sets no correlation id of its own. */
+export const preflightMarkerPrefix = 'spillway-preflight-';
+
+export async function preflight(spec: PreflightSpec): Promise<PreflightRecord[]> {
+  const say = spec.say ?? (() => undefined);
+  const found: PreflightRecord[] = [];
+  if (spec.healthPath !== null) await waitHealthy(spec.entryUrl, spec.healthPath, spec.healthWaitMs ?? 5_000);
+  for (const probe of spec.probes) {
+    const marker = `${preflightMarkerPrefix}${randomUUID()}`;
+    const path = probe.operation === 'chat' ? 'chat/completions' : 'embeddings';
+    const url = `${spec.entryUrl}/openai/deployments/${encodeURIComponent(probe.deployment)}/${path}?api-version=${encodeURIComponent(probe.apiVersion)}`;
+    const body = probe.operation === 'chat' ? { messages: [{ role: 'user', content: 'Spillway preflight: one request to prove the gateway reaches the fleet.' }], max_tokens: 5 } : { input: 'Spillway preflight' };
+    const what = `POST ${url} (as ${probe.consumer})`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'api-key': probe.key, 'content-type': 'application/json', 'x-ms-client-request-id': marker },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (error) {
+      throw new PreflightError(`preflight: ${what} got no answer (${reason(error)}); nothing was sent to load the gateway`);
+    }
+    const text = await response.text().catch(() => '');
+    const requestId = response.headers.get('x-request-id');
+    const record = await waitFor(() => spec.findInLedger({ marker, requestId }), spec.ledgerWaitMs ?? 3_000);
+    if (!record) {
+      throw new PreflightError(
+        `preflight: ${what} was answered ${response.status}${text ? ` (${excerpt(text)})` : ''}, but no backend of the fleet received it: ` +
+          `the fleet's ledger has no request with x-ms-client-request-id ${marker}${requestId ? ` or x-request-id ${requestId}` : ''}. ` +
+          'Point the gateway at the fleet\'s backend endpoints (spillway fleet up --json lists them) and let it pass x-ms-client-request-id through; nothing was sent to load the gateway',
+      );
+    }
+    say(`preflight: ${probe.operation} through the gateway reached ${record.backend} (answered ${record.status}, client saw ${response.status})`);
+    found.push(record);
+  }
+  return found;
+}
+
+async function waitHealthy(entryUrl: string, healthPath: string, waitMs: number): Promise<void> {
+  const url = `${entryUrl}${healthPath}`;
+  const deadline = Date.now() + waitMs;
+  let last = '';
+  do {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await response.arrayBuffer().catch(() => undefined);
+      if (response.status === 200) return;
+      last = `status ${response.status}`;
+    } catch (error) {
+      last = reason(error);
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+  } while (Date.now() < deadline);
+  throw new PreflightError(
+    `preflight: the gateway at ${entryUrl} does not answer its health check GET ${healthPath} (${last}); ` +
+      `set --health-path to the path it answers 200 on, or --health-path none to skip the check; nothing was sent`,
+  );
+}
+
+async function waitFor<T>(find: () => Promise<T | null>, waitMs: number): Promise<T | null> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const found = await find();
+    if (found !== null || Date.now() >= deadline) return found;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  }
+}
+
+function reason(error: unknown): string {
+  if (error instanceof Error) return error.cause instanceof Error ? error.cause.message : error.message;
+  return String(error);
+}
+
+/** The start of a response body, on one line, for a message (an error body, never a key). */
+function excerpt(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 160 ? `${line.slice(0, 160)}…` : line;
+}

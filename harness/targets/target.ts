@@ -1,0 +1,83 @@
+/**
+ * What a run drives. A target is everything on the far side of k6: the entry URL, the keys its
+ * consumers use, the fleet behind it (started by the run or attached to), the fault injectors
+ * it has by step kind, the evidence it can bring back, and how it comes up, proves itself and
+ * goes down. The run (harness/run/run-scenario.ts) is the same pipeline whatever the target;
+ * each new kind of target (a real APIM reading Log Analytics, containers) is one more
+ * implementation of this interface, not another branch in the run.
+ *
+ * Two phases: a Target is what can be known before anything starts (which step kinds it
+ * applies, what it says about the plan, which evidence it brings), so that a plan it cannot
+ * run is refused with nothing started; `up()` starts or attaches to what it needs and
+ * returns the RunningTarget the run drives.
+ */
+import type { FleetDescription } from '../contracts/fleet-description.ts';
+import type { EvidenceKind, EvidenceSource } from '../contracts/evidence.ts';
+import type { JournalTarget } from '../contracts/journal.ts';
+import type { FaultInjectors } from '../run/fault-timeline.ts';
+import type { PreflightRecord } from './preflight.ts';
+import type { ScenarioPlan, StepKind, TimelineStep } from '../run/scenario-plan.ts';
+
+export type TargetKind = JournalTarget['kind'];
+
+/** What the run hands a target as it comes up: where to write, and how to report progress. */
+export interface TargetSetup {
+  plan: ScenarioPlan;
+  /** The run folder's evidence files (harness/evidence/collect-evidence.ts evidencePaths). */
+  ledgerPath: string;
+  logsDir: string;
+  seed?: number;
+  say: (line: string) => void;
+}
+
+export interface Target {
+  readonly kind: TargetKind;
+  /** The step kinds it can apply; a plan with another kind is refused before anything starts. */
+  readonly stepKinds: readonly StepKind[];
+  /** The evidence it brings back; every other kind is absent, and verifiers that need it say so. */
+  readonly evidenceKinds: readonly EvidenceKind[];
+  /**
+   * What it will do differently from what a step asks, by step id, said before the run starts
+   * and recorded with the step (a region going down when the gateway is somebody else's).
+   */
+  stepScopes(steps: readonly TimelineStep[]): Map<string, string>;
+  up(setup: TargetSetup): Promise<RunningTarget>;
+}
+
+export interface RunningTarget {
+  /** Where k6 sends its traffic. */
+  readonly entryUrl: string;
+  /** The fleet behind the gateway as it runs (backends, capacities, control API). */
+  readonly fleet: FleetDescription;
+  /** One injector per step kind in Target.stepKinds. */
+  readonly injectors: FaultInjectors;
+  /**
+   * The subscription key a consumer class sends. It goes to k6's environment only: never to
+   * the journal, the terminal or a report.
+   */
+  keyFor(consumer: string): string;
+  /** For the journal: what was driven. No secrets. */
+  describe(): JournalTarget;
+  /**
+   * Proves, before any load, that the gateway answers and reaches the fleet. Throws a
+   * UserFacingError naming what was checked and what failed. Resolves to the ledger records
+   * its own requests left, which the run keeps out of the evidence.
+   */
+  preflight(): Promise<PreflightRecord[]>;
+  /** A few words of progress for the terminal (backend requests so far), every 15 s. */
+  progress(): string;
+  /**
+   * Ends evidence collection (the ledger and logs are complete in the run folder) and says
+   * what each evidence kind amounts to. Called once k6 and the timeline have stopped.
+   */
+  finishEvidence(): Promise<EvidenceSource[]>;
+  /** Stops whatever the target started; safe to call twice, and after a failed up(). */
+  close(): Promise<void>;
+}
+
+/** The steps of a plan this target cannot apply, as one message; null when it can apply them all. */
+export function refusedSteps(target: Target, steps: readonly TimelineStep[]): string | null {
+  const refused = steps.filter((step) => !target.stepKinds.includes(step.kind));
+  if (refused.length === 0) return null;
+  return `the ${target.kind} target cannot apply ${refused.map((step) => `step "${step.id}" (kind ${step.kind})`).join(', ')}: it applies ${target.stepKinds.length > 0 ? target.stepKinds.join(', ') : 'no fault steps'}`;
+}
