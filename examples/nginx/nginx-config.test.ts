@@ -57,6 +57,11 @@ describe('renderNginxTemplate', () => {
     });
   });
 
+  it('puts the --port-base endpoints on the topology\'s host, as the started fleet describes them (IPv6 in brackets)', () => {
+    expect(backendsAtPortBase({ host: '::1', resources: [{ name: 'a' }, { name: 'b' }] }, 18500).backends.map((b) => b.endpoint)).toEqual(['http://[::1]:18500', 'http://[::1]:18501']);
+    expect(backendsAtPortBase({ host: '127.0.0.2', resources: [{ name: 'a' }] }, 18500).backends[0]!.endpoint).toBe('http://127.0.0.2:18500');
+  });
+
   it('names the template file it cannot read', () => {
     expect(() => renderNginxTemplateFile('/nonexistent/x.template', values)).toThrow('/nonexistent/x.template: cannot read the nginx template (ENOENT)');
   });

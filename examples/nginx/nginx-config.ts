@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FleetDescription } from '../../harness/contracts/fleet-description.ts';
 import { UserFacingError } from '../../harness/contracts/user-facing-error.ts';
+import { httpOrigin } from '../../mocks/shared/restartable-listener.ts';
 
 /**
  * Renders the nginx example's template (nginx.conf.template and its broken copies) for one
@@ -26,12 +27,10 @@ export const noEjectionTemplatePath = here('nginx.no-ejection.conf.template');
 export const nginxExpectationsPath = here('expectations.json');
 
 /**
- * The example's fixed loopback ports, for running it by hand (README.md): nginx listens on
- * 18480 and `spillway fleet up --port-base 18500` puts the fleet's resources on 18500 and up.
- * Tests take free ports instead.
+ * The port nginx listens on when the example is run by hand (README.md, render-nginx-config.ts);
+ * the fleet behind it goes on 18500 and up there. Tests take free ports instead.
  */
 export const exampleListenPort = 18480;
-export const exampleFleetPortBase = 18500;
 
 export interface NginxTemplateValues {
   /** The address nginx listens on, as nginx's `listen` takes it: 127.0.0.1:18480. */
@@ -44,12 +43,14 @@ export interface NginxTemplateValues {
 
 /**
  * The backends a fleet of this topology WILL have once started with `--port-base` (resource i
- * on portBase + i, unless the topology fixes its port: mocks/aoai/fleet.ts), for configuring
- * nginx before the fleet runs, as with `spillway run --gateway-url ... --port-base n`, which
- * starts the fleet itself.
+ * on portBase + i, unless the topology fixes its port, on the topology's host: mocks/aoai/fleet.ts),
+ * for configuring nginx before the fleet runs, as with `spillway run --gateway-url ... --port-base n`,
+ * which starts the fleet itself. The endpoints are written as the running fleet's description
+ * writes them (httpOrigin), so both ways render the same configuration.
  */
-export function backendsAtPortBase(topology: { resources: readonly { name: string; port?: number }[] }, portBase: number, host = '127.0.0.1'): NginxTemplateValues['fleet'] {
-  return { backends: topology.resources.map((resource, index) => ({ name: resource.name, endpoint: `http://${host}:${resource.port ? resource.port : portBase + index}` })) };
+export function backendsAtPortBase(topology: { host?: string; resources: readonly { name: string; port?: number }[] }, portBase: number): NginxTemplateValues['fleet'] {
+  const host = topology.host ?? '127.0.0.1';
+  return { backends: topology.resources.map((resource, index) => ({ name: resource.name, endpoint: httpOrigin(host, resource.port ? resource.port : portBase + index) })) };
 }
 
 const placeholder = /\{\{([^{}]*)\}\}/g;

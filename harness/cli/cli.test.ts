@@ -5,7 +5,7 @@ import { ConfigError } from '../../mocks/apim/config/index.ts';
 import { RunInputError } from '../run/run-scenario.ts';
 import { messageForError, runCli } from './cli.ts';
 import { exitOf, spillway } from './cli-test-support.ts';
-import { UserFacingError } from './user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 

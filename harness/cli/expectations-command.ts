@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { defaultK6ConfigFile } from '../run/run-input.ts';
 import type { Command } from 'commander';
 import { describeUnstartedFleet } from '../../mocks/aoai/fleet.ts';
 import { defaultTopologyPath, loadTopologyFile } from '../../mocks/aoai/topology.ts';
@@ -12,7 +12,7 @@ import { expectationsMismatches } from '../verify/expectations-against-fleet.ts'
 import { expectationsFromConfig, type FleetBackendFacts } from '../verify/expectations-from-config.ts';
 import type { Expectations } from '../verify/expectations.ts';
 import { sampleConfigDir } from './gateway-command.ts';
-import { UserFacingError } from './user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 
 /**
  * `spillway expectations`: the expectations an APIOps folder implies, printed as the JSON that
@@ -26,7 +26,6 @@ import { UserFacingError } from './user-facing-error.ts';
 
 /** The deployment Spillway's scenarios call. */
 export const defaultDeployment = 'gpt-4o';
-const defaultK6ConfigFile = fileURLToPath(new URL('../../k6.config.json', import.meta.url));
 
 export interface ExpectationsCommandOptions {
   /** APIOps folder (with emulator.json) the expectations are read from. */

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { defaultTopologyPath, loadTopologyFile } from '../../mocks/aoai/topology.ts';
-import { startControlledFleet } from '../run/controlled-fleet.ts';
+import { startControlledFleet } from '../targets/controlled-fleet.ts';
 import { checkOutputFile } from '../run/output-paths.ts';
 import { parseNumberOption } from './option-parsers.ts';
 import { onStopSignal } from './stop-signals.ts';
-import { UserFacingError } from './user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 
 export function registerFleetCommand(program: Command): void {
   const fleet = program.command('fleet').description('the mock Azure OpenAI fleet');

@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -8,12 +8,12 @@ import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
 import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
 import { compileGateway, GatewayCompileError } from '../../mocks/apim/gateway/compiled-gateway.ts';
 import { startGateway } from '../../mocks/apim/gateway/gateway.ts';
-import { startControlledFleet } from '../run/controlled-fleet.ts';
+import { startControlledFleet } from '../targets/controlled-fleet.ts';
 import { loadFleetFile } from '../targets/fleet-file.ts';
 import { checkOutputFolder } from '../run/output-paths.ts';
 import { parseNumberOption } from './option-parsers.ts';
 import { onStopSignal } from './stop-signals.ts';
-import { UserFacingError } from './user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 
 /** The sample configuration shipped with Spillway; only its (obviously local) keys are ever printed. */
 export const sampleConfigDir = fileURLToPath(new URL('../../deploy/apim', import.meta.url));

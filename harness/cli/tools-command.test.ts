@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GoBuildRequest, ToolBuilder } from '../tools/go-builder.ts';
 import { registerToolsCommand } from './tools-command.ts';
-import { UserFacingError } from './user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 
 let root: string;
 let binDir: string;

@@ -4,7 +4,7 @@ import type { ToolBuilder } from '../tools/go-builder.ts';
 import { resolveTool } from '../tools/resolve-tool.ts';
 import { findToolSpec, toolSpecs } from '../tools/tool-specs.ts';
 import type { ToolSpec } from '../tools/tool-specs.ts';
-import { UserFacingError } from './user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 
 /**
  * `spillway tools install` gets the pinned k6 and Toxiproxy (building them with Go into the

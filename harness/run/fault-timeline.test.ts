@@ -109,6 +109,31 @@ describe('fault timeline', () => {
     expect(timeline.applied[0]!.rollbackError).toBe('listener would not come back');
   });
 
+  it('leaves no timer behind when stopped while an injection is in flight (its rollback is done by stop)', async () => {
+    const calls: string[] = [];
+    let release: () => void = () => undefined;
+    const injectors: FaultInjectors = {
+      'fleet-fault': (step) =>
+        new Promise((resolve) => {
+          calls.push(`inject ${step.id}`);
+          release = () =>
+            resolve(async () => {
+              calls.push(`clear ${step.id}`);
+            });
+        }),
+    };
+    const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timers();
+    const timeline = startTimeline([{ id: 'slow', at: 0, for: 30, kind: 'fleet-fault', fault: { kind: 'hang', target: { backend: 'b' } } }], Date.now(), injectors);
+    await until(() => calls.length === 1);
+    const stopping = timeline.stop();
+    release();
+    await stopping;
+    expect(calls).toEqual(['inject slow', 'clear slow']);
+    // A 30 s rollback timer left here would hold a CLI process open for 30 s after the run.
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+
   it('knows which steps a set of injectors cannot apply', () => {
     const steps: TimelineStep[] = [
       { id: 'f', at: 0, kind: 'fleet-fault', fault: { kind: 'hang', target: { backend: 'b' } } },

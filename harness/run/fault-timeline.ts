@@ -90,11 +90,21 @@ export function startTimeline(
     pending.add(work);
     void work.finally(() => pending.delete(work));
   };
-  const schedule = (delayMs: number, run: () => Promise<void>): void => {
+  /**
+   * Runs `run` at `dueAt` (epoch ms on `now`'s clock), never before: a timer may fire a
+   * millisecond early, and a fault that lasted less than its plan says would be judged as if
+   * it had lasted the whole time, so an early timer waits out the rest.
+   */
+  const schedule = (dueAt: number, run: () => Promise<void>): void => {
+    // An injection still in flight when stop() began finishes after it: it must not leave a
+    // rollback timer behind (stop() rolls the step back itself), which would hold the process.
+    if (stopped) return;
     const timer = setTimeout(() => {
       timers.delete(timer);
-      if (!stopped) track(run());
-    }, Math.max(0, delayMs));
+      if (stopped) return;
+      if (now() < dueAt) schedule(dueAt, run);
+      else track(run());
+    }, Math.max(0, dueAt - now()));
     timers.add(timer);
   };
   const rollBack = async (record: AppliedFault): Promise<void> => {
@@ -113,13 +123,13 @@ export function startTimeline(
 
   steps.forEach((step, index) => {
     const record = applied[index]!;
-    schedule(startedAt + step.at * 1000 - now(), async () => {
+    schedule(startedAt + step.at * 1000, async () => {
       try {
         const rollback = await inject(step, injectors);
         record.appliedAt = now();
         rollbacks.set(step.id, rollback);
         onChange?.(record, 'applied');
-        if (step.for !== undefined) schedule(record.appliedAt + step.for * 1000 - now(), () => rollBack(record));
+        if (step.for !== undefined) schedule(record.appliedAt + step.for * 1000, () => rollBack(record));
       } catch (error) {
         record.error = error instanceof Error ? error.message : String(error);
         onChange?.(record, 'failed');

@@ -18,15 +18,16 @@ import { defaultTopologyPath, loadTopologyFile } from '../../mocks/aoai/topology
 import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
 import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
 import { UserFacingError } from '../contracts/user-facing-error.ts';
-import { checkFleetReachable, loadFleetFile } from '../targets/fleet-file.ts';
+import { checkFleetReachable, liveFleetDescription, loadFleetFile } from '../targets/fleet-file.ts';
 import { embeddedTarget } from '../targets/embedded-target.ts';
-import { gatewayPlanProblems, gatewayTarget, type FleetSource } from '../targets/gateway-target.ts';
+import { gatewayTarget, type FleetSource } from '../targets/gateway-target.ts';
 import { apimHealthPath } from '../targets/preflight.ts';
 import { refusedSteps, type Target } from '../targets/target.ts';
 import { checkExpectationsAgainstRun } from '../verify/expectations-against-fleet.ts';
 import { loadExpectationsFile } from '../verify/expectations-file.ts';
+import { expectationsFromConfig } from '../verify/expectations-from-config.ts';
 import type { Expectations } from '../verify/expectations.ts';
-import { scenarioTopology } from './embedded-topology.ts';
+import { scenarioTopology } from '../targets/embedded-topology.ts';
 import type { ExpectationsSource } from './expectations-mode.ts';
 import type { FaultInjectors } from './fault-timeline.ts';
 import { checkOutputFolder } from './output-paths.ts';
@@ -94,6 +95,13 @@ export function checkInvocation(options: RunOptions): Invocation {
       throw new RunInputError(`--gateway-url "${options.gatewayUrl}" is not a URL`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RunInputError(`--gateway-url must be http or https, got ${url.protocol}`);
+    // Credentials in the URL would reach the journal and every message; a query or fragment
+    // would break every path the run appends. Keys go in the environment (k6.config.json's keyEnv).
+    if (url.username !== '' || url.password !== '') throw new RunInputError('--gateway-url must not carry credentials (user:password@): subscription keys go in the environment variables k6.config.json names');
+    if (url.search !== '' || url.hash !== '') throw new RunInputError(`--gateway-url must be the gateway's base URL, without a query or fragment, got "${url.search}${url.hash}"`);
+    if (options.fleetFile === undefined && options.portBase === undefined) {
+      throw new RunInputError('--gateway-url needs the fleet behind the gateway: --fleet <file> attaches to one started with `spillway fleet up --json`, --port-base <n> starts one on the ports the gateway is configured for');
+    }
     if (options.gatewayConfigDir !== undefined) throw new RunInputError('--config is the APIOps folder of the embedded gateway; against --gateway-url, hold the gateway to a folder with --expectations-config');
     if (options.fleetFile !== undefined && options.portBase !== undefined) throw new RunInputError('--fleet attaches to a fleet already running and --port-base starts one: give one of them');
     if (options.fleetFile !== undefined && options.topologyFile !== undefined) throw new RunInputError('--topology shapes a fleet the run starts; an attached fleet (--fleet) has its own');
@@ -135,8 +143,6 @@ export type ExpectationsPlan =
 
 export interface PreparedRun {
   target: Target;
-  /** The fleet as it will run (before it starts: its endpoints may read port 0). */
-  fleet: FleetDescription;
   expectations: ExpectationsPlan;
   /** What the target says before the run about steps it applies only in part, by step id. */
   scopes: Map<string, string>;
@@ -168,14 +174,13 @@ export async function prepareRun(options: RunOptions, invocation: Invocation): P
     let source: FleetSource;
     if (options.fleetFile !== undefined) {
       const file = resolve(options.fleetFile);
-      const description = loadFleetFile(file);
-      await checkFleetReachable(description, process.env);
+      const fromFile = loadFleetFile(file);
+      await checkFleetReachable(fromFile, process.env, { source: file });
+      const description = await liveFleetDescription(fromFile, file, process.env);
       source = { mode: 'attach', file, description };
       fleet = description;
     } else {
-      if (options.portBase === undefined) {
-        throw new RunInputError('--gateway-url needs the fleet behind the gateway: --fleet <file> attaches to one started with `spillway fleet up --json`, --port-base <n> starts one on the ports the gateway is configured for');
-      }
+      if (options.portBase === undefined) throw new Error('checkInvocation lets --gateway-url through only with --fleet or --port-base');
       const baseTopology = loadTopologyFile(options.topologyFile !== undefined ? resolve(options.topologyFile) : defaultTopologyPath);
       const problems = planProblems(plan, { fleet: describeUnstartedFleet(baseTopology), gatewayConfig: null, units: options.units });
       if (problems.length > 0) fail(problems);
@@ -183,8 +188,10 @@ export async function prepareRun(options: RunOptions, invocation: Invocation): P
       source = { mode: 'start', topology, portBase: options.portBase };
       fleet = describeUnstartedFleet(topology);
     }
-    const problems = [...(source.mode === 'attach' ? planProblems(plan, { fleet, gatewayConfig: null, units: options.units }) : []), ...gatewayPlanProblems(plan)];
-    if (problems.length > 0) fail(problems);
+    if (source.mode === 'attach') {
+      const problems = planProblems(plan, { fleet, gatewayConfig: null, units: options.units });
+      if (problems.length > 0) fail(problems);
+    }
     target = gatewayTarget({
       entryUrl: options.gatewayUrl,
       healthPath: options.healthPath === 'none' ? null : (options.healthPath ?? apimHealthPath),
@@ -194,6 +201,8 @@ export async function prepareRun(options: RunOptions, invocation: Invocation): P
     });
   }
 
+  const targetProblems = target.planProblems(plan);
+  if (targetProblems.length > 0) fail(targetProblems);
   const refused = refusedSteps(target, plan.timeline);
   if (refused) throw new RunInputError(refused);
 
@@ -208,7 +217,16 @@ export async function prepareRun(options: RunOptions, invocation: Invocation): P
     });
     expectations = { source, explicit };
   } else if (source?.mode === 'intended-configuration') {
-    expectations = { source, config: loadGatewayConfig(source.dir) };
+    const intended = loadGatewayConfig(source.dir);
+    // Checked as a file would be: a breaker or backend the fleet does not have would be judged
+    // on nothing. Names do not depend on ports, so the fleet before it starts serves.
+    const derived = expectationsFromConfig({ gatewayConfig: intended, fleet, k6Config: config, deployment: plan.deployment });
+    checkExpectationsAgainstRun(source.dir, derived, {
+      fleet: fleet.backends.map((r) => ({ name: r.name, region: r.region, kind: r.kind })),
+      gateway: gatewayConfig ? { backendIds: [...gatewayConfig.backends.keys()], regions: gatewayConfig.regions.map((r) => r.name) } : null,
+      consumers: Object.keys(config.consumers),
+    });
+    expectations = { source, config: intended };
   } else if (source && gatewayConfig) {
     expectations = { source, config: gatewayConfig };
   } else if (plan.verifiers.length > 0) {
@@ -217,7 +235,7 @@ export async function prepareRun(options: RunOptions, invocation: Invocation): P
         '--expectations <file> (`spillway expectations --config <apiops-dir>` writes one from an APIOps folder; docs/expectations.md shows how for other gateways), or --expectations-config <apiops-dir>',
     );
   }
-  return { target, fleet, expectations, scopes: target.stepScopes(plan.timeline) };
+  return { target, expectations, scopes: target.stepScopes(plan.timeline) };
 }
 
 /**

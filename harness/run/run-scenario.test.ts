@@ -91,7 +91,7 @@ describe('checking the command line before anything is created', () => {
     expect(() => checkInvocation({ scenario: 'smoke', units: 1, portBase: 18000 })).toThrow('--port-base needs --gateway-url');
     expect(() => checkInvocation({ scenario: 'smoke', units: 1, fleetFile: 'f.json' })).toThrow('--fleet needs --gateway-url');
     expect(() => checkInvocation({ scenario: 'smoke', units: 1, gatewayUrl: 'http://127.0.0.1:9', fleetFile: 'f.json', portBase: 18000 })).toThrow('give one of them');
-    expect(() => checkInvocation({ scenario: 'smoke', units: 1, gatewayUrl: 'http://127.0.0.1:9', healthPath: 'healthz' })).toThrow('--health-path must be a path starting with "/", or "none"');
+    expect(() => checkInvocation({ scenario: 'smoke', units: 1, gatewayUrl: 'http://127.0.0.1:9', portBase: 18000, healthPath: 'healthz' })).toThrow('--health-path must be a path starting with "/", or "none"');
   });
 
   it('names the file and field of a bad plan', () => {
@@ -119,11 +119,12 @@ async function withKeys(value: string | undefined, body: () => Promise<void>): P
 }
 
 describe('checking the run against its target, before anything starts', () => {
-  it('wants keys and a fleet for a gateway at a URL', async () => {
+  it('wants keys for a gateway at a URL, and the fleet behind it on the command line', async () => {
     const file = configWith({ calm: { ...shortPlan, timeline: [] } });
     const options = { scenario: 'calm', units: 1, k6ConfigFile: file, gatewayUrl: 'http://127.0.0.1:9' };
-    await withKeys(undefined, () => expect(prepareRun(options, checkInvocation(options))).rejects.toThrow(/set SPILLWAY_KEY_USER_FACING, SPILLWAY_KEY_CRITICAL_OPS/));
-    await withKeys('k', () => expect(prepareRun(options, checkInvocation(options))).rejects.toThrow(/--fleet <file> attaches to one started with `spillway fleet up --json`, --port-base <n> starts one/));
+    expect(() => checkInvocation(options)).toThrow(/--fleet <file> attaches to one started with `spillway fleet up --json`, --port-base <n> starts one/);
+    const withFleet = { ...options, portBase: 18900 };
+    await withKeys(undefined, () => expect(prepareRun(withFleet, checkInvocation(withFleet))).rejects.toThrow(/set SPILLWAY_KEY_USER_FACING, SPILLWAY_KEY_CRITICAL_OPS/));
   });
 
   it('says before the run that a region-down step takes only the fleet side of a gateway at a URL, and refuses one that takes only the gateway down', async () => {

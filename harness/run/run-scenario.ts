@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EvidenceSource, RunEvidence } from '../contracts/evidence.ts';
+import type { RunEvidence } from '../contracts/evidence.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
+import { verifiers } from '../verify/index.ts';
 import { collectEvidence, evidencePaths } from '../evidence/collect-evidence.ts';
 import { fleetFacts } from '../evidence/fleet-facts.ts';
 import { bundleScenarios } from '../k6/bundle-scenarios.ts';
@@ -53,6 +55,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   let target: RunningTarget | null = null;
   let timeline: RunningTimeline | null = null;
   let k6Run: K6Run | null = null;
+  let ticker: NodeJS.Timeout | undefined;
   let status = 'incomplete' as RunStatus;
   let verdicts: Verdict[] = [];
   // A person or a signal stopping the run interrupts it; the harness crashing makes it
@@ -63,7 +66,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const stopIfAborted = (when: string): void => {
-    if (options.signal?.aborted) throw new Error(`interrupted ${when}`);
+    if (options.signal?.aborted) throw new RunNotJudged(`interrupted ${when}`);
   };
 
   try {
@@ -76,7 +79,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     stopIfAborted('before the target started');
 
     target = await prepared.target.up({ plan: invocation.plan, ledgerPath: paths.ledger, logsDir: paths.logsDir, say, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
-    journal.target = target.describe();
+    journal.target = { ...target.describe(), notes: journal.target.notes };
     const preflightRecords = await target.preflight();
     run.mark('setup', setupStarted);
     stopIfAborted('before k6 started');
@@ -99,7 +102,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
         k6Run?.stop();
       }
     }, prepared.scopes);
-    const ticker = setInterval(() => say(`${since()}  ${running.progress()}`), 15_000);
+    ticker = setInterval(() => say(`${since()}  ${running.progress()}`), 15_000);
     const exit: K6Exit = await k6Run.done;
     options.onLoadPhase?.('end');
     clearInterval(ticker);
@@ -113,13 +116,13 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     const fleet = running.fleet;
     await running.close();
     target = null;
-    if (status === 'interrupted') throw new Error('interrupted');
+    if (status === 'interrupted') throw new RunNotJudged('interrupted');
     const failedStep = timelineFailure(timeline.applied);
-    if (failedStep) throw new Error(failedStep);
-    if (exit.exitCode !== 0 && exit.exitCode !== 99) throw new Error(`k6 did not complete the run: ${journal.k6.meaning} (exit ${exit.exitCode ?? exit.signal}); see k6-output.log`);
+    if (failedStep) throw new RunNotJudged(failedStep);
+    if (exit.exitCode !== 0 && exit.exitCode !== 99) throw new RunNotJudged(`k6 did not complete the run: ${journal.k6.meaning} (exit ${exit.exitCode ?? exit.signal}); see k6-output.log`);
 
     say('collecting evidence and running the verifiers');
-    const evidence = withoutPreflight(preflightRecords, await collectEvidence(run.dir, { start: exit.startedAt, end: exit.endedAt }, timeline.applied, fleetFacts(fleet, invocation.plan.deployment), [...sources, { kind: 'client', status: 'collected' }]));
+    const evidence = runTraffic(preflightRecords, await collectEvidence(run.dir, { start: exit.startedAt, end: exit.endedAt }, timeline.applied, fleetFacts(fleet, invocation.plan.deployment), [...sources, { kind: 'client', status: 'collected' }]));
     journal.evidence = { ...evidence.files, k6SummaryExport: relative(run.dir, paths.k6SummaryExport), k6Output: 'k6-output.log', journal: 'journal.json' };
     journal.evidenceSources = evidence.sources;
     const thresholds = thresholdVerdicts(paths.k6SummaryExport, relative(run.dir, paths.k6SummaryExport), invocation.plan.thresholds);
@@ -130,9 +133,10 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     status = 'completed';
     run.mark('analysis', analysisStarted);
   } catch (error) {
-    journal.problem = error instanceof Error ? error.message : String(error);
+    journal.problem = problemOf(error, run.dir);
     if (status !== 'interrupted') status = 'incomplete';
   } finally {
+    clearInterval(ticker);
     if (options.signal?.reason instanceof HarnessCrash) journal.problem = `${options.signal.reason.message}; k6, the fault timeline and the target were stopped`;
     options.signal?.removeEventListener('abort', onAbort);
     k6Run?.stop();
@@ -191,12 +195,18 @@ function openRun(invocation: Invocation, options: RunOptions) {
   };
 }
 
-/** What the target says about the plan before anything starts: printed, and kept in the journal. */
+/**
+ * What the target says about the plan before anything starts, printed and kept in the journal:
+ * its own notes, the steps it applies only in part, and the verifiers whose evidence it cannot
+ * bring (they will be inconclusive, saying so, rather than judge without it).
+ */
 function recordPlanAgainstTarget(journal: Journal, prepared: PreparedRun, say: (line: string) => void): void {
-  const notes = [...prepared.scopes.entries()].map(([id, scope]) => `step ${id}: ${scope}`);
-  if (prepared.target.kind === 'gateway' && journal.plan.fleet && (journal.plan.fleet.capacityTpm || journal.plan.fleet.latencyScale !== undefined) && journal.target.fleet === 'attached') {
-    notes.push("the plan's fleet settings (capacityTpm, latencyScale) do not apply to an attached fleet: it keeps its own, which the verifiers use (recorded in the journal)");
-  }
+  const plan = journal.plan;
+  const lacking = plan.verifiers.flatMap((name) => {
+    const missing = verifiers[name].needs.filter((kind) => kind !== 'client' && !prepared.target.evidenceKinds.includes(kind));
+    return missing.length > 0 ? [`the ${name} verifier needs ${missing.join(', ')}, which the ${prepared.target.kind} target does not bring: its verdict will be inconclusive`] : [];
+  });
+  const notes = [...prepared.target.notes(plan), ...[...prepared.scopes.entries()].map(([id, scope]) => `step ${id}: ${scope}`), ...lacking];
   journal.target.notes = notes;
   for (const note of notes) say(`note: ${note}`);
   if (prepared.expectations) say(describeExpectations(prepared.expectations.source));
@@ -206,7 +216,7 @@ async function bundleScript(invocation: Invocation, journal: Journal, say: (line
   const script = invocation.plan.script ?? invocation.plan.name;
   say(`bundling scenarios/${script}.scenario.ts with esbuild`);
   const [bundle] = await bundleScenarios({ names: [script] });
-  if (!bundle) throw new Error(`no bundle was produced for ${script}`);
+  if (!bundle) throw new RunNotJudged(`no bundle was produced for ${script}`);
   journal.k6.bundle = relative(repo, bundle.file);
   return bundle.file;
 }
@@ -262,15 +272,34 @@ function resolveExpectations(plan: ExpectationsPlan, invocation: Invocation, fle
 }
 
 /**
- * The preflight's own requests reached the fleet before k6 started; they are not the run's
- * traffic. Left out: each record the preflight found, and every attempt sharing its
- * correlation id (a gateway's retry of it).
+ * The ledger's requests that are the run's traffic: those that arrived while k6 ran. The
+ * preflight's requests (and a gateway's retries of them, sharing a correlation id) came before;
+ * an attached fleet's ledger may also hold what others sent before or after the run.
  */
-function withoutPreflight(records: readonly PreflightRecord[], evidence: RunEvidence): RunEvidence {
+function runTraffic(records: readonly PreflightRecord[], evidence: RunEvidence): RunEvidence {
   const requestIds = new Set(records.map((r) => r.requestId));
   const correlationIds = new Set(records.flatMap((r) => (r.correlationId ? [r.correlationId] : [])));
-  const ledger = evidence.ledger.filter((r) => !requestIds.has(r.requestId) && !(r.correlationId && correlationIds.has(r.correlationId)) && !r.correlationId?.startsWith(preflightMarkerPrefix));
+  const ledger = evidence.ledger.filter(
+    (r) => r.start >= evidence.window.start && r.start <= evidence.window.end && !requestIds.has(r.requestId) && !(r.correlationId && correlationIds.has(r.correlationId)) && !r.correlationId?.startsWith(preflightMarkerPrefix),
+  );
   return ledger.length === evidence.ledger.length ? evidence : { ...evidence, ledger };
 }
 
-export type { EvidenceSource };
+/** An end the run decided on (interrupted, a step that failed, k6 that died): said as is. */
+class RunNotJudged extends UserFacingError {}
+
+/**
+ * The journal's `problem`: a message written for people as is; anything else is a harness bug
+ * or an environment failure nobody phrased, whose stack is kept in the run folder for the report.
+ */
+function problemOf(error: unknown, runDir: string): string {
+  if (error instanceof UserFacingError) return error.message;
+  const message = error instanceof Error ? error.message : String(error);
+  try {
+    writeFileSync(join(runDir, 'harness-error.log'), error instanceof Error && error.stack ? `${error.stack}\n` : `${message}\n`);
+    return `${message} (not a message Spillway wrote for you: the stack is in harness-error.log; please report it with the run folder)`;
+  } catch {
+    return message;
+  }
+}
+

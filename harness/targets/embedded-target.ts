@@ -1,19 +1,19 @@
 /**
  * The embedded default: the mock fleet, one APIM gateway emulator per configured region and the
- * front door, all started by the run in this process (harness/run/embedded-topology.ts). It
+ * front door, all started by the run in this process (harness/targets/embedded-topology.ts). It
  * applies every step kind, and brings every kind of evidence: the fleet's ledger and the
  * emulator's own log tables, breaker events and front door events, written into the run folder.
  */
-import { describeUnstartedFleet } from '../../mocks/aoai/fleet.ts';
 import type { Topology } from '../../mocks/aoai/topology.ts';
 import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
-import type { EvidenceKind } from '../contracts/evidence.ts';
-import { startEmbeddedTopology, type EmbeddedTopology } from '../run/embedded-topology.ts';
+import { evidenceKinds } from '../contracts/evidence.ts';
+import { startEmbeddedTopology, type EmbeddedTopology } from './embedded-topology.ts';
 import type { FaultInjectors } from '../run/fault-timeline.ts';
 import type { K6Config, ScenarioPlan } from '../run/scenario-plan.ts';
-import { startedFleetHandle, type FleetHandle } from './fleet-handle.ts';
+import { fleetFaultInjector, type FleetHandle } from './fleet-handle.ts';
 import { apimHealthPath, preflight } from './preflight.ts';
 import { preflightProbes } from './preflight-probes.ts';
+import { startedFleetHandle } from './started-fleet.ts';
 import type { RunningTarget, Target, TargetSetup } from './target.ts';
 
 export interface EmbeddedTargetOptions {
@@ -25,15 +25,14 @@ export interface EmbeddedTargetOptions {
   plan: ScenarioPlan;
 }
 
-const everyEvidenceKind: readonly EvidenceKind[] = ['ledger', 'client', 'gatewayLogs', 'llmLogs', 'breakerEvents', 'frontDoorEvents'];
-
-export function embeddedTarget(options: EmbeddedTargetOptions): Target & { readonly fleetBeforeStart: ReturnType<typeof describeUnstartedFleet> } {
+export function embeddedTarget(options: EmbeddedTargetOptions): Target {
   return {
     kind: 'embedded',
     stepKinds: ['fleet-fault', 'region-down'],
-    evidenceKinds: everyEvidenceKind,
-    fleetBeforeStart: describeUnstartedFleet(options.topology),
+    evidenceKinds,
     stepScopes: () => new Map(),
+    planProblems: () => [],
+    notes: () => [],
     async up(setup: TargetSetup): Promise<RunningTarget> {
       setup.say('starting the mock fleet, the regional gateways and the front door');
       const topology = await startEmbeddedTopology({
@@ -52,10 +51,7 @@ export function embeddedTarget(options: EmbeddedTargetOptions): Target & { reado
 
 function runningEmbedded(topology: EmbeddedTopology, fleet: FleetHandle, options: EmbeddedTargetOptions, setup: TargetSetup): RunningTarget {
   const injectors: FaultInjectors = {
-    'fleet-fault': async (step) => {
-      const id = await fleet.injectFault({ ...step.fault, label: step.id });
-      return () => fleet.clearFault(id);
-    },
+    'fleet-fault': fleetFaultInjector(fleet),
     'region-down': async (step) => {
       const instance = topology.gateway.instance(step.region);
       // The region's resources are labelled with the step, so the evidence ties them to it.
@@ -72,21 +68,15 @@ function runningEmbedded(topology: EmbeddedTopology, fleet: FleetHandle, options
       };
     },
   };
+  const keyFor = (consumer: string): string => options.k6Config.consumers[consumer]!.localKey;
   let closed = false;
   return {
     entryUrl: topology.entryUrl,
     fleet: fleet.description,
     injectors,
-    keyFor: (consumer) => options.k6Config.consumers[consumer]!.localKey,
-    describe: () => ({ kind: 'embedded', entryUrl: topology.entryUrl, fleet: 'started', healthPath: apimHealthPath, topology: topology.describe(), notes: [] }),
-    preflight: () =>
-      preflight({
-        entryUrl: topology.entryUrl,
-        healthPath: apimHealthPath,
-        probes: preflightProbes(options.plan, options.k6Config, (consumer) => options.k6Config.consumers[consumer]!.localKey),
-        findInLedger: fleet.findInLedger,
-        say: setup.say,
-      }),
+    keyFor,
+    describe: () => ({ kind: 'embedded', entryUrl: topology.entryUrl, fleet: 'started', healthPath: apimHealthPath, topology: topology.describe() }),
+    preflight: () => preflight({ entryUrl: topology.entryUrl, healthPath: apimHealthPath, probes: preflightProbes(options.plan, options.k6Config, keyFor), findInLedger: fleet.findInLedger, say: setup.say }),
     progress: () => `${fleet.requestsSoFar()} backend requests so far`,
     async finishEvidence() {
       return [

@@ -3,7 +3,7 @@ import { faultRuleSchema, type FaultRequest, type FaultRule } from '../contracts
 import { fleetDescriptionSchema, type FleetDescription } from '../contracts/fleet-description.ts';
 import { ledgerRecordSchema, type LedgerRecord } from '../contracts/ledger-record.ts';
 import { UserFacingError } from '../contracts/user-facing-error.ts';
-import { controlTokenFrom, controlTokenVariable } from '../run/controlled-fleet.ts';
+import { controlTokenFrom, controlTokenVariable } from './controlled-fleet.ts';
 
 /**
  * A typed client for a mock fleet's control API (docs/fleet.md, mocks/aoai/control-handlers.ts),

@@ -124,3 +124,26 @@ function connectionRefusal(url: string, timeoutMs: number): Promise<string | nul
     });
   });
 }
+
+/**
+ * The fleet as it runs now (`GET /fleet`), checked against its file: a file saved from an
+ * earlier start, or a different fleet answering on the same control port, would feed wrong
+ * backends or capacities into the plan checks and the verifiers. Backends must match by name,
+ * region and kind; the live description (its endpoints and capacities) is the one to use.
+ */
+export async function liveFleetDescription(description: FleetDescription, source: string, env: NodeJS.ProcessEnv = process.env): Promise<FleetDescription> {
+  const live = await FleetControlClient.for(description, env).describe();
+  const key = (b: FleetDescription['backends'][number]): string => `${b.name} (${b.kind}, ${b.region})`;
+  const inFile = new Set(description.backends.map(key));
+  const running = new Set(live.backends.map(key));
+  const onlyInFile = [...inFile].filter((b) => !running.has(b));
+  const onlyRunning = [...running].filter((b) => !inFile.has(b));
+  if (onlyInFile.length > 0 || onlyRunning.length > 0) {
+    throw new FleetFileError(
+      `${source}: the fleet answering at ${description.control} is not the one this file describes` +
+        `${onlyInFile.length > 0 ? `; not running: ${onlyInFile.join(', ')}` : ''}${onlyRunning.length > 0 ? `; running but not in the file: ${onlyRunning.join(', ')}` : ''}` +
+        ' (save the --json line of the fleet that is running)',
+    );
+  }
+  return live;
+}

@@ -10,8 +10,8 @@ import { startGateway, type RunningGateway } from '../../mocks/apim/gateway/gate
 import type { RunningFleet } from '../../mocks/aoai/fleet.ts';
 import { journalSchema } from '../contracts/journal.ts';
 import { ledgerRecordSchema } from '../contracts/ledger-record.ts';
-import { startControlledFleet } from '../run/controlled-fleet.ts';
-import { scenarioTopology } from '../run/embedded-topology.ts';
+import { startControlledFleet } from './controlled-fleet.ts';
+import { scenarioTopology } from './embedded-topology.ts';
 import { defaultGatewayConfigDir, runScenario } from '../run/run-scenario.ts';
 import { inspectTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
@@ -109,7 +109,11 @@ describe.skipIf(inspection.status === 'missing')('a gateway at a URL with Spillw
     expect(journal.status).toBe('completed');
     expect(journalSchema.safeParse(JSON.parse(readFileSync(result.journalFile, 'utf8'))).success).toBe(true);
     expect(journal.target).toMatchObject({ kind: 'gateway', fleet: 'attached', healthPath: '/status-0123456789abcdef' });
-    expect(journal.target.notes).toEqual([expect.stringMatching(/^step west-down: only the fleet's side: the backends in West US refuse connections/)]);
+    expect(journal.target.notes).toEqual([
+      expect.stringMatching(/^the plan's fleet settings \(capacityTpm, latencyScale\) do not apply to an attached fleet/),
+      expect.stringMatching(/^step west-down: only the fleet's side: the backends in West US refuse connections/),
+      'the failover verifier needs frontDoorEvents, which the gateway target does not bring: its verdict will be inconclusive',
+    ]);
     expect(lines).toContainEqual(expect.stringMatching(/^note: step west-down: only the fleet's side/));
     expect(lines).toContainEqual(expect.stringMatching(/^preflight: chat through the gateway reached aoai-/));
 

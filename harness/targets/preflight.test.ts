@@ -57,6 +57,23 @@ describe('preflight', () => {
     await expect(refusal).rejects.not.toThrow(/secret-key-never-printed/);
   });
 
+  it('never quotes the key, even from a gateway that echoes the request', async () => {
+    const url = await gateway((_path, headers) => ({ status: 401, body: JSON.stringify({ error: 'bad key', received: headers['api-key'] }) }));
+    const refusal = preflight(spec(url, { healthPath: null }));
+    await expect(refusal).rejects.toThrow('was answered 401 ({"error":"bad key","received":"[redacted]"})');
+    await expect(refusal).rejects.not.toThrow(/secret-key-never-printed/);
+  });
+
+  it('refuses a gateway that reaches the fleet but not as Azure OpenAI expects (the backend answered 404)', async () => {
+    const url = await gateway(() => ({ status: 404, body: '{}' }));
+    const record: PreflightRecord = { backend: 'aoai-eastus-ptu1', status: 404, reason: 'not-found', requestId: 'r', correlationId: null };
+    await expect(preflight(spec(url, { healthPath: null, findInLedger: async () => record }))).rejects.toThrow(
+      /reached aoai-eastus-ptu1, which answered 404 \(not-found\): the gateway does not pass the request on as Azure OpenAI expects it \(path, deployment "gpt-4o"/,
+    );
+    // A throttled PTU (429) still proves the wiring.
+    await expect(preflight(spec(url, { healthPath: null, findInLedger: async () => ({ ...record, status: 429, reason: 'utilization' }) }))).resolves.toHaveLength(1);
+  });
+
   it('refuses a gateway that does not answer the probe at all', async () => {
     const url = await gateway(() => ({ status: 200 }));
     const gone = `${url.replace(/:\d+$/, ':9')}`;

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { UserFacingError } from '../contracts/user-facing-error.ts';
+import { networkReason } from './fleet-control-client.ts';
 
 /** APIM's own health endpoint (what Azure Front Door probes on an APIM origin). */
 export const apimHealthPath = '/status-0123456789abcdef';
@@ -31,6 +32,8 @@ export type LedgerLookup = (match: { marker: string; requestId: string | null })
 export interface PreflightRecord {
   backend: string;
   status: number;
+  /** Why the backend answered as it did (the ledger's reason: ok, utilization, not-found, ...). */
+  reason?: string;
   requestId: string;
   correlationId: string | null;
 }
@@ -70,11 +73,20 @@ export async function preflight(spec: PreflightSpec): Promise<PreflightRecord[]>
         signal: AbortSignal.timeout(10_000),
       });
     } catch (error) {
-      throw new PreflightError(`preflight: ${what} got no answer (${reason(error)}); nothing was sent to load the gateway`);
+      throw new PreflightError(`preflight: ${what} got no answer (${networkReason(error)}); nothing was sent to load the gateway`);
     }
-    const text = await response.text().catch(() => '');
+    // A gateway (or a stub) may echo the request, key and all: the key never reaches a message.
+    const text = redact(await response.text().catch(() => ''), spec.probes.map((p) => p.key));
     const requestId = response.headers.get('x-request-id');
     const record = await waitFor(() => spec.findInLedger({ marker, requestId }), spec.ledgerWaitMs ?? 3_000);
+    if (record && record.status >= 400 && record.status < 500 && record.status !== 429) {
+      // It reached the fleet, but not as the load will need: a rewritten path or deployment, a
+      // key the backend refuses, a body it cannot read. A minute of such load judges nothing.
+      throw new PreflightError(
+        `preflight: ${what} reached ${record.backend}, which answered ${record.status}${record.reason ? ` (${record.reason})` : ''}: ` +
+          `the gateway does not pass the request on as Azure OpenAI expects it (path, deployment "${probe.deployment}", api-version ${probe.apiVersion}, api-key header, body); nothing was sent to load the gateway`,
+      );
+    }
     if (!record) {
       throw new PreflightError(
         `preflight: ${what} was answered ${response.status}${text ? ` (${excerpt(text)})` : ''}, but no backend of the fleet received it: ` +
@@ -99,7 +111,7 @@ async function waitHealthy(entryUrl: string, healthPath: string, waitMs: number)
       if (response.status === 200) return;
       last = `status ${response.status}`;
     } catch (error) {
-      last = reason(error);
+      last = networkReason(error);
     }
     await new Promise((resolveWait) => setTimeout(resolveWait, 250));
   } while (Date.now() < deadline);
@@ -118,9 +130,12 @@ async function waitFor<T>(find: () => Promise<T | null>, waitMs: number): Promis
   }
 }
 
-function reason(error: unknown): string {
-  if (error instanceof Error) return error.cause instanceof Error ? error.cause.message : error.message;
-  return String(error);
+
+/** The text with every secret replaced, so an echoing gateway cannot put one into a message. */
+function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length > 0) out = out.split(secret).join('[redacted]');
+  return out;
 }
 
 /** The start of a response body, on one line, for a message (an error body, never a key). */

@@ -8,7 +8,7 @@ const steps: TimelineStep[] = [
 ];
 
 function targetApplying(kinds: Target['stepKinds']): Target {
-  return { kind: 'gateway', stepKinds: kinds, evidenceKinds: ['ledger', 'client'], stepScopes: () => new Map(), up: () => Promise.reject(new Error('not started in this test')) };
+  return { kind: 'gateway', stepKinds: kinds, evidenceKinds: ['ledger', 'client'], stepScopes: () => new Map(), planProblems: () => [], notes: () => [], up: () => Promise.reject(new Error('not started in this test')) };
 }
 
 describe('refusedSteps', () => {

@@ -12,7 +12,7 @@
  * returns the RunningTarget the run drives.
  */
 import type { FleetDescription } from '../contracts/fleet-description.ts';
-import type { EvidenceKind, EvidenceSource } from '../contracts/evidence.ts';
+import { evidenceKinds, type EvidenceKind, type EvidenceSource } from '../contracts/evidence.ts';
 import type { JournalTarget } from '../contracts/journal.ts';
 import type { FaultInjectors } from '../run/fault-timeline.ts';
 import type { PreflightRecord } from './preflight.ts';
@@ -41,6 +41,10 @@ export interface Target {
    * and recorded with the step (a region going down when the gateway is somebody else's).
    */
   stepScopes(steps: readonly TimelineStep[]): Map<string, string>;
+  /** What in the plan this target cannot run, as `scenarios.<name>.<field>: why` (empty: all of it). */
+  planProblems(plan: ScenarioPlan): string[];
+  /** What the run should know before it starts about how this target runs the plan (printed, kept in the journal). */
+  notes(plan: ScenarioPlan): string[];
   up(setup: TargetSetup): Promise<RunningTarget>;
 }
 
@@ -56,8 +60,8 @@ export interface RunningTarget {
    * the journal, the terminal or a report.
    */
   keyFor(consumer: string): string;
-  /** For the journal: what was driven. No secrets. */
-  describe(): JournalTarget;
+  /** For the journal: what was driven (the run adds its notes). No secrets. */
+  describe(): Omit<JournalTarget, 'notes'>;
   /**
    * Proves, before any load, that the gateway answers and reaches the fleet. Throws a
    * UserFacingError naming what was checked and what failed. Resolves to the ledger records
@@ -68,7 +72,8 @@ export interface RunningTarget {
   progress(): string;
   /**
    * Ends evidence collection (the ledger and logs are complete in the run folder) and says
-   * what each evidence kind amounts to. Called once k6 and the timeline have stopped.
+   * what each kind in Target.evidenceKinds amounts to; every other kind is absent (the run
+   * says so, absentEvidence). Called once k6 and the timeline have stopped.
    */
   finishEvidence(): Promise<EvidenceSource[]>;
   /** Stops whatever the target started; safe to call twice, and after a failed up(). */
@@ -80,4 +85,12 @@ export function refusedSteps(target: Target, steps: readonly TimelineStep[]): st
   const refused = steps.filter((step) => !target.stepKinds.includes(step.kind));
   if (refused.length === 0) return null;
   return `the ${target.kind} target cannot apply ${refused.map((step) => `step "${step.id}" (kind ${step.kind})`).join(', ')}: it applies ${target.stepKinds.length > 0 ? target.stepKinds.join(', ') : 'no fault steps'}`;
+}
+
+/**
+ * The evidence kinds a target does not bring, as absent sources: said once, from what it
+ * declares, so that the kinds it brings and the kinds it lacks cannot drift apart.
+ */
+export function absentEvidence(target: Pick<Target, 'kind' | 'evidenceKinds'>, why: string): EvidenceSource[] {
+  return evidenceKinds.filter((kind) => kind !== 'client' && !target.evidenceKinds.includes(kind)).map((kind) => ({ kind, status: 'absent' as const, note: `${why} (${kind})` }));
 }

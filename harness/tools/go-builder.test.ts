@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UserFacingError } from '../cli/user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 import { buildWithGo, findGo, manualBuildCommands } from './go-builder.ts';
 import type { GoToolchain } from './go-builder.ts';
 import { k6Spec, toxiproxySpec } from './tool-specs.ts';

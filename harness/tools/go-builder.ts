@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { UserFacingError } from '../cli/user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 import { findOnPath } from './find-executable.ts';
 import type { ToolSpec } from './tool-specs.ts';
 import { readToolVersion, runForOutput } from './tool-version.ts';

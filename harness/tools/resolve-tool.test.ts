@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UserFacingError } from '../cli/user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 import type { GoBuildRequest, GoToolchain, ToolBuilder } from './go-builder.ts';
 import { cachedToolPath, inspectTool, resolveTool, spillwayCacheDir } from './resolve-tool.ts';
 import { k6Spec, toxiproxySpec } from './tool-specs.ts';

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { UserFacingError } from '../cli/user-facing-error.ts';
+import { UserFacingError } from '../contracts/user-facing-error.ts';
 import { findOnPath, isExecutableFile, resolveUserBinary } from './find-executable.ts';
 import { goBuilder, manualBuildCommands } from './go-builder.ts';
 import { goTooOldFor } from './go-version.ts';

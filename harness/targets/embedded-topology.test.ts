@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../mocks/aoai/ledger.ts';
-import { defaultGatewayConfigDir, defaultK6ConfigFile } from './run-scenario.ts';
+import { defaultGatewayConfigDir, defaultK6ConfigFile } from '../run/run-scenario.ts';
 import { startEmbeddedTopology, type EmbeddedTopology } from './embedded-topology.ts';
-import { loadK6Config, scenarioPlan } from './scenario-plan.ts';
+import { loadK6Config, scenarioPlan } from '../run/scenario-plan.ts';
 
 /**
  * An api-version Azure does not serve, sent through the embedded topology (front door, the

@@ -4,7 +4,7 @@ import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
 import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
 import { startGateway, type RunningGateway } from '../../mocks/apim/gateway/gateway.ts';
 import { startControlledFleet } from './controlled-fleet.ts';
-import type { ScenarioPlan } from './scenario-plan.ts';
+import type { ScenarioPlan } from '../run/scenario-plan.ts';
 
 /**
  * The embedded default a run brings up when no gateway URL is given: the mock fleet, one

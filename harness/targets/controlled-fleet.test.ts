@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { exitOf, spillway } from '../cli/cli-test-support.ts';
-import { defaultK6ConfigFile, defaultGatewayConfigDir } from './run-scenario.ts';
+import { defaultK6ConfigFile, defaultGatewayConfigDir } from '../run/run-scenario.ts';
 import { controlTokenFrom, controlTokenVariable } from './controlled-fleet.ts';
 import { startEmbeddedTopology } from './embedded-topology.ts';
-import { loadK6Config, scenarioPlan } from './scenario-plan.ts';
+import { loadK6Config, scenarioPlan } from '../run/scenario-plan.ts';
 
 /**
  * The control token rule on every path that starts a fleet: `fleet up`, `gateway up`, and a
