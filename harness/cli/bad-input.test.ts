@@ -123,6 +123,13 @@ const cases: Case[] = [
   { name: 'run: --gateway-url that is not a URL', args: (dir) => ['run', 'smoke', '--gateway-url', 'nope', '--results', join(dir, 'results')], says: () => ['--gateway-url "nope" is not a URL'] },
   { name: 'run: --gateway-url with credentials in it', args: (dir) => ['run', 'smoke', '--gateway-url', 'http://user:secret@127.0.0.1:9', '--port-base', '18000', '--results', join(dir, 'results')], says: () => ['--gateway-url must not carry credentials'] },
   { name: 'run: --gateway-url with a query', args: (dir) => ['run', 'smoke', '--gateway-url', 'http://127.0.0.1:9/?x=1', '--port-base', '18000', '--results', join(dir, 'results')], says: () => ['--gateway-url must be the gateway\'s base URL, without a query or fragment, got "?x=1"'] },
+  { name: 'run: load toward another host without naming it', args: (dir) => ['run', 'smoke', '--gateway-url', 'https://apim.example.net', '--port-base', '18000', '--results', join(dir, 'results')], says: () => ['--gateway-url apim.example.net is not this machine: load toward another host needs --allow-remote apim.example.net (the host, named) and --max-rate <requests/s>'] },
+  { name: 'run: --allow-remote naming another host', args: (dir) => ['run', 'smoke', '--gateway-url', 'https://apim.example.net', '--allow-remote', 'apim.example.org', '--max-rate', '100', '--port-base', '18000', '--results', join(dir, 'results')], says: () => ['--allow-remote apim.example.org does not name the host of --gateway-url (apim.example.net)'] },
+  { name: 'run: a plan faster than --max-rate', args: (dir) => ['run', 'smoke', '--units', '3', '--gateway-url', 'https://apim.example.net', '--allow-remote', 'apim.example.net', '--max-rate', '5', '--port-base', '18000', '--results', join(dir, 'results')], says: () => ['--max-rate 5: scenario "smoke" sends', 'requests/s at 3 unit(s), more than the cap'] },
+  { name: 'run: --target with --gateway-url', args: (dir) => ['run', 'smoke', '--target', plainFile(dir), '--gateway-url', 'http://127.0.0.1:9', '--results', join(dir, 'results')], says: () => ['--gateway-url and --target both say what the run drives'] },
+  { refusal: true, name: 'run: a target file with wrong fields', args: (dir) => runPlan({}, '--target', targetFile(dir, { workspaceId: 'my-workspace', keys: { 'user-facing': 'sk-live-123' } }))(dir), says: (dir) => [`${join(dir, 'target.json')}: workspaceId: must be the workspace id, a GUID`, `${join(dir, 'target.json')}: keys.user-facing: must be an environment variable name`] },
+  { refusal: true, name: 'run: a target file whose fleet does not answer', args: (dir) => runPlan({}, '--target', targetFile(dir, {}))(dir), env: { SPILLWAY_KEY_USER_FACING: 'k' }, says: (dir) => [`${join(dir, 'target.json')}: fleet.control http://127.0.0.1:9`] },
+  { refusal: true, name: 'run: a target file toward another host without --allow-remote', args: (dir) => runPlan({}, '--target', targetFile(dir, { gateways: [{ region: 'East US', url: 'https://apim.example.net' }] }))(dir), says: () => ['apim.example.net is not this machine: load toward another host needs --allow-remote apim.example.net'] },
   { name: 'run: --gateway-url with no fleet behind it', args: runPlan({}, '--gateway-url', 'http://127.0.0.1:9'), env: { SPILLWAY_KEY_USER_FACING: 'k' }, says: () => ['--gateway-url needs the fleet behind the gateway: --fleet <file> attaches to one started with `spillway fleet up --json`, --port-base <n> starts one'] },
   { refusal: true, name: 'run: --fleet that is not a fleet description', args: (dir) => runPlan({}, '--gateway-url', 'http://127.0.0.1:9', '--fleet', plainFile(dir))(dir), env: { SPILLWAY_KEY_USER_FACING: 'k' }, says: (dir) => [join(dir, 'plain-file')] },
   { refusal: true, name: 'run: a fleet file whose listeners are gone', args: (dir) => runPlan({}, '--gateway-url', 'http://127.0.0.1:9', '--fleet', goneFleet(dir))(dir), env: { SPILLWAY_KEY_USER_FACING: 'k' }, says: () => ['http://127.0.0.1:9', 'spillway fleet up'] },
@@ -206,6 +213,13 @@ const cases: Case[] = [
   { name: 'fleet up: the control API beyond loopback without a token', args: (dir) => ['fleet', 'up', '--json', '--control-host', '0.0.0.0', '--ledger', join(dir, 'results', 'ledger.jsonl')], env: { SPILLWAY_CONTROL_TOKEN: '' }, says: () => ['the control API would listen on 0.0.0.0, beyond loopback, without a token: set SPILLWAY_CONTROL_TOKEN'] },
   { name: 'gateway up: --fleet that is not a fleet description', args: (dir) => ['gateway', 'up', '--json', '--fleet', plainFile(dir), '--logs', join(dir, 'results')], says: (dir) => [`${join(dir, 'plain-file')}: empty; save the line \`spillway fleet up --json\` prints to it`] },
 ];
+
+/** A target file in `dir` (a real APIM's), with `change` applied over a loopback one whose fleet is gone. */
+function targetFile(dir: string, change: Record<string, unknown>): string {
+  const file = join(dir, 'target.json');
+  writeFileSync(file, JSON.stringify({ kind: 'apim', gateways: [{ region: 'East US', url: 'http://127.0.0.1:9' }], workspaceId: '4b6b1c7e-9f2a-4f3e-8a1d-2c3b4d5e6f70', fleet: { control: 'http://127.0.0.1:9' }, ...change }));
+  return file;
+}
 
 /** A fleet description whose listeners are gone (nothing listens on the discard port). */
 function goneFleet(dir: string): string {

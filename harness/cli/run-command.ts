@@ -13,11 +13,14 @@ export function registerRunCommand(program: Command): void {
     .description('run a verification scenario: bring the topology up, drive it with k6, break it on the timeline, judge the evidence')
     .option('--units <n>', 'gateway units: request rates are per unit', parseNumberOption('--units', { integer: true, min: 1, max: 30 }), 1)
     .option('--k6-config <file>', 'scenario plans and consumer classes (default: k6.config.json)')
-    .option('--config <dir>', 'APIOps folder of the emulated gateway (default: deploy/apim)')
+    .option('--config <dir>', 'APIOps folder of the emulated gateway (default: deploy/apim); with --target, the real gateway\'s, which the verdicts hold it to')
     .option('--gateway-url <url>', 'drive a gateway (or front door) at this URL instead of the embedded default; keys from the environment')
+    .option('--target <file>', 'a real API Management: its URLs, key variables, Log Analytics workspace and fleet, as a target file (docs/real-apim.md)')
     .option('--fleet <file>', "with --gateway-url: attach to the fleet behind it, the JSON line `spillway fleet up --json` printed")
     .option('--port-base <n>', 'with --gateway-url: start the fleet behind it, resource i on port n+i (the ports the gateway is configured for)', parseNumberOption('--port-base', { integer: true, min: 1, max: 65000 }))
     .option('--topology <file>', 'with --port-base: the fleet topology to start (default: two regions, 2 PTU + 1 PAYG each)')
+    .option('--allow-remote <host>', 'with a --gateway-url that is not loopback: the host load may go to, named explicitly')
+    .option('--max-rate <requests/s>', 'a cap on the total request rate; required with --allow-remote, and the plan at --units must stay within it', parseNumberOption('--max-rate', { min: 0.001 }))
     .option('--health-path <path>', "with --gateway-url: the path the gateway answers 200 on when up, or 'none' (default: APIM's /status-0123456789abcdef)")
     .option('--expectations <file>', 'what the gateway is supposed to do, as JSON (docs/verifiers.md), instead of reading it from --config')
     .option('--expectations-config <dir>', 'hold the gateway to another APIOps folder (typically the last approved one) instead of the --config it runs')
@@ -25,7 +28,7 @@ export function registerRunCommand(program: Command): void {
     .option('--seed <n>', 'seed for the fleet and the gateways', parseNumberOption('--seed', { integer: true }))
     .option('--json', 'print one JSON line with the result at the end')
     .addHelpText('after', `\n${exitCodesHelp}`)
-    .action(async (scenario: string, options: { units: number; k6Config?: string; config?: string; gatewayUrl?: string; fleet?: string; portBase?: number; topology?: string; healthPath?: string; expectations?: string; expectationsConfig?: string; results: string; seed?: number; json?: boolean }) => {
+    .action(async (scenario: string, options: { units: number; k6Config?: string; config?: string; gatewayUrl?: string; target?: string; fleet?: string; portBase?: number; topology?: string; healthPath?: string; allowRemote?: string; maxRate?: number; expectations?: string; expectationsConfig?: string; results: string; seed?: number; json?: boolean }) => {
       const runOptions = {
         scenario,
         units: options.units,
@@ -34,9 +37,12 @@ export function registerRunCommand(program: Command): void {
         ...(options.config ? { gatewayConfigDir: options.config } : {}),
         ...(options.gatewayUrl ? { gatewayUrl: options.gatewayUrl } : {}),
         ...(options.fleet ? { fleetFile: options.fleet } : {}),
+        ...(options.target ? { targetFile: options.target } : {}),
         ...(options.portBase !== undefined ? { portBase: options.portBase } : {}),
         ...(options.topology ? { topologyFile: options.topology } : {}),
         ...(options.healthPath ? { healthPath: options.healthPath } : {}),
+        ...(options.allowRemote ? { allowRemoteHost: options.allowRemote } : {}),
+        ...(options.maxRate !== undefined ? { maxRate: options.maxRate } : {}),
         ...(options.expectations ? { expectationsFile: options.expectations } : {}),
         ...(options.expectationsConfig ? { expectationsConfigDir: options.expectationsConfig } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),

@@ -242,7 +242,7 @@ interface JournalSeen {
   exitCode: number;
   problem?: string;
   timeline: { id: string; appliedAt: number | null }[];
-  target: { topology?: { frontDoor: string | null; regions: { url: string }[]; fleet: { backends: { endpoint: string }[]; control: string } } };
+  target: { topology?: { frontDoor?: string | null; regions?: { url: string }[]; fleet: { backends: { endpoint: string }[]; control: string } } };
 }
 
 function journalIn(results: string): JournalSeen | null {
@@ -283,13 +283,13 @@ async function holdAnalysis(watched: Watched, results: string): Promise<() => vo
   };
 }
 
-async function endRun(chain: Chain, ending: Ending, moment: Moment, gatewayUrl?: string): Promise<void> {
+async function endRun(chain: Chain, ending: Ending, moment: Moment, gateway?: { url: string; fleetFile: string }): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'run-endings-'));
   const k6Config = join(dir, 'k6.config.json');
   writeFileSync(k6Config, JSON.stringify({ consumers: base.consumers, scenarios }));
   const results = join(dir, 'results');
-  const scenario = gatewayUrl ? 'remote' : moment === 'analysis' ? 'short' : 'long';
-  const watched = new Watched(chain, ['run', scenario, '--k6-config', k6Config, '--results', results, ...(gatewayUrl ? ['--gateway-url', gatewayUrl] : [])]);
+  const scenario = gateway ? 'remote' : moment === 'analysis' ? 'short' : 'long';
+  const watched = new Watched(chain, ['run', scenario, '--k6-config', k6Config, '--results', results, ...(gateway ? ['--gateway-url', gateway.url, '--fleet', gateway.fleetFile] : [])]);
   let passed = false;
   try {
     let release: (() => void) | null = null;
@@ -328,7 +328,7 @@ async function endRun(chain: Chain, ending: Ending, moment: Moment, gatewayUrl?:
     if (moment === 'analysis') expect(journal!.problem).toBe('interrupted during the analysis');
     const topology = journal!.target.topology;
     if (topology) {
-      for (const url of [topology.frontDoor, ...topology.regions.map((r) => r.url), ...topology.fleet.backends.map((b) => b.endpoint), topology.fleet.control]) {
+      for (const url of [topology.frontDoor, ...(topology.regions ?? []).map((r) => r.url), ...topology.fleet.backends.map((b) => b.endpoint), topology.fleet.control]) {
         if (url) expect(await stillServedByRun(url, watched), url).toBe(false);
       }
     }
@@ -396,7 +396,7 @@ const caseTimeout = 150_000;
 
 describe.skipIf(skipRuns !== null)('spillway run, its top process signalled alone', { concurrent: true }, () => {
   // The gateway the CLI-itself cases drive by URL, in a session of its own, stopped at the end.
-  const remoteGateway = { url: '', logs: '', process: null as ChildProcess | null };
+  const remoteGateway = { url: '', logs: '', fleetFile: '', process: null as ChildProcess | null };
   beforeAll(async () => {
     remoteGateway.logs = mkdtempSync(join(tmpdir(), 'run-endings-gateway-'));
     const gateway = spawn(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', bin, 'gateway', 'up', '--json', '--latency-scale', '0.05', '--logs', remoteGateway.logs], { cwd: repo, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -406,7 +406,11 @@ describe.skipIf(skipRuns !== null)('spillway run, its top process signalled alon
     const deadline = Date.now() + 60_000;
     while (!out.includes('}\n') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     if (!out.includes('}\n')) throw new Error(`the gateway the CLI-itself cases drive did not start: ${out}`);
-    remoteGateway.url = (JSON.parse(out.split('\n')[0]!) as { frontDoor: string }).frontDoor;
+    const described = JSON.parse(out.split('\n')[0]!) as { frontDoor: string; fleet: unknown };
+    remoteGateway.url = described.frontDoor;
+    // The run attaches to the fleet behind it (the fleet gateway up started), as it would to anybody's.
+    remoteGateway.fleetFile = join(remoteGateway.logs, 'fleet.json');
+    writeFileSync(remoteGateway.fleetFile, `${JSON.stringify(described.fleet)}\n`);
   }, 90_000);
   afterAll(async () => {
     const gateway = remoteGateway.process;
@@ -433,7 +437,7 @@ describe.skipIf(skipRuns !== null)('spillway run, its top process signalled alon
       });
     }
     it(`${ending} to the CLI itself (the journal's writer) driving a gateway at a URL, at early load`, { timeout: caseTimeout }, async () => {
-      await endRun(chains.cli, ending, 'early load', remoteGateway.url);
+      await endRun(chains.cli, ending, 'early load', remoteGateway);
     });
   }
   // The terminal closed: the launcher passes SIGHUP on like the others.

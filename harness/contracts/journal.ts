@@ -58,7 +58,7 @@ const isoTime = z.iso.datetime();
  * run on fixed ports or attached to. No keys, no control token.
  */
 export const journalTargetSchema = z.strictObject({
-  kind: z.enum(['embedded', 'gateway']),
+  kind: z.enum(['embedded', 'gateway', 'apim']),
   entryUrl: z.string(),
   /** How the fleet behind the gateway came to be: started by this run, or already running. */
   fleet: z.enum(['started', 'attached']),
@@ -68,6 +68,8 @@ export const journalTargetSchema = z.strictObject({
   topology: z.unknown().optional(),
   /** What the target said before the run about steps it applies only in part. */
   notes: z.array(z.string()).default([]),
+  /** Where the gateway's own logs came from (a Log Analytics workspace), and how late its rows arrived. */
+  gatewayLogs: z.strictObject({ source: z.string(), ingestionLagMs: z.strictObject({ p50: z.number(), max: z.number() }).optional(), preflightLagMs: z.strictObject({ p50: z.number(), max: z.number() }).optional() }).optional(),
 });
 export type JournalTarget = z.output<typeof journalTargetSchema>;
 

@@ -21,6 +21,10 @@ import { UserFacingError } from '../contracts/user-facing-error.ts';
 import { checkFleetReachable, liveFleetDescription, loadFleetFile } from '../targets/fleet-file.ts';
 import { embeddedTarget } from '../targets/embedded-target.ts';
 import { gatewayTarget, type FleetSource } from '../targets/gateway-target.ts';
+import { FleetControlClient } from '../targets/fleet-control-client.ts';
+import type { GatewayLogSource } from '../targets/gateway-log-source.ts';
+import { logAnalyticsGatewayLogs } from '../targets/log-analytics-logs.ts';
+import { entryUrlOf, loadTargetFile, type TargetFile } from '../targets/target-file.ts';
 import { apimHealthPath } from '../targets/preflight.ts';
 import { refusedSteps, type Target } from '../targets/target.ts';
 import { checkExpectationsAgainstRun } from '../verify/expectations-against-fleet.ts';
@@ -51,12 +55,26 @@ export interface RunOptions {
   gatewayUrl?: string;
   /** With gatewayUrl: attach to the fleet this file describes (`spillway fleet up --json`'s line). */
   fleetFile?: string;
+  /**
+   * A real API Management described by a target file (harness/targets/target-file.ts): its
+   * URLs, key variables, Log Analytics workspace and fleet. Excludes gatewayUrl.
+   */
+  targetFile?: string;
+  /** For tests: the gateway-log source of a target file (default: its Log Analytics workspace). */
+  logSourceFor?: (file: TargetFile) => GatewayLogSource;
   /** With gatewayUrl and no fleetFile: the run starts the fleet, resource i on portBase + i. */
   portBase?: number;
   /** The topology of the fleet the run starts (default: mocks/aoai/default-topology.json). */
   topologyFile?: string;
   /** The gateway's health check path; 'none' skips it. Default APIM's status path. */
   healthPath?: string;
+  /**
+   * Load toward anything but loopback needs both: the host, named explicitly (so a typo or a
+   * copied command cannot aim load at production), and a cap on requests per second, which the
+   * plan's total rate (scaled by --units) must not exceed.
+   */
+  allowRemoteHost?: string;
+  maxRate?: number;
   resultsDir?: string;
   seed?: number;
   progress?: (line: string) => void;
@@ -87,7 +105,11 @@ export function checkInvocation(options: RunOptions): Invocation {
   const configFile = resolve(options.k6ConfigFile ?? defaultK6ConfigFile);
   const config = loadK6Config(configFile);
   const plan = scenarioPlan(config, options.scenario, configFile);
-  if (options.gatewayUrl !== undefined) {
+  if (options.targetFile !== undefined) {
+    for (const [flag, given] of [['--gateway-url', options.gatewayUrl], ['--fleet', options.fleetFile], ['--port-base', options.portBase], ['--topology', options.topologyFile], ['--health-path', options.healthPath]] as const) {
+      if (given !== undefined) throw new RunInputError(`${flag} and --target both say what the run drives: the target file holds the gateway's URLs, its fleet and its health path`);
+    }
+  } else if (options.gatewayUrl !== undefined) {
     let url: URL;
     try {
       url = new URL(options.gatewayUrl);
@@ -99,6 +121,7 @@ export function checkInvocation(options: RunOptions): Invocation {
     // would break every path the run appends. Keys go in the environment (k6.config.json's keyEnv).
     if (url.username !== '' || url.password !== '') throw new RunInputError('--gateway-url must not carry credentials (user:password@): subscription keys go in the environment variables k6.config.json names');
     if (url.search !== '' || url.hash !== '') throw new RunInputError(`--gateway-url must be the gateway's base URL, without a query or fragment, got "${url.search}${url.hash}"`);
+    checkLoadSafety(url, plan, options);
     if (options.fleetFile === undefined && options.portBase === undefined) {
       throw new RunInputError('--gateway-url needs the fleet behind the gateway: --fleet <file> attaches to one started with `spillway fleet up --json`, --port-base <n> starts one on the ports the gateway is configured for');
     }
@@ -106,7 +129,7 @@ export function checkInvocation(options: RunOptions): Invocation {
     if (options.fleetFile !== undefined && options.portBase !== undefined) throw new RunInputError('--fleet attaches to a fleet already running and --port-base starts one: give one of them');
     if (options.fleetFile !== undefined && options.topologyFile !== undefined) throw new RunInputError('--topology shapes a fleet the run starts; an attached fleet (--fleet) has its own');
   } else {
-    for (const [flag, given] of [['--fleet', options.fleetFile], ['--port-base', options.portBase], ['--health-path', options.healthPath], ['--topology', options.topologyFile]] as const) {
+    for (const [flag, given] of [['--fleet', options.fleetFile], ['--port-base', options.portBase], ['--health-path', options.healthPath], ['--topology', options.topologyFile], ['--allow-remote', options.allowRemoteHost], ['--max-rate', options.maxRate]] as const) {
       if (given !== undefined) throw new RunInputError(`${flag} needs --gateway-url: the embedded default starts its own fleet and gateways`);
     }
   }
@@ -124,6 +147,7 @@ export function checkInvocation(options: RunOptions): Invocation {
     ['--expectations', options.expectationsFile, 'file'],
     ['--fleet', options.fleetFile, 'file'],
     ['--topology', options.topologyFile, 'file'],
+    ['--target', options.targetFile, 'file'],
   ] as const) {
     if (path === undefined) continue;
     const stat = statSync(resolve(path), { throwIfNoEntry: false });
@@ -158,7 +182,12 @@ export async function prepareRun(options: RunOptions, invocation: Invocation): P
   let fleet: FleetDescription;
   let gatewayConfig: GatewayConfig | null = null;
 
-  if (options.gatewayUrl === undefined) {
+  if (options.targetFile !== undefined) {
+    const prepared = await prepareApimTarget(options, invocation);
+    target = prepared.target;
+    fleet = prepared.fleet;
+    gatewayConfig = prepared.gatewayConfig;
+  } else if (options.gatewayUrl === undefined) {
     const configDir = resolve(options.gatewayConfigDir ?? defaultGatewayConfigDir);
     gatewayConfig = loadGatewayConfig(configDir);
     const baseTopology = loadTopologyFile(defaultTopologyPath);
@@ -229,6 +258,10 @@ export async function prepareRun(options: RunOptions, invocation: Invocation): P
     expectations = { source, config: intended };
   } else if (source && gatewayConfig) {
     expectations = { source, config: gatewayConfig };
+  } else if (options.targetFile !== undefined && plan.verifiers.length > 0) {
+    throw new RunInputError(
+      `scenario "${plan.name}" runs verifiers (${plan.verifiers.join(', ')}): hold the API Management to its APIOps folder (--config <dir>, the layout its extractor writes) or to --expectations <file>`,
+    );
   } else if (plan.verifiers.length > 0) {
     throw new RunInputError(
       `scenario "${plan.name}" runs verifiers (${plan.verifiers.join(', ')}), which judge a gateway at a URL against expectations you give: ` +
@@ -242,10 +275,75 @@ export async function prepareRun(options: RunOptions, invocation: Invocation): P
  * Which question the run's verdicts answer (expectations-mode.ts), from the options given; null
  * for a gateway at a URL given neither a file nor a folder (nothing of its configuration is known).
  */
-export function expectationsSourceOf(options: Pick<RunOptions, 'expectationsFile' | 'expectationsConfigDir' | 'gatewayConfigDir' | 'gatewayUrl'>): ExpectationsSource | null {
+export function expectationsSourceOf(options: Pick<RunOptions, 'expectationsFile' | 'expectationsConfigDir' | 'gatewayConfigDir' | 'gatewayUrl' | 'targetFile'>): ExpectationsSource | null {
   if (options.expectationsFile !== undefined) return { mode: 'file', file: resolve(options.expectationsFile) };
+  if (options.targetFile !== undefined) {
+    // A real APIM's configuration is what its APIOps folder says, when one is given.
+    if (options.expectationsConfigDir !== undefined) return { mode: 'intended-configuration', dir: resolve(options.expectationsConfigDir), gatewayConfigDir: options.gatewayConfigDir !== undefined ? resolve(options.gatewayConfigDir) : resolve(options.targetFile) };
+    return options.gatewayConfigDir !== undefined ? { mode: 'configuration-under-test', dir: resolve(options.gatewayConfigDir) } : null;
+  }
   const runs = options.gatewayUrl ?? resolve(options.gatewayConfigDir ?? defaultGatewayConfigDir);
   if (options.expectationsConfigDir !== undefined) return { mode: 'intended-configuration', dir: resolve(options.expectationsConfigDir), gatewayConfigDir: runs };
   if (options.gatewayUrl !== undefined) return null;
   return { mode: 'configuration-under-test', dir: runs };
+}
+
+/** Whether a URL's host is this machine's loopback (where load needs no permission). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Load toward a host other than loopback is refused unless the command names that host
+ * (--allow-remote) and caps the rate (--max-rate), and the plan's total rate at these --units
+ * stays within the cap: k6's open-model executors send exactly the planned rate, so the cap holds.
+ */
+function checkLoadSafety(url: URL, plan: ScenarioPlan, options: RunOptions): void {
+  const total = plan.traffic.reduce((sum, t) => sum + t.ratePerUnit * options.units, 0);
+  if (isLoopbackHost(url.hostname)) {
+    if (options.maxRate !== undefined && total > options.maxRate) throw new RunInputError(`--max-rate ${options.maxRate}: scenario "${plan.name}" sends ${total} requests/s at ${options.units} unit(s), more than the cap`);
+    return;
+  }
+  if (options.allowRemoteHost === undefined || options.maxRate === undefined) {
+    throw new RunInputError(
+      `--gateway-url ${url.host} is not this machine: load toward another host needs --allow-remote ${url.hostname} (the host, named) and --max-rate <requests/s> (a cap the run will not exceed; scenario "${plan.name}" sends ${total} requests/s at ${options.units} unit(s))`,
+    );
+  }
+  if (options.allowRemoteHost.toLowerCase() !== url.hostname.toLowerCase()) throw new RunInputError(`--allow-remote ${options.allowRemoteHost} does not name the host of --gateway-url (${url.hostname}): load goes only where it is allowed`);
+  if (total > options.maxRate) throw new RunInputError(`--max-rate ${options.maxRate}: scenario "${plan.name}" sends ${total} requests/s at ${options.units} unit(s), more than the cap; lower --units or raise the cap`);
+}
+
+/**
+ * A real API Management from its target file: the keys its consumers use must be in the
+ * environment, its fleet must answer (the live description is used), its load must be allowed
+ * (--allow-remote, --max-rate), and its gateway logs come from its Log Analytics workspace.
+ */
+async function prepareApimTarget(options: RunOptions, invocation: Invocation): Promise<{ target: Target; fleet: FleetDescription; gatewayConfig: GatewayConfig | null }> {
+  const { config, plan } = invocation;
+  const file = resolve(options.targetFile!);
+  const target = loadTargetFile(file);
+  const entryUrl = entryUrlOf(target, plan.entry);
+  checkLoadSafety(new URL(entryUrl), plan, options);
+  const keyEnvs = Object.fromEntries(Object.keys(config.consumers).map((consumer) => [consumer, target.keys[consumer] ?? config.consumers[consumer]!.keyEnv]));
+  const missing = [...new Set(plan.traffic.map((t) => keyEnvs[t.consumer]!))].filter((name) => !process.env[name]);
+  if (missing.length > 0) throw new RunInputError(`${file}: the API Management's subscription keys must be in the environment: set ${missing.join(', ')}`);
+  // The fleet's token is named by the file; the fleet client reads it under its usual name.
+  const token = process.env[target.fleet.tokenEnv];
+  const env: NodeJS.ProcessEnv = { ...process.env, SPILLWAY_CONTROL_TOKEN: token ?? '' };
+  const fromControl = await FleetControlClient.for({ control: target.fleet.control }, env)
+    .describe()
+    .catch((error: unknown) => {
+      throw new RunInputError(`${file}: fleet.control ${target.fleet.control}: ${error instanceof Error ? error.message : String(error)}${token ? '' : ` (${target.fleet.tokenEnv} is not set; a fleet beyond loopback needs its token)`}`);
+    });
+  await checkFleetReachable(fromControl, env, { source: file });
+  const problems = planProblems(plan, { fleet: fromControl, gatewayConfig: null, units: options.units });
+  if (problems.length > 0) throw new ScenarioPlanError(`the plan does not fit this run:\n${problems.map((p) => `  ${invocation.configFile}: ${p}`).join('\n')}`);
+  const gatewayConfig = options.gatewayConfigDir !== undefined ? loadGatewayConfig(resolve(options.gatewayConfigDir)) : null;
+  const logs = options.logSourceFor ? options.logSourceFor(target) : logAnalyticsGatewayLogs({ workspaceId: target.workspaceId, ...(options.progress ? { say: options.progress } : {}) });
+  return {
+    target: gatewayTarget({ kind: 'apim', entryUrl, healthPath: target.healthPath, fleet: { mode: 'attach', file, description: fromControl }, k6Config: config, plan, logs, keyEnvs, env }),
+    fleet: fromControl,
+    gatewayConfig,
+  };
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunEvidence } from '../contracts/evidence.ts';
@@ -78,7 +78,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     const bundle = await bundleScript(invocation, journal, say);
     stopIfAborted('before the target started');
 
-    target = await prepared.target.up({ plan: invocation.plan, ledgerPath: paths.ledger, logsDir: paths.logsDir, say, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+    target = await prepared.target.up({ plan: invocation.plan, runId: run.runId, ledgerPath: paths.ledger, logsDir: paths.logsDir, say, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
     journal.target = { ...target.describe(), notes: journal.target.notes };
     const preflightRecords = await target.preflight();
     run.mark('setup', setupStarted);
@@ -112,8 +112,10 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     run.mark('load', loadStarted);
 
     const analysisStarted = Date.now();
-    const sources = await running.finishEvidence();
+    const sources = await running.finishEvidence({ window: { start: exit.startedAt, end: exit.endedAt }, requestsSent: requestsSent(paths.k6SummaryExport), runId: run.runId });
     const fleet = running.fleet;
+    // What the target learned while running (a workspace's ingestion lag) goes into the journal too.
+    journal.target = { ...running.describe(), notes: journal.target.notes };
     await running.close();
     target = null;
     if (status === 'interrupted') throw new RunNotJudged('interrupted');
@@ -239,6 +241,7 @@ function startLoad(invocation: Invocation, options: RunOptions, target: RunningT
     thresholds: plan.thresholds,
     summaryTrendStats: config.k6.summaryTrendStats ?? [],
     summaryPath: run.paths.k6Summary,
+    runId: run.runId,
   };
   say(`running k6 ${k6.version}: ${plan.name}, ${plan.durationSeconds} s, ${options.units} unit${options.units === 1 ? '' : 's'}`);
   return startK6({
@@ -283,6 +286,17 @@ function runTraffic(records: readonly PreflightRecord[], evidence: RunEvidence):
     (r) => r.start >= evidence.window.start && r.start <= evidence.window.end && !requestIds.has(r.requestId) && !(r.correlationId && correlationIds.has(r.correlationId)) && !r.correlationId?.startsWith(preflightMarkerPrefix),
   );
   return ledger.length === evidence.ledger.length ? evidence : { ...evidence, ledger };
+}
+
+/** How many requests k6 sent (its summary export's http_reqs count); 0 when it wrote none. */
+function requestsSent(summaryExport: string): number {
+  try {
+    const summary = JSON.parse(readFileSync(summaryExport, 'utf8')) as { metrics?: { http_reqs?: { count?: unknown } } };
+    const count = summary.metrics?.http_reqs?.count;
+    return typeof count === 'number' && Number.isFinite(count) ? count : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** An end the run decided on (interrupted, a step that failed, k6 that died): said as is. */

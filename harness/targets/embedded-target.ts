@@ -79,6 +79,7 @@ function runningEmbedded(topology: EmbeddedTopology, fleet: FleetHandle, options
     preflight: () => preflight({ entryUrl: topology.entryUrl, healthPath: apimHealthPath, probes: preflightProbes(options.plan, options.k6Config, keyFor), findInLedger: fleet.findInLedger, say: setup.say }),
     progress: () => `${fleet.requestsSoFar()} backend requests so far`,
     async finishEvidence() {
+      // The emulator wrote its rows into the run folder as it went: nothing to wait for.
       return [
         await fleet.finishLedger(),
         ...(['gatewayLogs', 'llmLogs', 'breakerEvents'] as const).map((kind) => ({ kind, status: 'collected' as const })),

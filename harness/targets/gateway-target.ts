@@ -19,9 +19,14 @@ import type { FaultInjectors } from '../run/fault-timeline.ts';
 import type { K6Config, ScenarioPlan, TimelineStep } from '../run/scenario-plan.ts';
 import { attachFleet } from './attached-fleet.ts';
 import { fleetFaultInjector, type FleetHandle } from './fleet-handle.ts';
-import { preflight } from './preflight.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runMarkerHeader } from '../../scenarios/lib/requests.ts';
+import { preflight, PreflightError } from './preflight.ts';
 import { preflightProbes } from './preflight-probes.ts';
 import { startedFleetHandle } from './started-fleet.ts';
+import type { GatewayLogSource } from './gateway-log-source.ts';
 import { absentEvidence, type RunningTarget, type Target, type TargetSetup } from './target.ts';
 
 export type FleetSource =
@@ -31,7 +36,13 @@ export type FleetSource =
   | { mode: 'attach'; file: string; description: FleetDescription };
 
 export interface GatewayTargetOptions {
+  /** 'apim' for a real API Management read through its Log Analytics workspace (target file). */
+  kind?: 'gateway' | 'apim';
   entryUrl: string;
+  /** The gateway's own logs, when they can be read (a real APIM's workspace); absent: not read. */
+  logs?: GatewayLogSource;
+  /** Consumer class → the variable holding its key; default k6.config.json's keyEnv. */
+  keyEnvs?: Record<string, string>;
   /** Path answering 200 when the gateway is up; null: no health check. */
   healthPath: string | null;
   fleet: FleetSource;
@@ -41,15 +52,16 @@ export interface GatewayTargetOptions {
 }
 
 const broughtEvidence: readonly EvidenceKind[] = ['ledger', 'client'];
+const withLogs: readonly EvidenceKind[] = ['ledger', 'client', 'gatewayLogs', 'llmLogs'];
 
 export function gatewayTarget(options: GatewayTargetOptions): Target {
   const env = options.env ?? process.env;
   const entryUrl = options.entryUrl.replace(/\/+$/, '');
-  const keyFor = (consumer: string): string => env[options.k6Config.consumers[consumer]!.keyEnv] ?? '';
+  const keyFor = (consumer: string): string => env[options.keyEnvs?.[consumer] ?? options.k6Config.consumers[consumer]!.keyEnv] ?? '';
   const target: Target = {
-    kind: 'gateway',
+    kind: options.kind ?? 'gateway',
     stepKinds: ['fleet-fault', 'region-down'],
-    evidenceKinds: broughtEvidence,
+    evidenceKinds: options.logs ? withLogs : broughtEvidence,
     stepScopes: (steps) => regionDownScopes(steps, entryUrl),
     planProblems: (plan) =>
       plan.timeline.flatMap((step) =>
@@ -87,15 +99,59 @@ function running(target: Target, entryUrl: string, fleet: FleetHandle, options: 
     },
   };
   let closed = false;
+  let ingestionLagMs: { p50: number; max: number } | undefined;
+  let preflightLagMs: { p50: number; max: number } | undefined;
+  const logs = options.logs;
   return {
     entryUrl,
     fleet: fleet.description,
     injectors,
     keyFor,
-    describe: () => ({ kind: 'gateway', entryUrl, fleet: fleet.mode, healthPath: options.healthPath ?? 'none', topology: { fleet: fleet.description } }),
-    preflight: () => preflight({ entryUrl, healthPath: options.healthPath, probes: preflightProbes(options.plan, options.k6Config, keyFor), findInLedger: fleet.findInLedger, say: setup.say }),
+    describe: () => ({
+      kind: target.kind,
+      entryUrl,
+      fleet: fleet.mode,
+      healthPath: options.healthPath ?? 'none',
+      topology: { fleet: fleet.description },
+      ...(logs ? { gatewayLogs: { source: logs.describe, ...(ingestionLagMs ? { ingestionLagMs } : {}), ...(preflightLagMs ? { preflightLagMs } : {}) } } : {}),
+    }),
+    async preflight() {
+      // The workspace first: a run whose gateway logs cannot be read is refused before any load.
+      if (logs) await logs.check();
+      const probes = preflightProbes(options.plan, options.k6Config, keyFor, { everyConsumer: target.kind === 'apim' });
+      const marker = `${setup.runId}-preflight`;
+      const sent = Date.now();
+      const records = await preflight({ entryUrl, healthPath: options.healthPath, probes, findInLedger: fleet.findInLedger, say: setup.say, ...(logs ? { headers: { [runMarkerHeader]: marker } } : {}) });
+      if (logs) {
+        // The probes' rows must reach the workspace too: this proves the diagnostic setting logs
+        // the marker header, and measures the ingestion lag before the run commits to its load.
+        setup.say(`preflight: waiting for the probes' rows in ${logs.describe}`);
+        const scratch = mkdtempSync(join(tmpdir(), 'spillway-preflight-logs-'));
+        try {
+          const seen = await logs.collect({ window: { start: sent, end: Date.now() }, runMarker: marker, expectedRequests: probes.length, logsDir: scratch });
+          const gatewayRows = seen.sources.find((source) => source.kind === 'gatewayLogs');
+          if (gatewayRows?.status !== 'collected') {
+            throw new PreflightError(`preflight: the gateway's rows for the preflight requests did not reach ${logs.describe} (${gatewayRows?.note ?? 'no rows'}): check that its diagnostic setting sends ApiManagementGatewayLogs (resource-specific) and logs the request header ${runMarkerHeader} (docs/log-analytics.md); nothing was sent to load the gateway`);
+          }
+          if (seen.ingestionLagMs) {
+            preflightLagMs = seen.ingestionLagMs;
+            setup.say(`preflight: the workspace had the rows; ingestion lag p50 ${Math.round(seen.ingestionLagMs.p50 / 1000)} s, max ${Math.round(seen.ingestionLagMs.max / 1000)} s`);
+          }
+        } finally {
+          rmSync(scratch, { recursive: true, force: true });
+        }
+      }
+      return records;
+    },
     progress: () => `${fleet.requestsSoFar()} backend requests so far`,
-    finishEvidence: async () => [await fleet.finishLedger(), ...absentEvidence(target, 'a gateway at a URL: Spillway does not read its own logs')],
+    async finishEvidence(load) {
+      const ledger = await fleet.finishLedger();
+      if (!logs) return [ledger, ...absentEvidence(target, 'a gateway at a URL: Spillway does not read its own logs')];
+      setup.say(`waiting for the gateway's rows in ${logs.describe} (${load.requestsSent} requests sent)`);
+      const collected = await logs.collect({ window: load.window, runMarker: load.runId, expectedRequests: load.requestsSent, logsDir: setup.logsDir });
+      ingestionLagMs = collected.ingestionLagMs;
+      return [ledger, ...collected.sources, ...absentEvidence(target, 'API Management in Azure: breaker and front door events are not in its workspace')];
+    },
     async close() {
       if (closed) return;
       closed = true;

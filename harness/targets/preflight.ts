@@ -48,6 +48,8 @@ export interface PreflightSpec {
   healthWaitMs?: number;
   /** How long a probe's ledger record may take to appear (an attached fleet is polled). Default 3 s. */
   ledgerWaitMs?: number;
+  /** Headers every probe also sends (the preflight's run marker, for a gateway whose logs are read). */
+  headers?: Record<string, string>;
   say?: (line: string) => void;
 }
 
@@ -68,7 +70,7 @@ export async function preflight(spec: PreflightSpec): Promise<PreflightRecord[]>
     try {
       response = await fetch(url, {
         method: 'POST',
-        headers: { 'api-key': probe.key, 'content-type': 'application/json', 'x-ms-client-request-id': marker },
+        headers: { ...spec.headers, 'api-key': probe.key, 'content-type': 'application/json', 'x-ms-client-request-id': marker },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(10_000),
       });

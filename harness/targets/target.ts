@@ -23,6 +23,8 @@ export type TargetKind = JournalTarget['kind'];
 /** What the run hands a target as it comes up: where to write, and how to report progress. */
 export interface TargetSetup {
   plan: ScenarioPlan;
+  /** The run's id: the marker its requests carry (`x-spillway-run`). */
+  runId: string;
   /** The run folder's evidence files (harness/evidence/collect-evidence.ts evidencePaths). */
   ledgerPath: string;
   logsDir: string;
@@ -75,9 +77,19 @@ export interface RunningTarget {
    * what each kind in Target.evidenceKinds amounts to; every other kind is absent (the run
    * says so, absentEvidence). Called once k6 and the timeline have stopped.
    */
-  finishEvidence(): Promise<EvidenceSource[]>;
+  finishEvidence(load: FinishedLoad): Promise<EvidenceSource[]>;
   /** Stops whatever the target started; safe to call twice, and after a failed up(). */
   close(): Promise<void>;
+}
+
+/** What the run knows of the load once k6 has ended, for a target that must find its evidence. */
+export interface FinishedLoad {
+  /** k6's start and end, epoch ms. */
+  window: { start: number; end: number };
+  /** Requests k6 sent (its http_reqs count): how many gateway rows to wait for. */
+  requestsSent: number;
+  /** The run marker every request carried (`x-spillway-run`). */
+  runId: string;
 }
 
 /** The steps of a plan this target cannot apply, as one message; null when it can apply them all. */

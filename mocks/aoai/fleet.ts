@@ -103,15 +103,22 @@ export async function startFleet(options: FleetOptions): Promise<RunningFleet> {
     });
   };
 
+  /**
+   * Expires a timed rule at its time. A timer can fire a millisecond before the clock reaches
+   * it; the rule then is not due yet, and without another timer a refused listener would stay
+   * down for good (nothing else asks a rule that no request reaches to expire), so it waits again.
+   */
+  const scheduleExpiry = (id: string, expiresAt: number): void => {
+    const timer = setTimeout(() => {
+      expiryTimers.delete(timer);
+      faults.expire();
+      if (faults.list().some((rule) => rule.id === id)) scheduleExpiry(id, expiresAt);
+    }, Math.max(1, expiresAt - clock.now()));
+    expiryTimers.add(timer);
+  };
   const onFaultChange = (change: FaultChange): void => {
     ledger.append({ type: 'fault', at: clock.now(), action: change.action, rule: change.rule });
-    if (change.action === 'inject' && change.rule.expiresAt !== null) {
-      const timer = setTimeout(() => {
-        expiryTimers.delete(timer);
-        faults.expire();
-      }, Math.max(0, change.rule.expiresAt - clock.now()));
-      expiryTimers.add(timer);
-    }
+    if (change.action === 'inject' && change.rule.expiresAt !== null) scheduleExpiry(change.rule.id, change.rule.expiresAt);
     if (change.rule.kind === 'refuse') reconcileListeners();
   };
   const faults = new FaultRules(

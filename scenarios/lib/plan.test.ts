@@ -49,6 +49,12 @@ describe('parsePlan', () => {
     expect(problemsOf(() => parsePlan('[1]', 'smoke'))).toMatch(/must be a JSON object/);
   });
 
+  it("reads the run's id for the run marker, and refuses one that cannot travel in a header", () => {
+    expect(parse(planWire({ runId: '2026-12-07T06-40-00Z-smoke' }), 'smoke').runId).toBe('2026-12-07T06-40-00Z-smoke');
+    expect(parse(planWire(), 'smoke').runId).toBe('');
+    expect(problemsOf(() => parse(planWire({ runId: 'two words\n' }), 'smoke'))).toMatch(/runId: must be 1 to 128 letters, digits or \. _ : - \(it travels in a header\)/);
+  });
+
   it('refuses a plan for another scenario', () => {
     expect(problemsOf(() => parse(planWire(), 'failover'))).toMatch(/name: is "smoke", but this script is the "failover" scenario/);
   });

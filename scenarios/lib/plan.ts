@@ -53,6 +53,11 @@ export interface SpillwayPlan {
   summaryTrendStats: string[] | undefined;
   /** Absolute path where handleSummary writes the machine-readable summary. */
   summaryPath: string;
+  /**
+   * The run's id, sent on every request as `x-spillway-run` so that a real gateway's logs can be
+   * told apart by run (APIM logs it when its diagnostic setting logs that header); '' sends none.
+   */
+  runId: string;
 }
 
 export const PLAN_ENV = 'SPILLWAY_PLAN';
@@ -201,9 +206,12 @@ export function parsePlan(text: string | undefined, expectedName: string): Spill
   }
   const summaryPath = problems.string(raw, 'summaryPath', '');
   if (summaryPath !== '' && !/^(\/|[A-Za-z]:[\\/])/.test(summaryPath)) problems.add('summaryPath', 'must be an absolute path');
+  // Optional: a plan written before runs carried a marker still runs, sending none.
+  const runId = typeof raw.runId === 'string' ? raw.runId : '';
+  if (runId !== '' && !/^[A-Za-z0-9._:-]{1,128}$/.test(runId)) problems.add('runId', 'must be 1 to 128 letters, digits or . _ : - (it travels in a header)');
 
   if (problems.list.length > 0) throw new PlanError(`invalid ${intro}:\n${problems.list.map((p) => `  ${p}`).join('\n')}`);
-  return { name, durationSeconds, units, baseUrl, apiVersion, deployment, embeddingDeployment, traffic, thresholds, summaryTrendStats, summaryPath };
+  return { name, durationSeconds, units, baseUrl, apiVersion, deployment, embeddingDeployment, traffic, thresholds, summaryTrendStats, summaryPath, runId };
 }
 
 /** The plan from k6's environment (`__ENV`), or a PlanError saying what is wrong. */

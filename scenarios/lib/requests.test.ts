@@ -25,6 +25,14 @@ describe('chat requests', () => {
     expect(JSON.stringify(request.params.tags)).not.toContain('secret-key');
   });
 
+  it("carry the run's id as x-spillway-run when the plan has one (how a gateway's own logs are told apart by run), never as a tag", () => {
+    const marked = chatRequest(testPlan({ runId: '2026-12-07T06-40-00Z-smoke' }), trafficClass(), seededRandom(1));
+    expect(marked.params.headers['x-spillway-run']).toBe('2026-12-07T06-40-00Z-smoke');
+    expect(Object.values(marked.params.tags)).not.toContain('2026-12-07T06-40-00Z-smoke');
+    expect(embeddingsRequest(testPlan({ runId: 'r1' }), trafficClass({ operation: 'embeddings' }), seededRandom(1)).params.headers['x-spillway-run']).toBe('r1');
+    expect(chatRequest(plan, trafficClass(), seededRandom(1)).params.headers).not.toHaveProperty('x-spillway-run');
+  });
+
   it('send no X-Priority for priority none, and tag it as empty', () => {
     const traffic = trafficClass({ priority: 'none' });
     const request = chatRequest(plan, traffic, seededRandom(1));

@@ -8,6 +8,9 @@ import { sample, type Random } from './random.ts';
  * header the SDKs use for an Azure OpenAI key) and the priority in `X-Priority`.
  */
 
+/** The header that carries the run's id on every request (docs/log-analytics.md). */
+export const runMarkerHeader = 'x-spillway-run';
+
 /** How long one request may take before k6 gives up on it (status 0, error_code 1050). */
 export const REQUEST_TIMEOUT_SECONDS = 60;
 
@@ -43,6 +46,8 @@ function params(plan: SpillwayPlan, traffic: PlanTraffic): BuiltRequest['params'
   const headers: Record<string, string> = { 'api-key': traffic.key, 'content-type': 'application/json' };
   const priority = priorityHeader(traffic);
   if (priority !== '') headers['X-Priority'] = priority;
+  // The run marker: how a gateway's own logs (Log Analytics) are told apart by run.
+  if (plan.runId !== '') headers[runMarkerHeader] = plan.runId;
   return {
     headers,
     // k6's system tag `scenario` would name the k6 scenario (one per traffic class); the plan's

@@ -30,6 +30,7 @@ export function testPlan(overrides: Partial<SpillwayPlan> = {}): SpillwayPlan {
     thresholds: {},
     summaryTrendStats: undefined,
     summaryPath: '/tmp/spillway-test/k6-summary.json',
+    runId: '',
     ...overrides,
   };
 }

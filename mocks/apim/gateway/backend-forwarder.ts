@@ -109,7 +109,10 @@ export function fleetUrlMapper(endpoints: ReadonlyMap<string, string>): (url: UR
     const match = /^([a-z0-9-]+)\.openai\.azure\.com$/i.exec(url.hostname);
     const endpoint = match ? endpoints.get(match[1]!.toLowerCase()) : undefined;
     if (!endpoint) return url;
-    return new URL(`${url.pathname}${url.search}`, endpoint);
+    // The endpoint's own path is kept: a fleet behind one router (the container, deploy/fleet)
+    // serves each backend under /backends/<name>, so the request's path goes after it.
+    const base = new URL(endpoint);
+    return new URL(`${base.pathname.replace(/\/+$/, '')}${url.pathname}${url.search}`, base.origin);
   };
 }
 
