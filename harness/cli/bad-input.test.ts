@@ -1,10 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { sampleExpectations } from '../verify/test-evidence.ts';
-import { runCli } from './cli.ts';
-import { exitOf, spillway } from './cli-test-support.ts';
+import { exitOf, runCliInProcess, spillway } from './cli-test-support.ts';
 
 /**
  * Every kind of bad input the CLI takes: each must exit 2 (a usage error, never 1, which means
@@ -237,25 +236,7 @@ function badTopology(dir: string): string {
 
 for (const c of cases) if (c.onlyIf && !c.onlyIf.holds) process.stdout.write(`bad-input.test.ts: "${c.name}" skipped: ${c.onlyIf.reason}\n`);
 
-/** Runs the case in-process, capturing everything written, including what commands write to the process streams themselves. */
-async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const capture = (into: 'out' | 'err') => (chunk: string | Uint8Array): boolean => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    if (into === 'out') stdout += text;
-    else stderr += text;
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture('out') as typeof process.stdout.write);
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture('err') as typeof process.stderr.write);
-  try {
-    const code = await runCli(args, { writeOut: (text) => void (stdout += text), writeErr: (text) => void (stderr += text) });
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const inProcess = runCliInProcess;
 
 async function asProcess(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spillway(args, env);

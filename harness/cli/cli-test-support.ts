@@ -1,4 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { vi } from 'vitest';
+import { runCli } from './cli.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -45,4 +47,28 @@ export function processesMentioning(text: string): number[] {
     }
   }
   return found;
+}
+
+/**
+ * Runs the CLI in this process, through the same runCli bin/spillway.js runs, capturing
+ * everything written, what commands write to the process streams themselves included (a child
+ * process per case would cost a second or more of CPU on a shared machine).
+ */
+export async function runCliInProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const capture = (into: 'out' | 'err') => (chunk: string | Uint8Array): boolean => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    if (into === 'out') stdout += text;
+    else stderr += text;
+    return true;
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(capture('out') as typeof process.stdout.write);
+  vi.spyOn(process.stderr, 'write').mockImplementation(capture('err') as typeof process.stderr.write);
+  try {
+    const code = await runCli(args, { writeOut: (text) => void (stdout += text), writeErr: (text) => void (stderr += text) });
+    return { code, stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+  }
 }

@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { describeUnstartedFleet } from '../../mocks/aoai/fleet.ts';
 import { defaultTopologyPath, loadTopologyFile } from '../../mocks/aoai/topology.ts';
 import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
@@ -9,8 +9,7 @@ import { loadK6Config } from '../run/scenario-plan.ts';
 import { loadExpectationsFile } from '../verify/expectations-file.ts';
 import { expectationsFromConfig } from '../verify/expectations-from-config.ts';
 import type { Expectations } from '../verify/expectations.ts';
-import { runCli } from './cli.ts';
-import { exitOf, spillway } from './cli-test-support.ts';
+import { exitOf, runCliInProcess, spillway } from './cli-test-support.ts';
 
 /**
  * `spillway expectations` prints what `spillway run --expectations` reads back unchanged, and
@@ -23,23 +22,8 @@ const repo = join(import.meta.dirname, '..', '..');
 const sampleDir = join(repo, 'deploy', 'apim');
 const k6ConfigFile = join(repo, 'k6.config.json');
 
-async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const capture = (into: 'out' | 'err') => (chunk: string | Uint8Array): boolean => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    if (into === 'out') stdout += text;
-    else stderr += text;
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture('out') as typeof process.stdout.write);
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture('err') as typeof process.stderr.write);
-  try {
-    const code = await runCli(['expectations', ...args], { writeOut: (text) => void (stdout += text), writeErr: (text) => void (stderr += text) });
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
+function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliInProcess(['expectations', ...args]);
 }
 
 function tempDir(): string {

@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { ledgerRecordSchema } from '../contracts/ledger-record.ts';
 import { startControlledFleet } from './controlled-fleet.ts';
 import { scenarioTopology } from './embedded-topology.ts';
 import { defaultGatewayConfigDir, runScenario } from '../run/run-scenario.ts';
+import { refused } from '../cli/cli-test-support.ts';
 import { inspectTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
 
@@ -48,17 +48,8 @@ function configWith(scenarios: Record<string, unknown>): string {
   return file;
 }
 
-function listening(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect(Number(port), hostname);
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
+/** True while something listens at the URL's port. */
+const listening = async (url: string): Promise<boolean> => !(await refused(url));
 
 async function withKeys<T>(body: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(keys).map((name) => [name, process.env[name]]));

@@ -1,8 +1,6 @@
-import type { TokenCredential } from '@azure/identity';
-import type { LogsQueryClientOptions } from '@azure/monitor-query-logs';
 import { LogAnalyticsError } from './query-failure.ts';
 import { workspaceIdProblem } from './workspace-id.ts';
-import { WorkspaceReader, type Clock } from './workspace-reader.ts';
+import { WorkspaceReader, type WorkspaceReaderOptions } from './workspace-reader.ts';
 import { checkWorkspaceTables, type WorkspaceTables } from './workspace-tables.ts';
 
 /**
@@ -12,13 +10,7 @@ import { checkWorkspaceTables, type WorkspaceTables } from './workspace-tables.t
  * (or says how to switch from AzureDiagnostics). Counts the rows of the last `lookbackMs`.
  * Throws a LogAnalyticsError naming the workspace and what to check.
  */
-export interface ProbeOptions {
-  workspaceId: string;
-  credential?: TokenCredential;
-  clientOptions?: LogsQueryClientOptions;
-  clock?: Clock;
-  signal?: AbortSignal;
-  say?: (line: string) => void;
+export interface ProbeOptions extends WorkspaceReaderOptions {
   /** How far back to count rows. Default one day. */
   lookbackMs?: number;
   /** How long throttling may be retried. Default 60 s. */
