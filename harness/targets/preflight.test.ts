@@ -60,7 +60,7 @@ describe('preflight', () => {
   it('never quotes the key, even from a gateway that echoes the request', async () => {
     const url = await gateway((_path, headers) => ({ status: 401, body: JSON.stringify({ error: 'bad key', received: headers['api-key'] }) }));
     const refusal = preflight(spec(url, { healthPath: null }));
-    await expect(refusal).rejects.toThrow('was answered 401 ({"error":"bad key","received":"[redacted]"})');
+    await expect(refusal).rejects.toThrow('was refused by the gateway with 401 ({"error":"bad key","received":"[redacted]"}): the subscription key of user-facing is not accepted');
     await expect(refusal).rejects.not.toThrow(/secret-key-never-printed/);
   });
 

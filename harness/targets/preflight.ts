@@ -89,6 +89,13 @@ export async function preflight(spec: PreflightSpec): Promise<PreflightRecord[]>
           `the gateway does not pass the request on as Azure OpenAI expects it (path, deployment "${probe.deployment}", api-version ${probe.apiVersion}, api-key header, body); nothing was sent to load the gateway`,
       );
     }
+    if (!record && (response.status === 401 || response.status === 403)) {
+      // The gateway itself refused: the key (or the subscription's product, or its state).
+      throw new PreflightError(
+        `preflight: ${what} was refused by the gateway with ${response.status}${text ? ` (${excerpt(text)})` : ''}: the subscription key of ${probe.consumer} is not accepted ` +
+          '(a wrong or regenerated key, a suspended subscription, or a product that does not include this API); nothing was sent to load the gateway',
+      );
+    }
     if (!record) {
       throw new PreflightError(
         `preflight: ${what} was answered ${response.status}${text ? ` (${excerpt(text)})` : ''}, but no backend of the fleet received it: ` +
