@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { registerCapacityCommand } from './capacity-command.ts';
 import { registerDoctorCommand } from './doctor-command.ts';
 import { registerExpectationsCommand } from './expectations-command.ts';
 import { registerFleetCommand } from './fleet-command.ts';
 import { registerGatewayCommand } from './gateway-command.ts';
+import { registerK8sCommand } from './k8s-command.ts';
 import { registerRunCommand } from './run-command.ts';
 import { registerToolsCommand } from './tools-command.ts';
 
@@ -12,9 +14,11 @@ import { registerToolsCommand } from './tools-command.ts';
  */
 export function registerCommands(program: Command): void {
   registerRunCommand(program);
+  registerCapacityCommand(program);
   registerFleetCommand(program);
   registerGatewayCommand(program);
   registerExpectationsCommand(program);
   registerDoctorCommand(program);
   registerToolsCommand(program);
+  registerK8sCommand(program);
 }

@@ -1,0 +1,96 @@
+/**
+ * Judges one step of a capacity run from its own window of client samples: p95 latency against
+ * the SLO, the error rate against the budget, and whether the load generator kept up. Errors
+ * are what APIM shows at saturation: it does not throttle, its latency rises, then connections
+ * fail and requests time out (research: apim-semantics.md §6), so a status of 0 (no response:
+ * refused, reset, timed out) and any 5xx count; a 4xx is the client's or a policy's answer, not
+ * saturation.
+ *
+ * A step whose generator fell behind (k6 dropped iterations, or ran out of VUs) did not offer
+ * the rate it names. That is the gateway's doing when its own latency used up the VUs k6 started
+ * with (by Little's law, rate × p95 latency reaches them; p95 rather than the mean, since a
+ * queue that grows through the step makes its late requests the slow ones) while it broke the
+ * SLO: a slow gateway keeps VUs busy. It is the generator's when the gateway held anyway (the VUs were too
+ * few for a healthy gateway), or when the VUs were not used up (k6 itself, its CPU, fell
+ * behind); such a step is not evidence about the gateway either way.
+ */
+export interface StepSample {
+  /** When the request started, epoch ms: a request that waited belongs to the step that sent it. */
+  time: number;
+  durationMs: number;
+  /** 0 when no response arrived. */
+  status: number;
+}
+
+export interface GeneratorReport {
+  /** Iterations k6 could not start on time (its dropped_iterations count in the window). */
+  droppedIterations: number;
+  /** The most VUs busy at once, and the most k6 was allowed: busy == allowed means it was starved. */
+  vusBusyMax: number;
+  vusAllowed: number;
+  /** The VUs k6 started with; beyond them it allocates more as it goes, dropping iterations meanwhile. */
+  vusPreallocated: number;
+}
+
+export interface StepCriteria {
+  sloP95Ms: number;
+  /** The fraction of requests allowed to fail, 0-1. */
+  errorBudget: number;
+  /** The fraction of the offered iterations k6 may drop and still count as keeping up. */
+  droppedTolerance: number;
+}
+
+export interface StepJudgement {
+  offeredRps: number;
+  throughputRps: number;
+  requests: number;
+  p95Ms: number | null;
+  errorRate: number;
+  generatorKeptUp: boolean;
+  /** The gateway held: p95 within the SLO and errors within the budget. */
+  gatewayHeld: boolean;
+  reasons: string[];
+}
+
+export const defaultDroppedTolerance = 0.01;
+
+export function judgeStep(input: { offeredRps: number; window: { start: number; end: number }; samples: readonly StepSample[]; generator: GeneratorReport; criteria: StepCriteria }): StepJudgement {
+  const { offeredRps, window, generator, criteria } = input;
+  const seconds = (window.end - window.start) / 1000;
+  if (!(seconds > 0)) throw new RangeError(`a step window must have a positive length (start ${window.start}, end ${window.end})`);
+  const inWindow = input.samples.filter((s) => s.time >= window.start && s.time <= window.end);
+  const failed = inWindow.filter((s) => s.status === 0 || s.status >= 500);
+  const p95Ms = percentile(inWindow.map((s) => s.durationMs), 0.95);
+  const errorRate = inWindow.length === 0 ? 1 : failed.length / inWindow.length;
+  const reasons: string[] = [];
+
+  if (inWindow.length === 0) reasons.push('no request completed in the step window');
+  if (p95Ms !== null && p95Ms > criteria.sloP95Ms) reasons.push(`p95 ${p95Ms.toFixed(0)} ms is above the SLO of ${criteria.sloP95Ms} ms`);
+  if (errorRate > criteria.errorBudget) reasons.push(`errors ${pct(errorRate)} are above the budget of ${pct(criteria.errorBudget)}`);
+  const gatewayHeld = inWindow.length > 0 && p95Ms !== null && p95Ms <= criteria.sloP95Ms && errorRate <= criteria.errorBudget;
+
+  const offeredIterations = offeredRps * seconds;
+  const droppedShare = offeredIterations > 0 ? generator.droppedIterations / offeredIterations : 0;
+  const starvedOfVus = generator.vusAllowed > 0 && generator.vusBusyMax >= generator.vusAllowed;
+  const behind: string[] = [];
+  if (droppedShare > criteria.droppedTolerance) behind.push(`the generator dropped ${generator.droppedIterations} iterations (${pct(droppedShare)} of those offered)`);
+  if (starvedOfVus) behind.push(`the generator used all ${generator.vusAllowed} VUs it was allowed`);
+  const gatewayUsedUpVus = offeredRps * ((p95Ms ?? Number.POSITIVE_INFINITY) / 1000) >= generator.vusPreallocated;
+  const generatorKeptUp = behind.length === 0 || (!gatewayHeld && gatewayUsedUpVus);
+  if (behind.length > 0) reasons.push(...behind.map((b) => (generatorKeptUp ? `${b}, as the gateway's latency kept them busy` : b)));
+
+  // Throughput is what was served during the window, by when each answer ended.
+  const servedInWindow = input.samples.filter((s) => s.status !== 0 && s.status < 500 && s.time + s.durationMs >= window.start && s.time + s.durationMs <= window.end).length;
+  return { offeredRps, throughputRps: servedInWindow / seconds, requests: inWindow.length, p95Ms, errorRate, generatorKeptUp, gatewayHeld, reasons };
+}
+
+/** Nearest-rank percentile; null for no values. */
+export function percentile(values: readonly number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+function pct(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)}%`;
+}
