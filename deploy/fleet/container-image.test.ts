@@ -1,8 +1,7 @@
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fleetDescriptionSchema } from '../../harness/contracts/fleet-description.ts';
-import { prepareEngine, runCommand, type Engine } from './container-engine-test-support.ts';
+import { freePort, prepareEngine, runCommand, type Engine } from './container-engine-test-support.ts';
 
 /**
  * deploy/fleet/Dockerfile, built and run by a real container engine where one runs here:
@@ -34,13 +33,6 @@ async function registryUnreachable(): Promise<string | null> {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Polls until the control API answers with the token (the container prints its line before this). */
 async function waitForHealth(base: string, running: () => boolean): Promise<void> {
@@ -62,14 +54,14 @@ describe('the fleet image (deploy/fleet/Dockerfile)', () => {
     if (search.engine === null) {
       const reason = `no container engine can run a container here: ${search.tried.join('; ')}`;
       process.stderr.write(`skipped: ${reason}\n`);
-      context.skip(reason);
+      context.skip(reason); // reason: no container engine runs here (named in `reason`, printed above)
       return;
     }
     const unreachable = await registryUnreachable();
     if (unreachable) {
       const reason = `the image's npm ci needs the npm registry: ${unreachable}`;
       process.stderr.write(`skipped: ${reason}\n`);
-      context.skip(reason);
+      context.skip(reason); // reason: the image build needs the npm registry, which does not answer (printed above)
       return;
     }
     engine = search.engine;

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exitOf, processesMentioning, refused } from '../../harness/cli/cli-test-support.ts';
+import { freePort } from './container-engine-test-support.ts';
 import { fleetDescriptionSchema } from '../../harness/contracts/fleet-description.ts';
 
 /**
@@ -36,13 +36,6 @@ function firstLine(child: ChildProcessWithoutNullStreams): Promise<string> {
   return new Promise((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function workDir(): { dir: string; topologyFile: string } {
   const dir = mkdtempSync(join(tmpdir(), 'fleet-container-'));

@@ -429,7 +429,7 @@ describe.skipIf(skipRuns !== null)('spillway run, its top process signalled alon
       it(`${ending} to npx (${npxAt[moment].name}) at ${moment}`, { timeout: caseTimeout }, async (context) => {
         // reason: npx could not start Spillway at all on this machine (the probe in beforeAll
         // says why and prints it); the launcher cases below still cover the signal.
-        if (skipNpx) context.skip(skipNpx);
+        if (skipNpx) context.skip(skipNpx); // reason: npx could not start Spillway on this machine (printed by beforeAll)
         await endRun(npxAt[moment], ending, moment);
       });
       it(`${ending} to the launcher at ${moment}`, { timeout: caseTimeout }, async () => {
@@ -451,7 +451,7 @@ describe('spillway fleet up and gateway up, their top process signalled alone', 
     for (const ending of endings) {
       it(`${kind} up: ${ending} to npx`, { timeout: caseTimeout }, async (context) => {
         // reason: npx could not start Spillway at all on this machine (printed by beforeAll).
-        if (skipNpx) context.skip(skipNpx);
+        if (skipNpx) context.skip(skipNpx); // reason: npx could not start Spillway on this machine (printed by beforeAll)
         await endService(kind, chains.npx, ending);
       });
       it(`${kind} up: ${ending} to the launcher`, { timeout: caseTimeout }, async () => {

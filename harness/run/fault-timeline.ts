@@ -22,11 +22,6 @@ export interface RunningTimeline {
   stop(): Promise<void>;
 }
 
-/** The steps of a plan whose kind has no injector: refused before anything starts. */
-export function unsupportedSteps(steps: readonly TimelineStep[], injectors: FaultInjectors): TimelineStep[] {
-  return steps.filter((step) => injectors[step.kind] === undefined);
-}
-
 /** The step's action and target in words, for the journal and the terminal. */
 export function describeStep(step: TimelineStep): { action: string; target: string } {
   switch (step.kind) {
@@ -69,8 +64,8 @@ export function startTimeline(
   onChange?: (fault: AppliedFault, what: 'applied' | 'cleared' | 'failed' | 'rollback-failed') => void,
   scopes: ReadonlyMap<string, string> = new Map(),
 ): RunningTimeline {
-  const refused = unsupportedSteps(steps, injectors);
-  // The run checks this before anything starts; reaching here with one is a programming error.
+  // The target refuses such steps before anything starts (refusedSteps); reaching here with one is a programming error.
+  const refused = steps.filter((step) => injectors[step.kind] === undefined);
   if (refused.length > 0) throw new Error(`no injector for step kind(s) ${[...new Set(refused.map((s) => s.kind))].join(', ')}`);
   const timers = new Set<NodeJS.Timeout>();
   const rollbacks = new Map<string, Rollback>();
