@@ -1,5 +1,7 @@
 import { UserFacingError } from '../contracts/user-facing-error.ts';
+import { checkLoadGeneratorCount } from '../run/load-generator-count.ts';
 import { defaultHeadroom } from './recommend-units.ts';
+import type { CapacityProfileName } from './capacity-gateway-config.ts';
 
 /**
  * `spillway capacity`'s options, checked together before anything starts: each flag's own
@@ -18,6 +20,11 @@ export interface CapacityFlags {
   maxRps?: number;
   holdSeconds?: number;
   settleSeconds?: number;
+  profile?: string;
+  confirmSeconds?: number;
+  maxVus?: number;
+  loadGenerators?: number;
+  oversubscribeGenerators?: boolean;
 }
 
 export interface CapacitySettings {
@@ -32,7 +39,17 @@ export interface CapacitySettings {
   maxRps: number;
   holdSeconds: number;
   settleSeconds: number;
+  profile: CapacityProfileName;
+  /** How long the knee is held to confirm it (0: not confirmed). */
+  confirmSeconds: number;
+  /** A cap on k6's VUs per step; null: sized from each step's rate. */
+  maxVus: number | null;
+  /** k6 processes per step, each its execution segment (harness/run/k6-generators.ts). */
+  loadGenerators: number;
+  oversubscribeGenerators: boolean;
 }
+
+export const capacityProfileNames = ['light', 'heavy'] as const;
 
 export class CapacityInputError extends UserFacingError {}
 
@@ -69,5 +86,13 @@ export function checkCapacityFlags(flags: CapacityFlags): CapacitySettings {
   const settleSeconds = flags.settleSeconds ?? 3;
   if (!(holdSeconds > 0)) fail(`--hold-seconds must be positive, got ${holdSeconds}`);
   if (!(settleSeconds >= 0 && settleSeconds < holdSeconds)) fail(`--settle-seconds must be from 0 and below --hold-seconds (${holdSeconds}), so each step keeps a window to judge; got ${settleSeconds}`);
-  return { units, peakRps: flags.peakRps ?? null, headroom, sloP95Ms, errorBudget, minRpsPerUnit: flags.minRpsPerUnit ?? null, startRps, stepRps, maxRps, holdSeconds, settleSeconds };
+  const profile = flags.profile ?? 'light';
+  if (!(capacityProfileNames as readonly string[]).includes(profile)) fail(`--profile must be ${capacityProfileNames.join(' or ')} (plain pass-through policies, or the sample's AI policies), got "${profile}"`);
+  // By default the knee is held three steps long: a rate a queue absorbs for one step may not last.
+  const confirmSeconds = flags.confirmSeconds ?? holdSeconds * 3;
+  if (!(confirmSeconds === 0 || (confirmSeconds > settleSeconds && Number.isFinite(confirmSeconds)))) fail(`--confirm-seconds must be 0 (no confirming hold) or longer than --settle-seconds (${settleSeconds}), got ${confirmSeconds}`);
+  if (flags.maxVus !== undefined && !(Number.isInteger(flags.maxVus) && flags.maxVus >= 1)) fail(`--max-vus must be a whole number of at least 1, got ${flags.maxVus}`);
+  const loadGenerators = flags.loadGenerators ?? 1;
+  checkLoadGeneratorCount(loadGenerators, { oversubscribe: flags.oversubscribeGenerators === true });
+  return { loadGenerators, oversubscribeGenerators: flags.oversubscribeGenerators === true, units, peakRps: flags.peakRps ?? null, headroom, sloP95Ms, errorBudget, minRpsPerUnit: flags.minRpsPerUnit ?? null, startRps, stepRps, maxRps, holdSeconds, settleSeconds, profile: profile as CapacityProfileName, confirmSeconds, maxVus: flags.maxVus ?? null };
 }

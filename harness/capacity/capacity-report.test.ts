@@ -26,12 +26,31 @@ describe('concludeCapacity', () => {
   });
 });
 
+describe('concludeCapacity: unfinished and unconfirmed runs', () => {
+  it('answers nothing (exit 2) for a run that could not finish', () => {
+    const c = concludeCapacity({ kind: 'knee', rps: 300, firstFailingRps: 315 }, checkCapacityFlags({ units: 2, peakRps: 1000 }), { kneeConfirmed: null, problem: 'k6 did not complete the 300 req/s step' });
+    expect(c).toMatchObject({ rpsPerUnit: null, recommendation: null, exitCode: 2 });
+    expect(c.lines[0]).toMatch(/could not finish \(k6 did not complete/);
+  });
+  it('gives no figure (exit 3) for a knee no hold confirmed, and says whether a knee was held', () => {
+    expect(concludeCapacity({ kind: 'knee', rps: 300, firstFailingRps: 315 }, checkCapacityFlags({ units: 2 }), { kneeConfirmed: false, problem: null })).toMatchObject({ rpsPerUnit: null, exitCode: 3 });
+    expect(concludeCapacity({ kind: 'knee', rps: 300, firstFailingRps: 315 }, checkCapacityFlags({ units: 2 }), { kneeConfirmed: true, problem: null }).lines[0]).toMatch(/held 30 s to confirm it/);
+  });
+});
+
 describe('stepTable', () => {
   it('lists the steps by offered rate with their verdicts', () => {
     const step = (offeredRps: number, gatewayHeld: boolean) => ({ step: { offeredRps, throughputRps: offeredRps, requests: 1, p95Ms: 12, errorRate: 0, generatorKeptUp: true, gatewayHeld, reasons: [] }, backend: { saturated: false, reasons: [] } });
     const table = stepTable([step(300, false), step(100, true)]);
     expect(table).toHaveLength(3);
-    expect(table[1]).toMatch(/^\s+100\.0\s+100\.0\s+12\s+0\.0%\s+held$/);
+    expect(table[1]).toMatch(/^\s+100\.0\s+100\.0\s+12\s+0\.0%\s+-\s+held$/);
     expect(table[2]).toMatch(/300\.0.*failed$/);
+  });
+  it("shows k6's cores and the gateway's utilisation when measured, with the confirming hold last", () => {
+    const step = (offeredRps: number, phase: string) => ({ phase, cpu: { processCores: 0.42, cores: 2 }, utilisation: { name: 'capacity model', average: offeredRps / 3 }, step: { offeredRps, throughputRps: offeredRps, requests: 1, p95Ms: 12, errorRate: 0, generatorKeptUp: true, gatewayHeld: true, reasons: [] }, backend: { saturated: false, reasons: [] } });
+    const table = stepTable([step(300, 'hold'), step(600, 'ramp'), step(150, 'ramp')]);
+    expect(table[0]).toMatch(/k6 cores\s+capacity model %\s+verdict/);
+    expect(table[1]).toMatch(/150\.0 .* 0\.42\s+50\s+held$/);
+    expect(table[3]).toMatch(/300\.0 .* 100\s+held \(confirming hold\)$/);
   });
 });

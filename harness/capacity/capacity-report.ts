@@ -20,12 +20,20 @@ export interface CapacityConclusion {
   lines: string[];
 }
 
-export function concludeCapacity(knee: KneeOutcome, settings: CapacitySettings): CapacityConclusion {
+export function concludeCapacity(knee: KneeOutcome | null, settings: CapacitySettings, run: { kneeConfirmed: boolean | null; problem: string | null } = { kneeConfirmed: null, problem: null }): CapacityConclusion {
   const lines: string[] = [];
   const perUnit = (rps: number): number => rps / settings.units;
+  if (run.problem !== null || knee === null) {
+    lines.push(`no answer: the run could not finish (${run.problem ?? 'no step was judged'}); the steps judged so far are in the journal`);
+    return { rpsPerUnit: null, atLeastRpsPerUnit: null, recommendation: null, exitCode: 2, lines };
+  }
+  if (knee.kind === 'knee' && run.kneeConfirmed === false) {
+    lines.push(`no confirmed knee: the highest passing rate, ${knee.rps} req/s, was not sustained when held ${settings.confirmSeconds} s, nor was the knee below it (see the holds in the journal); the gateway's capacity is below the short steps' figure. Rerun with longer --hold-seconds`);
+    return { rpsPerUnit: null, atLeastRpsPerUnit: null, recommendation: null, exitCode: 3, lines };
+  }
   if (knee.kind === 'knee') {
     const rpsPerUnit = perUnit(knee.rps);
-    lines.push(`knee: ${knee.rps} req/s (the gateway failed at ${knee.firstFailingRps} req/s) = ${rpsPerUnit.toFixed(1)} req/s per unit over ${settings.units} unit(s)`);
+    lines.push(`knee: ${knee.rps} req/s (the gateway failed at ${knee.firstFailingRps} req/s${run.kneeConfirmed ? `; held ${settings.confirmSeconds} s to confirm it` : '; not confirmed by a longer hold (--confirm-seconds 0)'}) = ${rpsPerUnit.toFixed(1)} req/s per unit over ${settings.units} unit(s)`);
     const recommendation = settings.peakRps !== null ? recommendUnits({ rpsPerUnit, peakRps: settings.peakRps, headroom: settings.headroom }) : null;
     if (recommendation) lines.push(`recommendation for a peak of ${settings.peakRps} req/s: ${recommendation.units} unit(s): ${recommendation.explanation}`);
     const below = settings.minRpsPerUnit !== null && rpsPerUnit < settings.minRpsPerUnit;
@@ -53,14 +61,28 @@ export function concludeCapacity(knee: KneeOutcome, settings: CapacitySettings):
   }
 }
 
-/** The table of offered load against throughput, p95 and errors, in the order the rates rise. */
-export function stepTable(steps: readonly JudgedStep[]): string[] {
-  const rows = [...steps].sort((a, b) => a.step.offeredRps - b.step.offeredRps);
+/** What the table shows of a step beyond its judgement, when the run measured it. */
+export interface StepExtras {
+  phase?: string;
+  cpu?: { processCores: number | null; cores: number };
+  /** The gateway's utilisation over the step, percent (the emulator's model, or Azure Monitor's metric). */
+  utilisation?: { name: string; average: number | null } | null;
+}
+
+/**
+ * The table of offered load against throughput, p95, errors, k6's CPU and the gateway's
+ * utilisation, in the order the rates rise (confirming holds last).
+ */
+export function stepTable(steps: readonly (JudgedStep & StepExtras)[]): string[] {
+  const rows = [...steps].sort((a, b) => Number(a.phase === 'hold') - Number(b.phase === 'hold') || a.step.offeredRps - b.step.offeredRps);
+  const utilisationName = steps.find((s) => s.utilisation)?.utilisation?.name;
   return [
-    `${'offered req/s'.padStart(13)} ${'served req/s'.padStart(12)} ${'p95 ms'.padStart(8)} ${'errors'.padStart(7)}  verdict`,
-    ...rows.map(({ step, backend }) => {
+    `${'offered req/s'.padStart(13)} ${'served req/s'.padStart(12)} ${'p95 ms'.padStart(8)} ${'errors'.padStart(7)} ${'k6 cores'.padStart(8)}${utilisationName ? ` ${`${utilisationName} %`.padStart(14)}` : ''}  verdict`,
+    ...rows.map(({ step, backend, phase, cpu, utilisation }) => {
       const verdict = !step.generatorKeptUp ? 'generator behind' : backend.saturated ? 'fleet saturated' : step.gatewayHeld ? 'held' : 'failed';
-      return `${step.offeredRps.toFixed(1).padStart(13)} ${step.throughputRps.toFixed(1).padStart(12)} ${(step.p95Ms?.toFixed(0) ?? '-').padStart(8)} ${`${(step.errorRate * 100).toFixed(1)}%`.padStart(7)}  ${verdict}`;
+      const k6Cores = cpu?.processCores != null ? cpu.processCores.toFixed(2) : '-';
+      const used = utilisationName ? ` ${(utilisation?.average != null ? utilisation.average.toFixed(0) : '-').padStart(14)}` : '';
+      return `${step.offeredRps.toFixed(1).padStart(13)} ${step.throughputRps.toFixed(1).padStart(12)} ${(step.p95Ms?.toFixed(0) ?? '-').padStart(8)} ${`${(step.errorRate * 100).toFixed(1)}%`.padStart(7)} ${k6Cores.padStart(8)}${used}  ${verdict}${phase === 'hold' ? ' (confirming hold)' : ''}`;
     }),
   ];
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendVerdict } from './backend-saturation.ts';
-import { findKnee, type JudgedStep } from './find-knee.ts';
+import { findKnee, settleKnee, type JudgedStep } from './find-knee.ts';
 
 const room: BackendVerdict = { saturated: false, reasons: [] };
 function step(offeredRps: number, gatewayHeld: boolean, generatorKeptUp = true, backend = room): JudgedStep {
@@ -26,5 +26,30 @@ describe('findKnee', () => {
   it('says so when the lowest step already fails, or when no step failed', () => {
     expect(findKnee([step(100, false), step(200, false)])).toMatchObject({ kind: 'no-knee', cause: 'fails-at-lowest-step', atRps: 100 });
     expect(findKnee([step(100, true), step(200, true)])).toMatchObject({ kind: 'no-knee', cause: 'held-at-every-step', atRps: 200 });
+  });
+});
+
+describe('settleKnee', () => {
+  const steps = [step(100, true), step(200, true), step(300, true), step(400, false)];
+  it('asks for a hold at the knee, and confirms it when the hold passes', () => {
+    expect(settleKnee(steps, [], 2)).toEqual({ knee: { kind: 'knee', rps: 300, firstFailingRps: 400 }, confirmed: null, nextToConfirm: 300 });
+    expect(settleKnee(steps, [step(300, true)], 2)).toMatchObject({ knee: { kind: 'knee', rps: 300 }, confirmed: true, nextToConfirm: null });
+  });
+  it('moves the knee below a hold that failed, and holds that one in turn', () => {
+    expect(settleKnee(steps, [step(300, false)], 2)).toEqual({ knee: { kind: 'knee', rps: 200, firstFailingRps: 300 }, confirmed: false, nextToConfirm: 200 });
+    expect(settleKnee(steps, [step(300, false), step(200, true)], 2)).toMatchObject({ knee: { kind: 'knee', rps: 200, firstFailingRps: 300 }, confirmed: true });
+    // Out of holds: the knee stands, unconfirmed, and nothing more is asked.
+    expect(settleKnee(steps, [step(300, false), step(200, false)], 2)).toMatchObject({ knee: { kind: 'knee', rps: 100 }, confirmed: false, nextToConfirm: null });
+  });
+  it('ends without a knee when a hold finds the generator behind or the fleet saturated', () => {
+    expect(settleKnee(steps, [step(300, true, false)], 2).knee).toMatchObject({ kind: 'no-knee', cause: 'generator-saturated', atRps: 300 });
+    expect(settleKnee(steps, [step(300, true, true, { saturated: true, reasons: ['PTU answered 429'] })], 2).knee).toMatchObject({ kind: 'no-knee', cause: 'backend-saturated' });
+  });
+  it('asks for nothing when there is no knee, or no holds are allowed', () => {
+    expect(settleKnee([step(100, true)], [], 2)).toMatchObject({ knee: { cause: 'held-at-every-step' }, confirmed: null, nextToConfirm: null });
+    expect(settleKnee(steps, [], 0)).toMatchObject({ confirmed: null, nextToConfirm: null });
+  });
+  it('refuses a hold that is not at the knee (a driver bug)', () => {
+    expect(() => settleKnee(steps, [step(200, true)], 2)).toThrow(/does not match the knee/);
   });
 });

@@ -35,3 +35,34 @@ export function findKnee(judged: readonly JudgedStep[]): KneeOutcome {
   const highest = ordered.at(-1)!.step.offeredRps;
   return { kind: 'no-knee', cause: 'held-at-every-step', atRps: highest, reasons: [`the gateway held at every rate up to ${highest} req/s`] };
 }
+
+/**
+ * The knee once confirming holds are counted. A knee found by short steps is held once more,
+ * longer (capacity-run.ts), since a queue can absorb a rate above capacity for one short step. A
+ * hold that passes confirms it; one that fails shows the rate is not sustainable, so it counts as
+ * the lowest failing step and the knee is sought again below it (and held in turn). A hold in
+ * which the generator fell behind or the fleet was saturated ends the search without a knee,
+ * as a step would.
+ */
+export interface SettledKnee {
+  knee: KneeOutcome;
+  /** true: the knee was held and held; false: holds were tried and none confirmed it; null: none was tried. */
+  confirmed: boolean | null;
+  /** The rate to hold next, or null when there is nothing (more) to confirm. */
+  nextToConfirm: number | null;
+}
+
+export function settleKnee(steps: readonly JudgedStep[], holds: readonly JudgedStep[], maxHolds: number): SettledKnee {
+  let considered = [...steps];
+  let knee = findKnee(considered);
+  for (const hold of holds) {
+    if (knee.kind !== 'knee' || hold.step.offeredRps !== knee.rps) throw new RangeError(`a confirming hold at ${hold.step.offeredRps} req/s does not match the knee (${knee.kind === 'knee' ? `${knee.rps} req/s` : 'none'})`);
+    if (!hold.step.generatorKeptUp) return { knee: { kind: 'no-knee', cause: 'generator-saturated', atRps: hold.step.offeredRps, reasons: hold.step.reasons }, confirmed: false, nextToConfirm: null };
+    if (hold.backend.saturated) return { knee: { kind: 'no-knee', cause: 'backend-saturated', atRps: hold.step.offeredRps, reasons: hold.backend.reasons }, confirmed: false, nextToConfirm: null };
+    if (hold.step.gatewayHeld) return { knee, confirmed: true, nextToConfirm: null };
+    considered = [...considered.filter((s) => s.step.offeredRps < hold.step.offeredRps), hold];
+    knee = findKnee(considered);
+  }
+  if (knee.kind !== 'knee') return { knee, confirmed: holds.length > 0 ? false : null, nextToConfirm: null };
+  return { knee, confirmed: holds.length > 0 ? false : null, nextToConfirm: holds.length < maxHolds ? knee.rps : null };
+}

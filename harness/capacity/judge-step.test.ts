@@ -58,6 +58,16 @@ describe('judgeStep', () => {
     expect(fewDropped.generatorKeptUp).toBe(true);
   });
 
+  it("says the generator fell behind when k6 used nearly every core, even with the gateway's latency to blame", () => {
+    const saturated = judgeStep({ offeredRps: 100, window, samples: samples(1000, 40), generator: { ...keptUp, cpu: { k6Cores: 1.9, cores: 2 } }, criteria });
+    expect(saturated.generatorKeptUp).toBe(false);
+    expect(saturated.reasons.join()).toMatch(/k6 used 1\.90 of the 2 cores \(95\.0%\): the generator's CPU was saturated/);
+    const slowGateway = judgeStep({ offeredRps: 100, window, samples: samples(300, 2_000), generator: { droppedIterations: 700, vusBusyMax: 50, vusAllowed: 50, vusPreallocated: 20, cpu: { k6Cores: 1.9, cores: 2 } }, criteria });
+    expect(slowGateway.generatorKeptUp).toBe(false);
+    const roomy = judgeStep({ offeredRps: 100, window, samples: samples(1000, 40), generator: { ...keptUp, cpu: { k6Cores: 0.5, cores: 2 } }, criteria });
+    expect(roomy.generatorKeptUp).toBe(true);
+  });
+
   it('fails a step in which nothing completed', () => {
     const judged = judgeStep({ offeredRps: 100, window, samples: [], generator: keptUp, criteria });
     expect(judged.gatewayHeld).toBe(false);

@@ -12,7 +12,8 @@
  * queue that grows through the step makes its late requests the slow ones) while it broke the
  * SLO: a slow gateway keeps VUs busy. It is the generator's when the gateway held anyway (the VUs were too
  * few for a healthy gateway), or when the VUs were not used up (k6 itself, its CPU, fell
- * behind); such a step is not evidence about the gateway either way.
+ * behind); such a step is not evidence about the gateway either way. Nor is one in which k6
+ * used nearly every core (process-cpu.ts), dropped iterations or not.
  */
 export interface StepSample {
   /** When the request started, epoch ms: a request that waited belongs to the step that sent it. */
@@ -30,6 +31,8 @@ export interface GeneratorReport {
   vusAllowed: number;
   /** The VUs k6 started with; beyond them it allocates more as it goes, dropping iterations meanwhile. */
   vusPreallocated: number;
+  /** Cores k6 used on average over the step, and the cores it had (process-cpu.ts); absent: not read. */
+  cpu?: { k6Cores: number; cores: number };
 }
 
 export interface StepCriteria {
@@ -38,6 +41,11 @@ export interface StepCriteria {
   errorBudget: number;
   /** The fraction of the offered iterations k6 may drop and still count as keeping up. */
   droppedTolerance: number;
+  /**
+   * The share of the machine's cores k6 may use and still count as keeping up (default
+   * maxGeneratorCpuShare): beyond it k6's own scheduling delays the arrivals it reports as sent.
+   */
+  maxGeneratorCpuShare?: number;
 }
 
 export interface StepJudgement {
@@ -53,6 +61,8 @@ export interface StepJudgement {
 }
 
 export const defaultDroppedTolerance = 0.01;
+/** k6 using 90% of the cores is saturated: Go's scheduler and the OS have no room left for it to send on time. */
+export const maxGeneratorCpuShare = 0.9;
 
 export function judgeStep(input: { offeredRps: number; window: { start: number; end: number }; samples: readonly StepSample[]; generator: GeneratorReport; criteria: StepCriteria }): StepJudgement {
   const { offeredRps, window, generator, criteria } = input;
@@ -76,8 +86,12 @@ export function judgeStep(input: { offeredRps: number; window: { start: number; 
   if (droppedShare > criteria.droppedTolerance) behind.push(`the generator dropped ${generator.droppedIterations} iterations (${pct(droppedShare)} of those offered)`);
   if (starvedOfVus) behind.push(`the generator used all ${generator.vusAllowed} VUs it was allowed`);
   const gatewayUsedUpVus = offeredRps * ((p95Ms ?? Number.POSITIVE_INFINITY) / 1000) >= generator.vusPreallocated;
-  const generatorKeptUp = behind.length === 0 || (!gatewayHeld && gatewayUsedUpVus);
+  // A gateway's latency can use up VUs, never k6's CPU: a saturated generator is never excused.
+  const cpuShare = generator.cpu ? generator.cpu.k6Cores / generator.cpu.cores : 0;
+  const cpuSaturated = cpuShare >= (criteria.maxGeneratorCpuShare ?? maxGeneratorCpuShare);
+  const generatorKeptUp = !cpuSaturated && (behind.length === 0 || (!gatewayHeld && gatewayUsedUpVus));
   if (behind.length > 0) reasons.push(...behind.map((b) => (generatorKeptUp ? `${b}, as the gateway's latency kept them busy` : b)));
+  if (cpuSaturated) reasons.push(`k6 used ${generator.cpu!.k6Cores.toFixed(2)} of the ${generator.cpu!.cores} cores (${pct(cpuShare)}): the generator's CPU was saturated`);
 
   // Throughput is what was served during the window, by when each answer ended.
   const servedInWindow = input.samples.filter((s) => s.status !== 0 && s.status < 500 && s.time + s.durationMs >= window.start && s.time + s.durationMs <= window.end).length;

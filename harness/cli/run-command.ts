@@ -26,9 +26,11 @@ export function registerRunCommand(program: Command): void {
     .option('--expectations-config <dir>', 'hold the gateway to another APIOps folder (typically the last approved one) instead of the --config it runs')
     .option('--results <dir>', 'where run folders go', 'results')
     .option('--seed <n>', 'seed for the fleet and the gateways', parseNumberOption('--seed', { integer: true }))
+    .option('--load-generators <n>', "k6 processes sharing the load, each on its execution segment; their samples are merged and judged once (default 1; at most this machine's cores)", parseNumberOption('--load-generators', { integer: true, min: 1 }))
+    .option('--oversubscribe-generators', "allow more --load-generators than this machine's cores")
     .option('--json', 'print one JSON line with the result at the end')
     .addHelpText('after', `\n${exitCodesHelp}`)
-    .action(async (scenario: string, options: { units: number; k6Config?: string; config?: string; gatewayUrl?: string; target?: string; fleet?: string; portBase?: number; topology?: string; healthPath?: string; allowRemote?: string; maxRate?: number; expectations?: string; expectationsConfig?: string; results: string; seed?: number; json?: boolean }) => {
+    .action(async (scenario: string, options: { units: number; k6Config?: string; config?: string; gatewayUrl?: string; target?: string; fleet?: string; portBase?: number; topology?: string; healthPath?: string; allowRemote?: string; maxRate?: number; expectations?: string; expectationsConfig?: string; results: string; seed?: number; loadGenerators?: number; oversubscribeGenerators?: boolean; json?: boolean }) => {
       const runOptions = {
         scenario,
         units: options.units,
@@ -46,6 +48,8 @@ export function registerRunCommand(program: Command): void {
         ...(options.expectations ? { expectationsFile: options.expectations } : {}),
         ...(options.expectationsConfig ? { expectationsConfigDir: options.expectationsConfig } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
+        ...(options.loadGenerators !== undefined ? { loadGenerators: options.loadGenerators } : {}),
+        ...(options.oversubscribeGenerators ? { oversubscribeGenerators: true } : {}),
       };
       // Usage errors stop here, with nothing created; refusals after this write a journal.
       checkInvocation(runOptions);

@@ -98,6 +98,15 @@ export const journalSchema = z.strictObject({
     endedAt: isoTime.nullable(),
     /** The bundled scenario script k6 ran. */
     bundle: z.string().nullable(),
+    /** How many k6 processes (load generators) shared the load; absent in older journals: one. */
+    loadGenerators: z.int().min(1).optional(),
+    /**
+     * With several load generators, each one's execution segment and exit; the fields above are
+     * then the run's (the worst exit, the earliest start, the latest end: harness/run/k6-generators.ts).
+     */
+    generators: z
+      .array(z.strictObject({ index: z.int().min(0), segment: z.string(), exitCode: z.int().nullable(), signal: z.string().nullable(), meaning: z.string(), startedAt: isoTime, endedAt: isoTime }))
+      .optional(),
   }),
   /** What each kind of evidence amounted to (collected, absent from this target, incomplete and why). */
   evidenceSources: z.array(evidenceSourceSchema).optional(),

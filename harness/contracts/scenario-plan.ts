@@ -89,6 +89,15 @@ export const scenarioPlanSchema = z.strictObject({
   deployment: z.string().min(1).default('gpt-4o'),
   embeddingDeployment: z.string().min(1).default('text-embedding-3-small'),
   apiVersion: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'an Azure OpenAI api-version such as 2024-10-21').default('2024-10-21'),
+  /**
+   * Where the plan's Azure OpenAI API is mounted before `/openai`, e.g. `/capacity/heavy` for a
+   * capacity profile's API (deploy/apim/apis/capacity-*); absent: at the gateway's root, as the
+   * sample's azure-openai API is. The k6 requests and the preflight's probes both use it.
+   */
+  apiBasePath: z
+    .string()
+    .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'a path such as /capacity/heavy: segments of letters, digits, . _ ~ -, with a leading / and none at the end')
+    .optional(),
   /** Through the front door (the default) or straight to one regional gateway. */
   entry: z.enum(['front-door', 'primary-region']).default('front-door'),
   traffic: z.array(trafficClass).min(1),

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { inspectTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
 import { kubeletEnv } from './kubelet-env-support.ts';
+import { readK8sPlanFile } from './k8s-plan-file.ts';
 import { K8sRenderError, renderK8s, type RenderOptions } from './render-k8s.ts';
 import type { RunnerEnvVar } from './runner-plan.ts';
 import { ConfigMapTooLargeError } from './script-configmap.ts';
@@ -44,6 +45,7 @@ const options = (overrides: Partial<RenderOptions> = {}): RenderOptions => ({
   k6Image: 'grafana/k6:2.2.0',
   keySecret: 'spillway-subscription-keys',
   resultsClaim: 'spillway-results',
+  maxRate: 10_000,
   now,
   ...overrides,
 });
@@ -66,7 +68,7 @@ describe('renderK8s', () => {
   it('writes a ConfigMap with the bundle and a TestRun that runs it, both valid YAML', async () => {
     const rendered = await renderK8s(options());
     expect(rendered.name).toBe('spillway-spillover-20261207-071530');
-    expect(readdirSync(join(root, 'out')).sort()).toEqual(['spillway-spillover-20261207-071530.configmap.yaml', 'spillway-spillover-20261207-071530.testrun.yaml']);
+    expect(readdirSync(join(root, 'out')).sort()).toEqual(['spillway-spillover-20261207-071530.configmap.yaml', 'spillway-spillover-20261207-071530.plan.json', 'spillway-spillover-20261207-071530.testrun.yaml']);
     const configMap = parse(readFileSync(rendered.configMapFile, 'utf8')) as ConfigMapDoc;
     const testRun = parse(readFileSync(rendered.testRunFile, 'utf8')) as TestRunDoc;
     expect(configMap.kind).toBe('ConfigMap');
@@ -117,7 +119,7 @@ describe('renderK8s', () => {
 
   it('refuses more runners than a traffic class has VUs, and accepts as many', async () => {
     // smoke's slowest class sends 0.15 requests/s at 1 unit: 9 VUs at most (60 s timeout).
-    await expect(renderK8s(options({ scenario: 'smoke', trafficOnly: true, units: 1, parallelism: 10 }))).rejects.toThrow(/--parallelism 10: more runners than the 9 VUs of the \S+ class \(0\.15 requests\/s at --units 1\).*use --parallelism 9 or less/);
+    await expect(renderK8s(options({ scenario: 'smoke', trafficOnly: true, units: 1, parallelism: 10 }))).rejects.toThrow(/--parallelism 10: more load generators than the 9 VUs of the \S+ class \(0\.15 requests\/s at --units 1\).*use --parallelism 9 or less/);
     expect(existsSync(join(root, 'out'))).toBe(false);
     await expect(renderK8s(options({ scenario: 'smoke', trafficOnly: true, units: 1, parallelism: 9 }))).resolves.toMatchObject({ name: 'spillway-smoke-20261207-071530' });
   });
@@ -150,6 +152,68 @@ describe('renderK8s', () => {
     await expect(renderK8s(options())).rejects.toThrow(K8sRenderError);
     await expect(renderK8s(options())).rejects.toThrow(/already exists: nothing was written/);
     expect(readdirSync(join(root, 'out')).map((f) => readFileSync(join(root, 'out', f), 'utf8'))).toEqual(before);
+  });
+});
+
+describe('renderK8s: the plan for collect, the rate guard, the capacity staircase', () => {
+  const staircase = { startRps: 100, stepRps: 100, maxRps: 300, holdSeconds: 60, settleSeconds: 10, profile: 'light' as const, sloP95Ms: 1000, errorBudget: 0.01, droppedTolerance: 0.01 };
+
+  it('writes the resolved plan beside the manifests, without keys, as collect reads it', async () => {
+    const rendered = await renderK8s(options({ scenario: 'token-limit' }));
+    const text = readFileSync(rendered.planFile, 'utf8');
+    expect(text).not.toMatch(/local-[a-z-]+-key|SPILLWAY_KEY_/);
+    const plan = readK8sPlanFile(rendered.planFile);
+    expect(plan).toMatchObject({ kind: 'scenario', runId: rendered.runId, parallelism: 4, units: 2, gatewayUrl: 'https://apim.example.net', maxRate: 10_000, plan: { name: 'token-limit' } });
+    expect(plan.plan.verifiers).toContain('token-limit');
+    expect(plan.peakRate).toBe(rendered.totalRate);
+  });
+
+  it('refuses a plan above --max-rate, naming the rate and the cap, and writes nothing', async () => {
+    const rendered = await renderK8s(options({ scenario: 'spillover', units: 1, outDir: join(root, 'probe') }));
+    const rate = rendered.totalRate;
+    await expect(renderK8s(options({ scenario: 'spillover', units: 1, maxRate: rate - 0.5 }))).rejects.toThrow(new RegExp(`--max-rate ${rate - 0.5}: scenario "spillover" sends ${rate} requests/s at its busiest at --units 1, more than the cap`));
+    expect(existsSync(join(root, 'out'))).toBe(false);
+    await expect(renderK8s(options({ scenario: 'spillover', units: 1, maxRate: rate }))).resolves.toMatchObject({ totalRate: rate });
+    await expect(renderK8s(options({ maxRate: 0 }))).rejects.toThrow(/--max-rate 0: must be a positive number/);
+  });
+
+  it('renders a capacity staircase: one constant-rate entry per step, to the profile\'s API, with the capacity-test key', async () => {
+    const rendered = await renderK8s(options({ scenario: 'capacity', units: 2, maxRate: 300, capacity: staircase }));
+    expect(rendered.name).toBe('spillway-capacity-20261207-071530');
+    expect(rendered.baseUrl).toBe('https://apim.example.net/capacity/light');
+    const plan = readK8sPlanFile(rendered.planFile);
+    expect(plan.kind).toBe('capacity');
+    expect(plan.capacity!.steps).toEqual([
+      { rps: 100, trafficIndex: 0, startSeconds: 0, endSeconds: 60 },
+      { rps: 200, trafficIndex: 1, startSeconds: 60, endSeconds: 120 },
+      { rps: 300, trafficIndex: 2, startSeconds: 120, endSeconds: 180 },
+    ]);
+    // The staircase's busiest moment is its last step, not the sum of the steps.
+    expect(plan.peakRate).toBe(300);
+    const testRun = parse(readFileSync(rendered.testRunFile, 'utf8')) as TestRunDoc;
+    const env = testRun.spec.runner.env;
+    expect(env.filter((v) => 'valueFrom' in v && 'secretKeyRef' in v.valueFrom).map((v) => v.name)).toEqual(['SPILLWAY_KEY_CAPACITY_TEST']);
+    const k6Plan = JSON.parse((env.find((v) => v.name === 'SPILLWAY_PLAN') as { value: string }).value) as { name: string; baseUrl: string; durationSeconds: number; traffic: { rate: number; startSeconds: number; endSeconds: number; promptWords: unknown; maxTokens: unknown; priority: string }[] };
+    expect(k6Plan).toMatchObject({ name: 'smoke', baseUrl: 'https://apim.example.net/capacity/light', durationSeconds: 180 });
+    expect(k6Plan.traffic.map((t) => [t.rate, t.startSeconds, t.endSeconds])).toEqual([[100, 0, 60], [200, 60, 120], [300, 120, 180]]);
+    expect(k6Plan.traffic[0]).toMatchObject({ promptWords: { kind: 'fixed', value: 1 }, maxTokens: { kind: 'fixed', value: 1 }, priority: 'none' });
+    const heavy = await renderK8s(options({ scenario: 'capacity', maxRate: 300, capacity: { ...staircase, profile: 'heavy' }, outDir: join(root, 'heavy') }));
+    expect(heavy.baseUrl).toBe('https://apim.example.net/capacity/heavy');
+  });
+
+  it.each([
+    [{ maxRate: 250 }, /--max-rate 250: the capacity staircase sends 300 requests\/s at its busiest, more than the cap; lower --max-rps/],
+    [{ capacity: { ...staircase, startRps: 400 } }, /--start-rps 400 is above --max-rps 300/],
+    [{ capacity: { ...staircase, settleSeconds: 60 } }, /--settle-seconds 60: must be from 0 and below --hold-seconds \(60\)/],
+    [{ capacity: { ...staircase, stepRps: 1, holdSeconds: 60 } }, /201 steps of 60 s .* more than an hour/],
+    [{ trafficOnly: true }, /--traffic-only: a capacity staircase has no fault timeline/],
+  ] as const)('refuses a bad staircase %o, writing nothing', async (overrides, message) => {
+    await expect(renderK8s(options({ scenario: 'capacity', maxRate: 1000, capacity: staircase, ...overrides }))).rejects.toThrow(message);
+    expect(existsSync(join(root, 'out'))).toBe(false);
+  });
+
+  it('refuses `capacity` without a staircase', async () => {
+    await expect(renderK8s(options({ scenario: 'capacity' }))).rejects.toThrow(/capacity: give the staircase/);
   });
 });
 

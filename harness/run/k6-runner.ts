@@ -11,6 +11,8 @@ import { parentDeathSignal } from './parent-death-signal.ts';
  */
 export interface K6Run {
   readonly startedAt: number;
+  /** k6's process id (setpriv, where it wraps k6, execs it: the same process); undefined if it could not start. */
+  readonly pid: number | undefined;
   /** Resolves when k6 has exited. */
   readonly done: Promise<K6Exit>;
   stop(): void;
@@ -72,8 +74,9 @@ export function startK6(args: {
   const done = new Promise<K6Exit>((resolve) => {
     const finish = (exitCode: number | null, signal: NodeJS.Signals | null): void => {
       if (killTimer) clearTimeout(killTimer);
-      log.end();
-      resolve({ exitCode, signal, startedAt, endedAt: Date.now() });
+      const endedAt = Date.now();
+      // Resolved once the log is on disk: a caller reads k6-output.log as soon as k6 is done.
+      log.end(() => resolve({ exitCode, signal, startedAt, endedAt }));
     };
     child.on('error', (error) => {
       log.write(`spillway: could not start k6: ${error.message}\n`);
@@ -83,6 +86,7 @@ export function startK6(args: {
   });
   return {
     startedAt,
+    pid: child.pid,
     done,
     stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

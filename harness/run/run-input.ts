@@ -23,6 +23,8 @@ import { embeddedTarget } from '../targets/embedded-target.ts';
 import { gatewayTarget, type FleetSource } from '../targets/gateway-target.ts';
 import { FleetControlClient } from '../targets/fleet-control-client.ts';
 import type { GatewayLogSource } from '../targets/gateway-log-source.ts';
+import { AzureMonitorUtilisation } from '../capacity/utilisation/azure-monitor-utilisation.ts';
+import type { UtilisationSource } from '../capacity/utilisation/utilisation-source.ts';
 import { logAnalyticsGatewayLogs } from '../targets/log-analytics-logs.ts';
 import { entryUrlOf, loadTargetFile, type TargetFile } from '../targets/target-file.ts';
 import { apimHealthPath } from '../targets/preflight.ts';
@@ -34,9 +36,11 @@ import type { Expectations } from '../verify/expectations.ts';
 import { scenarioTopology } from '../targets/embedded-topology.ts';
 import type { ExpectationsSource } from './expectations-mode.ts';
 import type { FaultInjectors } from './fault-timeline.ts';
+import { checkClassesCoverGenerators, checkLoadGeneratorCount } from './load-generator-count.ts';
 import { checkOutputFolder } from './output-paths.ts';
 import { planProblems } from './plan-against-topology.ts';
 import { loadK6Config, scenarioPlan, ScenarioPlanError, type K6Config, type ScenarioPlan } from './scenario-plan.ts';
+import { checkThresholdsEvaluable, ThresholdEvaluationError } from './thresholds-from-samples.ts';
 
 export interface RunOptions {
   scenario: string;
@@ -62,6 +66,8 @@ export interface RunOptions {
   targetFile?: string;
   /** For tests: the gateway-log source of a target file (default: its Log Analytics workspace). */
   logSourceFor?: (file: TargetFile) => GatewayLogSource;
+  /** For tests: the utilisation source of a target file with `metrics` (default: Azure Monitor). */
+  utilisationFor?: (file: TargetFile) => UtilisationSource;
   /** With gatewayUrl and no fleetFile: the run starts the fleet, resource i on portBase + i. */
   portBase?: number;
   /** The topology of the fleet the run starts (default: mocks/aoai/default-topology.json). */
@@ -75,6 +81,13 @@ export interface RunOptions {
    */
   allowRemoteHost?: string;
   maxRate?: number;
+  /**
+   * k6 processes that share the load (default 1), each running its execution segment of the
+   * test; their samples are merged and judged once (harness/run/k6-generators.ts). More than the
+   * machine's cores is refused unless oversubscribeGenerators.
+   */
+  loadGenerators?: number;
+  oversubscribeGenerators?: boolean;
   resultsDir?: string;
   seed?: number;
   progress?: (line: string) => void;
@@ -97,14 +110,18 @@ export interface Invocation {
   resultsDir: string;
 }
 
-/** Step 1: the command line. Throws a usage error; creates nothing. */
-export function checkInvocation(options: RunOptions): Invocation {
+/**
+ * Step 1: the command line. Throws a usage error; creates nothing. A plan built by the command
+ * rather than named in k6.config.json (`spillway capacity`'s) is given with the configuration
+ * whose consumers it uses, and is checked against the same flags.
+ */
+export function checkInvocation(options: RunOptions, built?: { plan: ScenarioPlan; config: K6Config; configFile: string }): Invocation {
   if (!Number.isInteger(options.units) || options.units < 1 || options.units > 30) {
     throw new RunInputError(`--units must be a whole number from 1 to 30 (APIM's largest unit count per region), got ${String(options.units)}`);
   }
-  const configFile = resolve(options.k6ConfigFile ?? defaultK6ConfigFile);
-  const config = loadK6Config(configFile);
-  const plan = scenarioPlan(config, options.scenario, configFile);
+  const configFile = built?.configFile ?? resolve(options.k6ConfigFile ?? defaultK6ConfigFile);
+  const config = built?.config ?? loadK6Config(configFile);
+  const plan = built?.plan ?? scenarioPlan(config, options.scenario, configFile);
   if (options.targetFile !== undefined) {
     for (const [flag, given] of [['--gateway-url', options.gatewayUrl], ['--fleet', options.fleetFile], ['--port-base', options.portBase], ['--topology', options.topologyFile], ['--health-path', options.healthPath]] as const) {
       if (given !== undefined) throw new RunInputError(`${flag} and --target both say what the run drives: the target file holds the gateway's URLs, its fleet and its health path`);
@@ -154,9 +171,29 @@ export function checkInvocation(options: RunOptions): Invocation {
     if (!stat) throw new RunInputError(`${flag} ${resolve(path)}: does not exist`);
     if (kind === 'folder' ? !stat.isDirectory() : !stat.isFile()) throw new RunInputError(`${flag} ${resolve(path)}: not a ${kind}`);
   }
+  checkLoadGenerators(options, plan);
   const resultsDir = resolve(options.resultsDir ?? 'results');
   checkOutputFolder(options.resultsDir ?? 'results', '--results');
   return { config, configFile, plan, resultsDir };
+}
+
+/**
+ * --load-generators: a whole number, within the machine's cores (or oversubscribed on purpose);
+ * with several, every traffic class must have a VU for each generator, and the plan's
+ * thresholds must be ones that can be judged over the merged samples (thresholds-from-samples.ts).
+ */
+function checkLoadGenerators(options: RunOptions, plan: ScenarioPlan): void {
+  const count = options.loadGenerators ?? 1;
+  try {
+    checkLoadGeneratorCount(count, { oversubscribe: options.oversubscribeGenerators === true });
+    if (count > 1) {
+      checkClassesCoverGenerators(plan.traffic, options.units, count);
+      checkThresholdsEvaluable(plan.thresholds);
+    }
+  } catch (error) {
+    if (error instanceof ThresholdEvaluationError) throw new RunInputError(`--load-generators ${count}: scenario "${plan.name}": ${error.message}; run it with one generator, where k6 judges its thresholds itself`);
+    throw error;
+  }
 }
 
 /** Where the verdicts' expectations come from, resolved once the fleet is known. */
@@ -341,8 +378,11 @@ async function prepareApimTarget(options: RunOptions, invocation: Invocation): P
   if (problems.length > 0) throw new ScenarioPlanError(`the plan does not fit this run:\n${problems.map((p) => `  ${invocation.configFile}: ${p}`).join('\n')}`);
   const gatewayConfig = options.gatewayConfigDir !== undefined ? loadGatewayConfig(resolve(options.gatewayConfigDir)) : null;
   const logs = options.logSourceFor ? options.logSourceFor(target) : logAnalyticsGatewayLogs({ workspaceId: target.workspaceId, ...(options.progress ? { say: options.progress } : {}) });
+  // Read only when asked for (a capacity run); the client is built lazily, without a network call.
+  const metrics = target.metrics;
+  const utilisation = metrics ? (options.utilisationFor?.(target) ?? new AzureMonitorUtilisation({ resourceId: metrics.resourceId, region: metrics.region ?? target.gateways[0]!.region, ...(metrics.tier ? { tier: metrics.tier } : {}) })) : undefined;
   return {
-    target: gatewayTarget({ kind: 'apim', entryUrl, healthPath: target.healthPath, fleet: { mode: 'attach', file, description: fromControl }, k6Config: config, plan, logs, keyEnvs, env }),
+    target: gatewayTarget({ kind: 'apim', entryUrl, healthPath: target.healthPath, fleet: { mode: 'attach', file, description: fromControl }, k6Config: config, plan, logs, keyEnvs, env, ...(utilisation ? { utilisation } : {}) }),
     fleet: fromControl,
     gatewayConfig,
   };

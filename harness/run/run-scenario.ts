@@ -20,9 +20,12 @@ import { describeExpectations } from './expectations-mode.ts';
 import { startTimeline, timelineFailure, type RunningTimeline } from './fault-timeline.ts';
 import { HarnessCrash } from './harness-crash.ts';
 import { exitCodeFor, journalSchemaVersion, writeJournal, type Journal, type RunStatus } from './journal.ts';
-import { k6ExitMeanings, startK6, type K6Exit, type K6Run } from './k6-runner.ts';
+import { k6ExitMeanings, type K6Exit } from './k6-runner.ts';
+import { startK6Generators, type GeneratorsExit, type K6GeneratorsRun } from './k6-generators.ts';
+import { mergeSampleFiles, writeMergedSummaryExport } from '../evidence/merge-k6-outputs.ts';
 import { checkInvocation, prepareRun, type ExpectationsPlan, type Invocation, type PreparedRun, type RunOptions } from './run-input.ts';
 import { thresholdVerdicts } from './threshold-verdicts.ts';
+import { thresholdVerdictsFromSamples } from './thresholds-from-samples.ts';
 
 export { checkInvocation, defaultGatewayConfigDir, defaultK6ConfigFile, expectationsSourceOf, RunInputError, type RunOptions } from './run-input.ts';
 
@@ -54,7 +57,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
 
   let target: RunningTarget | null = null;
   let timeline: RunningTimeline | null = null;
-  let k6Run: K6Run | null = null;
+  let k6Run: K6GeneratorsRun | null = null;
   let ticker: NodeJS.Timeout | undefined;
   let status = 'incomplete' as RunStatus;
   let verdicts: Verdict[] = [];
@@ -103,7 +106,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       }
     }, prepared.scopes);
     ticker = setInterval(() => say(`${since()}  ${running.progress()}`), 15_000);
-    const exit: K6Exit = await k6Run.done;
+    const exit: GeneratorsExit = await k6Run.done;
     options.onLoadPhase?.('end');
     clearInterval(ticker);
     await timeline.stop();
@@ -112,6 +115,8 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     run.mark('load', loadStarted);
 
     const analysisStarted = Date.now();
+    // Several generators' outputs become the run's own files, where one k6 would have written them.
+    if (k6Run.count > 1) await mergeGeneratorOutputs(k6Run, paths, say);
     const sources = await running.finishEvidence({ window: { start: exit.startedAt, end: exit.endedAt }, requestsSent: requestsSent(paths.k6SummaryExport), runId: run.runId });
     const fleet = running.fleet;
     // What the target learned while running (a workspace's ingestion lag) goes into the journal too.
@@ -121,13 +126,18 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     if (status === 'interrupted') throw new RunNotJudged('interrupted');
     const failedStep = timelineFailure(timeline.applied);
     if (failedStep) throw new RunNotJudged(failedStep);
-    if (exit.exitCode !== 0 && exit.exitCode !== 99) throw new RunNotJudged(`k6 did not complete the run: ${journal.k6.meaning} (exit ${exit.exitCode ?? exit.signal}); see k6-output.log`);
+    if (exit.exitCode !== 0 && exit.exitCode !== 99) throw new RunNotJudged(`k6 did not complete the run: ${journal.k6.meaning} (exit ${exit.exitCode ?? exit.signal}); see ${k6LogNames(k6Run).join(', ')}`);
 
     say('collecting evidence and running the verifiers');
     const evidence = runTraffic(preflightRecords, await collectEvidence(run.dir, { start: exit.startedAt, end: exit.endedAt }, timeline.applied, fleetFacts(fleet, invocation.plan.deployment), [...sources, { kind: 'client', status: 'collected' }]));
-    journal.evidence = { ...evidence.files, k6SummaryExport: relative(run.dir, paths.k6SummaryExport), k6Output: 'k6-output.log', journal: 'journal.json' };
+    journal.evidence = { ...evidence.files, k6SummaryExport: relative(run.dir, paths.k6SummaryExport), ...generatorEvidence(k6Run, run.dir), journal: 'journal.json' };
     journal.evidenceSources = evidence.sources;
-    const thresholds = thresholdVerdicts(paths.k6SummaryExport, relative(run.dir, paths.k6SummaryExport), invocation.plan.thresholds);
+    // One k6 judged all the samples itself; several each judged only their share, so the
+    // thresholds are judged once over the merged samples, as k6 computes them.
+    const thresholds =
+      k6Run.count === 1
+        ? thresholdVerdicts(paths.k6SummaryExport, relative(run.dir, paths.k6SummaryExport), invocation.plan.thresholds)
+        : await thresholdVerdictsFromSamples(paths.client, relative(run.dir, paths.client), invocation.plan.thresholds, k6Run.count);
     const expectations = resolveExpectations(prepared.expectations, invocation, fleet);
     if (prepared.expectations) journal.expectations = { ...prepared.expectations.source, description: describeExpectations(prepared.expectations.source) } as Journal['expectations'];
     verdicts = [...thresholds, ...(expectations ? runVerifiers(invocation.plan.verifiers, evidence, expectations) : [])];
@@ -172,7 +182,7 @@ function openRun(invocation: Invocation, options: RunOptions) {
     target: { kind: options.gatewayUrl === undefined ? 'embedded' : 'gateway', entryUrl: options.gatewayUrl ?? '', fleet: options.fleetFile !== undefined ? 'attached' : 'started', healthPath: options.healthPath ?? apimHealthPath, notes: [] },
     tools: [],
     timeline: [],
-    k6: { exitCode: null, signal: null, meaning: 'not started', startedAt: null, endedAt: null, bundle: null },
+    k6: { exitCode: null, signal: null, meaning: 'not started', startedAt: null, endedAt: null, bundle: null, loadGenerators: options.loadGenerators ?? 1 },
     evidence: {},
     verdicts: [],
     phases,
@@ -223,8 +233,11 @@ async function bundleScript(invocation: Invocation, journal: Journal, say: (line
   return bundle.file;
 }
 
-/** Starts k6 on the bundle with the resolved plan: rates scaled by --units, the target's URL and keys. */
-function startLoad(invocation: Invocation, options: RunOptions, target: RunningTarget, bundle: string, k6: { path: string; version: string }, run: ReturnType<typeof openRun>, say: (line: string) => void): K6Run {
+/**
+ * Starts k6 on the bundle with the resolved plan: rates scaled by --units, the target's URL and
+ * keys; as --load-generators k6 processes, each on its execution segment (k6-generators.ts).
+ */
+function startLoad(invocation: Invocation, options: RunOptions, target: RunningTarget, bundle: string, k6: { path: string; version: string }, run: ReturnType<typeof openRun>, say: (line: string) => void): K6GeneratorsRun {
   const { plan, config } = invocation;
   const script = plan.script ?? plan.name;
   const k6Plan = {
@@ -232,7 +245,7 @@ function startLoad(invocation: Invocation, options: RunOptions, target: RunningT
     script,
     durationSeconds: plan.durationSeconds,
     units: options.units,
-    baseUrl: target.entryUrl,
+    baseUrl: `${target.entryUrl}${plan.apiBasePath ?? ''}`,
     apiVersion: plan.apiVersion,
     deployment: plan.deployment,
     embeddingDeployment: plan.embeddingDeployment,
@@ -243,28 +256,71 @@ function startLoad(invocation: Invocation, options: RunOptions, target: RunningT
     summaryPath: run.paths.k6Summary,
     runId: run.runId,
   };
-  say(`running k6 ${k6.version}: ${plan.name}, ${plan.durationSeconds} s, ${options.units} unit${options.units === 1 ? '' : 's'}`);
-  return startK6({
+  const count = options.loadGenerators ?? 1;
+  say(`running k6 ${k6.version}: ${plan.name}, ${plan.durationSeconds} s, ${options.units} unit${options.units === 1 ? '' : 's'}${count > 1 ? `, ${count} load generators` : ''}`);
+  return startK6Generators({
     k6: k6.path,
-    argv: ['run', '--quiet', '--no-color', '--out', `json=${run.paths.client}`, '--summary-export', run.paths.k6SummaryExport, bundle],
-    env: { SPILLWAY_PLAN: JSON.stringify(k6Plan) },
+    script: bundle,
+    count,
+    dir: run.dir,
+    // Each generator's handleSummary writes its own summary (one generator: the run's k6-summary.json).
+    env: (files) => ({ SPILLWAY_PLAN: JSON.stringify({ ...k6Plan, summaryPath: files.summary }) }),
     withhold: ['SPILLWAY_CONTROL_TOKEN', ...Object.values(config.consumers).map((c) => c.keyEnv)],
-    logFile: join(run.dir, 'k6-output.log'),
-    onLine: (line) => {
-      if (/level=(error|warning)/.test(line)) say(`k6: ${line}`);
+    onLine: (line, index) => {
+      if (/level=(error|warning)/.test(line)) say(`k6${count > 1 ? ` (generator ${index + 1})` : ''}: ${line}`);
     },
   });
 }
 
-function recordK6Exit(journal: Journal, exit: K6Exit): void {
+function meaningOf(exit: K6Exit): string {
+  return exit.exitCode === null ? `stopped by ${exit.signal ?? 'an error'}` : (k6ExitMeanings[exit.exitCode] ?? 'unknown exit code');
+}
+
+function recordK6Exit(journal: Journal, exit: GeneratorsExit): void {
+  const several = exit.generators.length > 1;
   journal.k6 = {
     exitCode: exit.exitCode,
     signal: exit.signal,
-    meaning: exit.exitCode === null ? `stopped by ${exit.signal ?? 'an error'}` : (k6ExitMeanings[exit.exitCode] ?? 'unknown exit code'),
+    // With several generators each k6 judged the thresholds on its own share only; the verdicts judge the merged samples.
+    meaning: several && exit.exitCode === 99 ? `${meaningOf(exit)} on a generator's own share (the thresholds' verdicts judge the merged samples)` : meaningOf(exit),
     startedAt: new Date(exit.startedAt).toISOString(),
     endedAt: new Date(exit.endedAt).toISOString(),
     bundle: journal.k6.bundle,
+    loadGenerators: exit.generators.length,
+    ...(several
+      ? {
+          generators: exit.generators.map((g) => ({ index: g.index, segment: g.segment, exitCode: g.exitCode, signal: g.signal, meaning: meaningOf(g), startedAt: new Date(g.startedAt).toISOString(), endedAt: new Date(g.endedAt).toISOString() })),
+        }
+      : {}),
   };
+}
+
+/**
+ * The generators' raw samples merged into the run's k6-samples.json and their summary exports'
+ * counters into its k6-summary-export.json (merge-k6-outputs.ts), where one k6 writes them, so
+ * that the evidence and the requests sent are read as for one k6.
+ */
+async function mergeGeneratorOutputs(generators: K6GeneratorsRun, paths: ReturnType<typeof evidencePaths>, say: (line: string) => void): Promise<void> {
+  const samples = await mergeSampleFiles(generators.generators.map((g) => g.files.samples), paths.client);
+  const counters = writeMergedSummaryExport(generators.generators.map((g) => g.files.summaryExport), paths.k6SummaryExport);
+  say(`merged ${generators.count} load generators: ${samples.points} samples, ${counters.httpReqs} requests sent${samples.missing.length + counters.missing.length > 0 ? ` (not written: ${[...samples.missing, ...counters.missing].join(', ')})` : ''}`);
+}
+
+/** k6's log files, as the run folder names them. */
+function k6LogNames(generators: K6GeneratorsRun): string[] {
+  return generators.count === 1 ? ['k6-output.log'] : generators.generators.map((g) => `generator-${g.index + 1}/k6-output.log`);
+}
+
+/** The journal's evidence entries for k6's own files: its log, or each generator's files. */
+function generatorEvidence(generators: K6GeneratorsRun, runDir: string): Record<string, string> {
+  if (generators.count === 1) return { k6Output: 'k6-output.log' };
+  return Object.fromEntries(
+    generators.generators.flatMap((g) => [
+      [`k6Output.generator-${g.index + 1}`, relative(runDir, g.files.log)],
+      [`k6Samples.generator-${g.index + 1}`, relative(runDir, g.files.samples)],
+      [`k6SummaryExport.generator-${g.index + 1}`, relative(runDir, g.files.summaryExport)],
+    ]),
+  );
 }
 
 /** The expectations the verifiers hold the gateway to, now that the fleet it ran with is known. */

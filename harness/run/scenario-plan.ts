@@ -15,16 +15,38 @@ const consumerSchema = z.strictObject({
   localKey: z.string().min(1),
 });
 
+/**
+ * Per-unit capacity figures by APIM tier, which `spillway capacity` compares its measured figure
+ * with (harness/capacity/reference-figures.ts). Every figure is an estimate somebody published,
+ * not a limit, and carries where it comes from.
+ */
+const capacityReferenceSchema = z.strictObject({
+  $comment: z.string().optional(),
+  tiers: z.record(
+    z.string().regex(/^[a-z][a-z0-9-]*$/),
+    z.strictObject({
+      displayName: z.string().min(1),
+      /** Requests per second per unit, for light and heavy policies; one figure when the source gives one for both. */
+      requestsPerSecondPerUnit: z.union([z.number().positive(), z.strictObject({ light: z.number().positive(), heavy: z.number().positive() })]),
+      /** What kind of figure it is: all published figures are estimates (APIM: "not a call limit"). */
+      basis: z.enum(['published estimate', 'rule of thumb']),
+      source: z.string().min(1),
+    }),
+  ),
+});
+
 /** k6.config.json: k6 options for every scenario, the consumer classes, and the scenario plans. */
 export const k6ConfigSchema = z.strictObject({
   $comment: z.string().optional(),
   k6: z.strictObject({ summaryTrendStats: z.array(z.string()).optional() }).default({}),
   consumers: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), consumerSchema),
   scenarios: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), scenarioPlanSchema),
+  capacityReference: capacityReferenceSchema.optional(),
 });
 
 export type K6Config = z.output<typeof k6ConfigSchema>;
 export type ConsumerClass = K6Config['consumers'][string];
+export type CapacityReference = NonNullable<K6Config['capacityReference']>;
 
 export class ScenarioPlanError extends UserFacingError {}
 

@@ -7,6 +7,7 @@
 import type { Topology } from '../../mocks/aoai/topology.ts';
 import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
 import { evidenceKinds } from '../contracts/evidence.ts';
+import { EmulatorUtilisation } from '../capacity/utilisation/emulator-utilisation.ts';
 import { startEmbeddedTopology, type EmbeddedTopology } from './embedded-topology.ts';
 import type { FaultInjectors } from '../run/fault-timeline.ts';
 import type { K6Config, ScenarioPlan } from '../run/scenario-plan.ts';
@@ -77,6 +78,7 @@ function runningEmbedded(topology: EmbeddedTopology, fleet: FleetHandle, options
     keyFor,
     describe: () => ({ kind: 'embedded', entryUrl: topology.entryUrl, fleet: 'started', healthPath: apimHealthPath, topology: topology.describe() }),
     preflight: () => preflight({ entryUrl: topology.entryUrl, healthPath: apimHealthPath, probes: preflightProbes(options.plan, options.k6Config, keyFor), findInLedger: fleet.findInLedger, say: setup.say }),
+    utilisation: new EmulatorUtilisation({ instances: topology.gateway.instances }),
     progress: () => `${fleet.requestsSoFar()} backend requests so far`,
     async finishEvidence() {
       // The emulator wrote its rows into the run folder as it went: nothing to wait for.

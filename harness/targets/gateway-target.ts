@@ -27,6 +27,7 @@ import { preflight, PreflightError } from './preflight.ts';
 import { preflightProbes } from './preflight-probes.ts';
 import { startedFleetHandle } from './started-fleet.ts';
 import type { GatewayLogSource } from './gateway-log-source.ts';
+import type { UtilisationSource } from '../capacity/utilisation/utilisation-source.ts';
 import { absentEvidence, type RunningTarget, type Target, type TargetSetup } from './target.ts';
 
 export type FleetSource =
@@ -41,6 +42,8 @@ export interface GatewayTargetOptions {
   entryUrl: string;
   /** The gateway's own logs, when they can be read (a real APIM's workspace); absent: not read. */
   logs?: GatewayLogSource;
+  /** The gateway's own utilisation, when it can be read (a real APIM's Azure Monitor metrics). */
+  utilisation?: UtilisationSource;
   /** Consumer class → the variable holding its key; default k6.config.json's keyEnv. */
   keyEnvs?: Record<string, string>;
   /** Path answering 200 when the gateway is up; null: no health check. */
@@ -143,10 +146,12 @@ function running(target: Target, entryUrl: string, fleet: FleetHandle, options: 
       }
       return records;
     },
+    ...(options.utilisation ? { utilisation: options.utilisation } : {}),
     progress: () => `${fleet.requestsSoFar()} backend requests so far`,
     async finishEvidence(load) {
       const ledger = await fleet.finishLedger();
       if (!logs) return [ledger, ...absentEvidence(target, 'a gateway at a URL: Spillway does not read its own logs')];
+      if (load.judges && !load.judges.includes('gatewayLogs')) return [ledger, ...absentEvidence({ kind: target.kind, evidenceKinds: ['ledger', 'client'] }, 'not read: this run judges no gateway rows')];
       setup.say(`waiting for the gateway's rows in ${logs.describe} (${load.requestsSent} requests sent)`);
       const collected = await logs.collect({ window: load.window, runMarker: load.runId, expectedRequests: load.requestsSent, logsDir: setup.logsDir });
       ingestionLagMs = collected.ingestionLagMs;

@@ -12,7 +12,7 @@ export function preflightProbes(plan: ScenarioPlan, config: K6Config, keyFor: (c
   for (const operation of ['chat', 'embeddings'] as const) {
     const consumers = [...new Set(plan.traffic.filter((t) => t.operation === operation && config.consumers[t.consumer]).map((t) => t.consumer))];
     for (const consumer of options.everyConsumer ? consumers : consumers.slice(0, 1)) {
-      probes.push({ operation, deployment: operation === 'chat' ? plan.deployment : plan.embeddingDeployment, apiVersion: plan.apiVersion, key: keyFor(consumer), consumer });
+      probes.push({ operation, deployment: operation === 'chat' ? plan.deployment : plan.embeddingDeployment, apiVersion: plan.apiVersion, key: keyFor(consumer), consumer, ...(plan.apiBasePath ? { apiBasePath: plan.apiBasePath } : {}) });
     }
   }
   return probes;

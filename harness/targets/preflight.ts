@@ -23,6 +23,8 @@ export interface PreflightProbe {
   /** The subscription key of a consumer the plan sends as (never printed). */
   key: string;
   consumer: string;
+  /** Where the API is mounted before /openai (the plan's apiBasePath), '' at the root. */
+  apiBasePath?: string;
 }
 
 /** How the target finds a request in its fleet's ledger. */
@@ -63,7 +65,7 @@ export async function preflight(spec: PreflightSpec): Promise<PreflightRecord[]>
   for (const probe of spec.probes) {
     const marker = `${preflightMarkerPrefix}${randomUUID()}`;
     const path = probe.operation === 'chat' ? 'chat/completions' : 'embeddings';
-    const url = `${spec.entryUrl}/openai/deployments/${encodeURIComponent(probe.deployment)}/${path}?api-version=${encodeURIComponent(probe.apiVersion)}`;
+    const url = `${spec.entryUrl}${probe.apiBasePath ?? ''}/openai/deployments/${encodeURIComponent(probe.deployment)}/${path}?api-version=${encodeURIComponent(probe.apiVersion)}`;
     const body = probe.operation === 'chat' ? { messages: [{ role: 'user', content: 'Spillway preflight: one request to prove the gateway reaches the fleet.' }], max_tokens: 5 } : { input: 'Spillway preflight' };
     const what = `POST ${url} (as ${probe.consumer})`;
     let response: Response;

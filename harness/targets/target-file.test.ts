@@ -48,6 +48,24 @@ describe('loadTargetFile', () => {
     ]) expect(message).toContain(expected);
   });
 
+  it('reads the optional metrics resource, and names metrics.resourceId when it is not an APIM resource id', () => {
+    const resourceId = '/subscriptions/0b1c2d3e-4f50-4617-8a9b-0c1d2e3f4a5b/resourceGroups/rg-ai/providers/Microsoft.ApiManagement/service/contoso-apim';
+    expect(loadTargetFile(file(good)).metrics).toBeUndefined();
+    expect(loadTargetFile(file({ ...good, metrics: { resourceId } })).metrics).toEqual({ resourceId });
+    expect(loadTargetFile(file({ ...good, metrics: { resourceId, region: 'eastus', tier: 'v2' } })).metrics).toEqual({ resourceId, region: 'eastus', tier: 'v2' });
+    for (const [metrics, expected] of [
+      [{ resourceId: 'contoso-apim' }, "metrics.resourceId: must be the API Management service's resource id"],
+      [{ resourceId: resourceId.replace('Microsoft.ApiManagement/service', 'Microsoft.Web/sites') }, 'metrics.resourceId: must be'],
+      [{ resourceId: resourceId.replace('0b1c2d3e-', 'sub-') }, 'metrics.resourceId: must be'],
+      [{ resourceId, tier: 'premium' }, 'metrics.tier: must be "classic"'],
+      [{ resourceId, region: 'east-us' }, 'metrics.region: must be an Azure location'],
+      [{ resourceId, workspace: 'x' }, 'metrics: Unrecognized key: "workspace"'],
+    ] as const) {
+      const path = file({ ...good, metrics });
+      expect(() => loadTargetFile(path)).toThrow(`${path}: ${expected}`);
+    }
+  });
+
   it('refuses a region twice, a file that is not JSON, and one that is not there', () => {
     expect(() => loadTargetFile(file({ ...good, gateways: [good.gateways[0], { ...good.gateways[0], url: 'https://z.net' }] }))).toThrow(/gateways: each region appears once/);
     const notJson = file('{ kind: apim');

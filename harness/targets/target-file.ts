@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UserFacingError } from '../contracts/user-facing-error.ts';
+import { apimResourceIdHint, apimResourceIdPattern } from '../capacity/utilisation/apim-resource-id.ts';
 
 export class TargetFileError extends UserFacingError {}
 
@@ -35,6 +36,22 @@ export const targetFileSchema = z
     workspaceId: z.guid('must be the workspace id, a GUID (Log Analytics workspace, Overview, Workspace ID)'),
     /** The fleet the APIM's backends point to. */
     fleet: z.strictObject({ control: httpsOrLoopbackUrl, tokenEnv: envName.default('SPILLWAY_CONTROL_TOKEN') }),
+    /**
+     * Where the gateway's own utilisation is read (`spillway capacity`): Azure Monitor's metrics
+     * of the APIM service (harness/capacity/utilisation/azure-monitor-utilisation.ts). region is
+     * the service's primary location, by default the first gateway's; tier picks Capacity
+     * (classic) or CPU and memory (v2), by default whichever the service publishes.
+     */
+    metrics: z
+      .strictObject({
+        resourceId: z.string().regex(apimResourceIdPattern, apimResourceIdHint),
+        region: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9 ]*$/, 'must be an Azure location such as eastus, or its display name (East US)')
+          .optional(),
+        tier: z.enum(['classic', 'v2'], 'must be "classic" (Developer, Basic, Standard, Premium) or "v2" (Basic v2, Standard v2, Premium v2)').optional(),
+      })
+      .optional(),
     /** The gateway's health path (APIM's own by default). */
     healthPath: z
       .string()

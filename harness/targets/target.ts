@@ -17,6 +17,7 @@ import type { JournalTarget } from '../contracts/journal.ts';
 import type { FaultInjectors } from '../run/fault-timeline.ts';
 import type { PreflightRecord } from './preflight.ts';
 import type { ScenarioPlan, StepKind, TimelineStep } from '../run/scenario-plan.ts';
+import type { UtilisationSource } from '../capacity/utilisation/utilisation-source.ts';
 
 export type TargetKind = JournalTarget['kind'];
 
@@ -70,6 +71,12 @@ export interface RunningTarget {
    * its own requests left, which the run keeps out of the evidence.
    */
   preflight(): Promise<PreflightRecord[]>;
+  /**
+   * The gateway's own utilisation, where it can be read: the emulator's capacity model, a real
+   * APIM's Azure Monitor metrics (target file `metrics`); absent otherwise. `spillway capacity`
+   * reports it beside each step's latency.
+   */
+  readonly utilisation?: UtilisationSource;
   /** A few words of progress for the terminal (backend requests so far), every 15 s. */
   progress(): string;
   /**
@@ -90,6 +97,12 @@ export interface FinishedLoad {
   requestsSent: number;
   /** The run marker every request carried (`x-spillway-run`). */
   runId: string;
+  /**
+   * The evidence kinds the run will judge, when not every one the target brings: a capacity run
+   * judges the client's samples and the fleet's ledger only, so a real APIM's workspace is not
+   * waited on for its rows. Absent: all of them.
+   */
+  judges?: readonly EvidenceKind[];
 }
 
 /** The steps of a plan this target cannot apply, as one message; null when it can apply them all. */

@@ -55,6 +55,7 @@ describe('expectationsFromConfig', () => {
       'dev-test': { tokensPerMinute: 1_000, priority: 'low' },
       'batch-reports': { tokensPerMinute: 5_000, priority: 'low' },
       'dev-test-ci': { tokensPerMinute: 1_000, priority: 'low' },
+      'capacity-test': { tokensPerMinute: 1_000_000_000, priority: 'medium' },
     });
     // Names, regions and kinds only: capacities are facts of each run's fleet (RunEvidence.fleet).
     expect(x.backends.find((b) => b.name === 'aoai-eastus-ptu1')).toEqual({ name: 'aoai-eastus-ptu1', region: 'East US', kind: 'ptu' });

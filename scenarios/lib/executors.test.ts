@@ -44,6 +44,11 @@ describe('k6 scenarios', () => {
     expect(vuSizing(1000)).toEqual({ preAllocatedVUs: MAX_PREALLOCATED_VUS, maxVUs: MAX_VUS });
   });
 
+  it("lowers both to a class's own cap, and leaves a rate that needs fewer alone", () => {
+    expect(vuSizing(1000, 2)).toEqual({ preAllocatedVUs: 2, maxVUs: 2 });
+    expect(vuSizing(0.15, 50)).toEqual(vuSizing(0.15));
+  });
+
   it('builds a constant-arrival-rate scenario per class with its window, exec and consumer tag', () => {
     const plan = testPlan({ durationSeconds: 75, traffic: [trafficClass({ rate: 2, endSeconds: 75 }), trafficClass({ consumer: 'batch', rate: 0.15, startSeconds: 10, endSeconds: 40 })] });
     expect(classScenarios(plan)).toEqual({

@@ -72,10 +72,14 @@ export function classIndexOf(scenarioName: string): number {
   return Number(match[1]);
 }
 
-/** VUs for a rate: enough for the expected latency up front, enough for the request timeout at most. */
-export function vuSizing(perSecond: number): { preAllocatedVUs: number; maxVUs: number } {
-  const preAllocatedVUs = Math.min(MAX_PREALLOCATED_VUS, Math.max(1, Math.ceil(perSecond * EXPECTED_LATENCY_SECONDS)));
-  const maxVUs = Math.min(MAX_VUS, Math.max(preAllocatedVUs, Math.ceil(perSecond * REQUEST_TIMEOUT_SECONDS)));
+/**
+ * VUs for a rate: enough for the expected latency up front, enough for the request timeout at
+ * most; a class's own cap (PlanTraffic.maxVUs) lowers both.
+ */
+export function vuSizing(perSecond: number, cap?: number): { preAllocatedVUs: number; maxVUs: number } {
+  const limit = cap ?? Number.POSITIVE_INFINITY;
+  const preAllocatedVUs = Math.min(limit, MAX_PREALLOCATED_VUS, Math.max(1, Math.ceil(perSecond * EXPECTED_LATENCY_SECONDS)));
+  const maxVUs = Math.min(limit, MAX_VUS, Math.max(preAllocatedVUs, Math.ceil(perSecond * REQUEST_TIMEOUT_SECONDS)));
   return { preAllocatedVUs, maxVUs };
 }
 
@@ -85,7 +89,7 @@ export function classScenario(plan: SpillwayPlan, traffic: PlanTraffic): Constan
     ...arrivalRate(traffic.rate),
     startTime: k6Duration(traffic.startSeconds),
     duration: k6Duration(traffic.endSeconds - traffic.startSeconds),
-    ...vuSizing(traffic.rate),
+    ...vuSizing(traffic.rate, traffic.maxVUs),
     // Requests still running when the class stops may finish (and be recorded) until their
     // own timeout; k6's default 30 s would cut the slowest ones off without a sample.
     gracefulStop: k6Duration(REQUEST_TIMEOUT_SECONDS + 5),

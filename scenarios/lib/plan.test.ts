@@ -55,6 +55,12 @@ describe('parsePlan', () => {
     expect(problemsOf(() => parse(planWire({ runId: 'two words\n' }), 'smoke'))).toMatch(/runId: must be 1 to 128 letters, digits or \. _ : - \(it travels in a header\)/);
   });
 
+  it("reads a class's VU cap, and refuses one that is not a whole number of at least 1", () => {
+    expect(parse(planWire({}, [{ maxVUs: 2 }])).traffic[0]!.maxVUs).toBe(2);
+    expect(parse(planWire({}, [{}])).traffic[0]).not.toHaveProperty('maxVUs');
+    expect(problemsOf(() => parse(planWire({}, [{ maxVUs: 0.5 }])))).toMatch(/traffic\[0\]\.maxVUs: must be a whole number of at least 1/);
+  });
+
   it('refuses a plan for another scenario', () => {
     expect(problemsOf(() => parse(planWire(), 'failover'))).toMatch(/name: is "smoke", but this script is the "failover" scenario/);
   });

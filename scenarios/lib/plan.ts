@@ -31,6 +31,11 @@ export interface PlanTraffic {
   /** Seconds from k6's start when this class starts and stops sending (end defaults to the run's end). */
   startSeconds: number;
   endSeconds: number;
+  /**
+   * A cap on this class's VUs (absent: sized from its rate, executors.ts vuSizing). A capacity
+   * run caps them on purpose to show that a starved generator is reported as such.
+   */
+  maxVUs?: number;
 }
 
 export interface SpillwayPlan {
@@ -143,7 +148,12 @@ function parseTraffic(raw: unknown, index: number, durationSeconds: number, prob
   }
   if (endSeconds > durationSeconds) problems.add(`${path}endSeconds`, `is after the run ends (${durationSeconds} s)`);
   if (endSeconds <= startSeconds) problems.add(`${path}endSeconds`, `must be after startSeconds (${startSeconds} s)`);
-  return { consumer, key, priority, rate, operation, stream, promptWords, maxTokens, startSeconds, endSeconds };
+  let maxVUs: number | undefined;
+  if (raw.maxVUs !== undefined && raw.maxVUs !== null) {
+    if (!isFiniteNumber(raw.maxVUs) || !Number.isInteger(raw.maxVUs) || raw.maxVUs < 1) problems.add(`${path}maxVUs`, 'must be a whole number of at least 1');
+    else maxVUs = raw.maxVUs;
+  }
+  return { consumer, key, priority, rate, operation, stream, promptWords, maxTokens, startSeconds, endSeconds, ...(maxVUs !== undefined ? { maxVUs } : {}) };
 }
 
 function parseThresholds(raw: unknown, problems: Problems): Record<string, string[]> {

@@ -47,14 +47,15 @@ const allPolicyTexts = [...config.policies, ...config.fragments.values()];
 
 describe('the sample configuration (deploy/apim)', () => {
   it('loads with no problems', () => {
-    expect(config.apis.map((a) => a.id)).toEqual(['azure-openai', 'orders']);
-    expect(config.policies.map((p) => `${p.scope}:${p.owner}`)).toEqual(['global:service', 'product:external-apis', 'api:azure-openai', 'api:orders']);
+    expect(config.apis.map((a) => a.id)).toEqual(['azure-openai', 'capacity-heavy', 'capacity-light', 'orders']);
+    expect(config.policies.map((p) => `${p.scope}:${p.owner}`)).toEqual(['global:service', 'product:external-apis', 'api:azure-openai', 'api:capacity-heavy', 'api:capacity-light', 'api:orders']);
     expect([...config.fragments.keys()]).toEqual(['aoai-consumer-token-limit', 'aoai-priority-routing']);
   });
 
-  it('has the seed products', () => {
+  it('has the seed products, and the capacity profiles in a product of their own', () => {
     expect(config.products.map((p) => [p.id, p.displayName, p.subscriptionRequired, p.apis])).toEqual([
       ['ai-gateway', 'AI Gateway', true, ['azure-openai']],
+      ['capacity-testing', 'Capacity Testing', true, ['capacity-light', 'capacity-heavy']],
       ['external-apis', 'External APIs', true, ['orders']],
       ['internal-apis', 'Internal APIs', true, ['azure-openai']],
     ]);
@@ -114,6 +115,7 @@ describe('the sample configuration (deploy/apim)', () => {
       ['dev-test-ci', { kind: 'product', id: 'ai-gateway' }],
       ['external-partner', { kind: 'product', id: 'external-apis' }],
       ['critical-ops-orchestrator', { kind: 'product', id: 'internal-apis' }],
+      ['capacity-test', { kind: 'product', id: 'capacity-testing' }],
     ]);
     for (const s of config.subscriptions) {
       expect(s.primaryKey).toMatch(/^local-/);

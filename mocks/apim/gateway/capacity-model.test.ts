@@ -44,6 +44,19 @@ describe('GatewayCapacity', () => {
     expect(capacity.admit()).toEqual({ kind: 'drop', reason: 'queue-timeout' });
   });
 
+  it('reports its work so far: busy time served up to now and the backlog still queued', () => {
+    const clock = new ManualClock(0);
+    const capacity = new GatewayCapacity({ units: 1, requestsPerSecondPerUnit: 100, queueLength: 10, queueTimeoutSeconds: 5 }, clock);
+    expect(capacity.usage()).toEqual({ at: 0, busyMs: 0, backlogMs: 0, capacityPerSecond: 100 });
+    for (let i = 0; i < 4; i++) capacity.admit();
+    expect(capacity.usage()).toEqual({ at: 0, busyMs: 0, backlogMs: 40, capacityPerSecond: 100 });
+    clock.advance(25);
+    expect(capacity.usage()).toMatchObject({ busyMs: 25, backlogMs: 15 });
+    capacity.admit();
+    clock.advance(1000);
+    expect(capacity.usage()).toMatchObject({ at: 1025, busyMs: 50, backlogMs: 0 });
+  });
+
   it('serves exactly the configured rate under sustained overload', () => {
     const clock = new ManualClock();
     const capacity = new GatewayCapacity({ units: 3, requestsPerSecondPerUnit: 100, queueLength: 50, queueTimeoutSeconds: 1 }, clock);

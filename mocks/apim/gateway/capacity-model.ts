@@ -21,6 +21,19 @@ export interface CapacityOptions {
 
 export type CapacityDecision = { kind: 'serve'; waitMs: number } | { kind: 'drop'; reason: 'queue-full' | 'queue-timeout' };
 
+/**
+ * The single server's work at one moment, for utilisation sampling: the busy time it has
+ * served so far and the work still queued. Two readings give the fraction of the time between
+ * them the server was busy, (busyMs₂ − busyMs₁) / (at₂ − at₁): the served rate against
+ * units × requestsPerSecondPerUnit, which is what the model enforces.
+ */
+export interface CapacityUsage {
+  at: number;
+  busyMs: number;
+  backlogMs: number;
+  capacityPerSecond: number;
+}
+
 export class GatewayCapacity {
   readonly #clock: Clock;
   readonly #serviceMs: number;
@@ -29,6 +42,8 @@ export class GatewayCapacity {
   #nextStart = Number.NEGATIVE_INFINITY;
   /** Start times of admitted requests still waiting, in order. */
   #waiting: number[] = [];
+  /** Requests admitted so far: each one is serviceMs of the server's time. */
+  #admitted = 0;
 
   constructor(options: CapacityOptions, clock: Clock) {
     if (!(options.units > 0 && options.requestsPerSecondPerUnit > 0)) throw new RangeError('units and requestsPerSecondPerUnit must be positive');
@@ -43,6 +58,16 @@ export class GatewayCapacity {
     return 1000 / this.#serviceMs;
   }
 
+  /**
+   * Read-only. The queue runs without a gap from now until #nextStart (each admission starts
+   * at max(now, #nextStart)), so the work not yet done is exactly max(0, #nextStart − now).
+   */
+  usage(): CapacityUsage {
+    const at = this.#clock.now();
+    const backlogMs = Math.max(0, this.#nextStart - at);
+    return { at, busyMs: this.#admitted * this.#serviceMs - backlogMs, backlogMs, capacityPerSecond: this.capacityPerSecond };
+  }
+
   admit(): CapacityDecision {
     const now = this.#clock.now();
     while (this.#waiting.length > 0 && this.#waiting[0]! <= now) this.#waiting.shift();
@@ -51,6 +76,7 @@ export class GatewayCapacity {
     if (waitMs > 0 && this.#waiting.length >= this.#queueLength) return { kind: 'drop', reason: 'queue-full' };
     if (waitMs > this.#queueTimeoutMs) return { kind: 'drop', reason: 'queue-timeout' };
     this.#nextStart = start + this.#serviceMs;
+    this.#admitted++;
     if (waitMs > 0) this.#waiting.push(start);
     return { kind: 'serve', waitMs };
   }

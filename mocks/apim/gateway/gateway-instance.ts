@@ -9,7 +9,7 @@ import { matchApi, matchOperation } from '../config/index.ts';
 import type { CapacityConfig, RegionConfig } from '../config/types.ts';
 import type { ForwardRequestPolicy, SectionName } from '../policy/policy-ast.ts';
 import { forwardToBackend, type ForwardOutcome } from './backend-forwarder.ts';
-import { GatewayCapacity } from './capacity-model.ts';
+import { GatewayCapacity, type CapacityUsage } from './capacity-model.ts';
 import type { CompiledGateway } from './compiled-gateway.ts';
 import { gatewayErrors } from './gateway-errors.ts';
 import type { GatewayLogSink } from './gateway-log-sink.ts';
@@ -43,6 +43,8 @@ export interface GatewayInstance {
   readonly url: string;
   readonly state: InstanceState;
   readonly listening: boolean;
+  /** The capacity model's work so far (capacity-model.ts CapacityUsage); null when the model is off. Read-only. */
+  capacityUsage(): CapacityUsage | null;
   /** Takes the regional gateway down (connections refused) and back up, for failover drills. */
   stopListening(): Promise<void>;
   resumeListening(): Promise<void>;
@@ -390,6 +392,7 @@ export async function startGatewayInstance(options: GatewayInstanceOptions): Pro
     get listening() {
       return listener.listening;
     },
+    capacityUsage: () => capacity?.usage() ?? null,
     stopListening: () => listener.stop(),
     resumeListening: () => listener.resume(),
     async close() {

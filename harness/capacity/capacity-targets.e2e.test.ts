@@ -1,0 +1,154 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultTopologyPath, loadTopologyFile } from '../../mocks/aoai/topology.ts';
+import { MockAzureMonitor } from '../../mocks/azure-monitor/metrics-api-handlers.ts';
+import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
+import { startGateway, type RunningGateway } from '../../mocks/apim/gateway/gateway.ts';
+import { ingestRunLogs } from '../../mocks/log-analytics/ingest-run-logs.ts';
+import { mswHttpClient } from '../../mocks/log-analytics/msw-http-client.ts';
+import { mockClientOptions, MockLogAnalyticsWorkspace, StaticCredential } from '../evidence/log-analytics/test-log-analytics.ts';
+import { defaultGatewayConfigDir } from '../run/run-input.ts';
+import { startControlledFleet } from '../targets/controlled-fleet.ts';
+import { scenarioTopology } from '../targets/embedded-topology.ts';
+import { logAnalyticsGatewayLogs } from '../targets/log-analytics-logs.ts';
+import { inspectTool } from '../tools/resolve-tool.ts';
+import { k6Spec } from '../tools/tool-specs.ts';
+import { writeCapacityGatewayConfig } from './capacity-gateway-config.ts';
+import { checkCapacityFlags } from './capacity-options.ts';
+import { roomyFleet } from './capacity-plan.ts';
+import { checkCapacityInvocation, runCapacity } from './capacity-run.ts';
+import { defaultDroppedTolerance } from './judge-step.ts';
+import { AzureMonitorUtilisation } from './utilisation/azure-monitor-utilisation.ts';
+import { EmulatorUtilisation } from './utilisation/emulator-utilisation.ts';
+
+/**
+ * `spillway capacity --target`: a capacity run against an API Management known only by its target
+ * file (the emulator posing as one, with its capacity model on), its fleet attached over the
+ * control API, its keys from the environment, and its utilisation read from Azure Monitor through
+ * the real MetricsClient, the metrics API answered in memory (mocks/azure-monitor) with the
+ * posing gateway's own load, as the v2 tiers' CPU metric. Skipped, saying why, without k6.
+ */
+const k6 = await inspectTool(k6Spec);
+const skip = k6.status === 'missing' ? `k6 is not provisioned (${k6.reasons.join('; ')})` : null;
+if (skip) process.stdout.write(`capacity-targets.e2e.test.ts skipped: ${skip}\n`);
+
+const work = mkdtempSync(join(tmpdir(), 'spillway-capacity-targets-'));
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const subscription = '0b1c2d3e-4f50-4617-8a9b-0c1d2e3f4a5b';
+const resourceId = `/subscriptions/${subscription}/resourceGroups/rg-ai-gateway/providers/Microsoft.ApiManagement/service/contoso-apim`;
+const token = 'capacity-target-test-control-token';
+const env = { SPILLWAY_KEY_CAPACITY_TEST: 'local-capacity-test-key', SPILLWAY_TEST_FLEET_TOKEN: token };
+
+describe.skipIf(skip !== null)('spillway capacity against an API Management known by its target file', () => {
+  it('drives it through the same target as spillway run, checks its fleet, and reports its utilisation from Azure Monitor', { timeout: 180_000 }, async () => {
+    const fleet = await startControlledFleet({ topology: scenarioTopology(loadTopologyFile(defaultTopologyPath), roomyFleet), ledgerPath: join(work, 'fleet-ledger.jsonl') }, { SPILLWAY_CONTROL_TOKEN: token });
+    cleanups.push(() => fleet.close());
+    // The posing APIM: one unit of 150 req/s in each region.
+    const configDir = join(work, 'apim');
+    writeCapacityGatewayConfig(defaultGatewayConfigDir, configDir, 1);
+    const gatewayLogs = join(work, 'apim-logs');
+    const gateway: RunningGateway = await startGateway({ config: loadGatewayConfig(configDir), fleetEndpoints: new Map(fleet.describe().backends.map((b) => [b.name, b.endpoint])), logsDir: gatewayLogs });
+    cleanups.push(() => gateway.close());
+    const load = new EmulatorUtilisation({ instances: gateway.instances, intervalMs: 250 });
+    load.start();
+    cleanups.push(() => load.stop());
+
+    // Azure Monitor publishes the gateway's measured load, each minute's average of the primary region's model.
+    const monitor = new MockAzureMonitor({
+      resources: [
+        {
+          resourceId,
+          region: 'eastus',
+          series: {
+            CpuPercent_Gateway: async (at: number) => {
+              const reading = await load.read({ start: at, end: at + 60_000 });
+              const primary = reading.metrics.find((m) => m.region === gateway.instances[0]!.region);
+              return primary?.average != null ? { average: primary.average, maximum: primary.max ?? primary.average } : null;
+            },
+            // A v2 tier publishes both; memory does not follow the load.
+            MemoryPercent_Gateway: () => ({ average: 31, maximum: 33 }),
+          },
+        },
+      ],
+    });
+    const workspace = new MockLogAnalyticsWorkspace({ id: '4b6b1c7e-9f2a-4f3e-8a1d-2c3b4d5e6f70' });
+    const targetFile = join(work, 'target.json');
+    writeFileSync(
+      targetFile,
+      JSON.stringify({
+        kind: 'apim',
+        gateways: gateway.instances.map((instance) => ({ region: instance.region, url: instance.url })),
+        workspaceId: workspace.id,
+        fleet: { control: fleet.describe().control, tokenEnv: 'SPILLWAY_TEST_FLEET_TOKEN' },
+        metrics: { resourceId, tier: 'v2' },
+      }),
+    );
+
+    const settings = checkCapacityFlags({ units: 1, startRps: 40, stepRps: 40, maxRps: 80, holdSeconds: 4, settleSeconds: 1, confirmSeconds: 0, sloP95Ms: 500 });
+    const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, env);
+    const lines: string[] = [];
+    let result;
+    try {
+      const checked = checkCapacityInvocation(settings, { target: targetFile }, join(work, 'results'));
+      result = await runCapacity(
+        {
+          settings,
+          where: { target: targetFile },
+          resolution: 0.05,
+          criteria: { sloP95Ms: settings.sloP95Ms, errorBudget: settings.errorBudget, droppedTolerance: defaultDroppedTolerance },
+          backendLimits: { max429Share: 0.001, maxP95Ms: 125 },
+          runDir: join(work, 'results', 'capacity'),
+          say: (line) => {
+            lines.push(line);
+            process.stdout.write(`capacity --target: ${line}\n`);
+          },
+          logSourceFor: (file) => {
+            const real = logAnalyticsGatewayLogs({ workspaceId: file.workspaceId, credential: new StaticCredential(), clientOptions: mockClientOptions([workspace]), pollIntervalMs: 200, timeoutMs: 30_000 });
+            return {
+              describe: real.describe,
+              check: () => real.check(),
+              async collect(run) {
+                // The preflight's rows reach the workspace once the emulator has written them.
+                await new Promise((resolve) => setTimeout(resolve, 500));
+                ingestRunLogs(workspace, gatewayLogs, { runMarker: run.runMarker, lagMs: () => 0 });
+                return real.collect(run);
+              },
+            };
+          },
+          utilisationFor: (file) => new AzureMonitorUtilisation({ resourceId: file.metrics!.resourceId, region: file.gateways[0]!.region, tier: file.metrics!.tier!, credential: new StaticCredential(), clientOptions: { httpClient: mswHttpClient(monitor.handlers()) } }),
+        },
+        checked,
+      );
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    const transcript = lines.join('\n');
+    expect(result.problem, transcript).toBeNull();
+    expect(result.target).toMatchObject({ kind: 'apim', entryUrl: gateway.instances[0]!.url, apiBasePath: '/capacity/light', utilisation: expect.stringMatching(/^azure monitor: CpuPercent_Gateway, MemoryPercent_Gateway of API Management contoso-apim/) });
+    // No capacity model of Spillway's: the gateway is somebody else's.
+    expect(result.emulated).toBeNull();
+    expect(result.steps.map((s) => s.step.offeredRps)).toEqual([40, 80]);
+    for (const step of result.steps) {
+      expect(step.step.gatewayHeld, transcript).toBe(true);
+      // The fleet was checked from the ledger collected over its control API.
+      expect(step.backend.saturated).toBe(false);
+      const cpu = step.utilisation?.metrics.find((m) => m.name === 'CpuPercent_Gateway');
+      expect(cpu?.average, JSON.stringify(step.utilisation)).toBeGreaterThan(0);
+      // A 4 s step is read at Azure Monitor's grain: the minute(s) it overlaps, said in a note.
+      expect(step.utilisation?.note).toMatch(/minute/);
+    }
+    expect(result.knee).toMatchObject({ kind: 'no-knee', cause: 'held-at-every-step', atRps: 80 });
+    expect(readFileSync(join(work, 'results', 'capacity', 'ledger.jsonl'), 'utf8').length).toBeGreaterThan(0);
+  });
+});
