@@ -74,7 +74,8 @@ export interface StepExtras {
  * utilisation, in the order the rates rise (confirming holds last).
  */
 export function stepTable(steps: readonly (JudgedStep & StepExtras)[]): string[] {
-  const rows = [...steps].sort((a, b) => Number(a.phase === 'hold') - Number(b.phase === 'hold') || a.step.offeredRps - b.step.offeredRps);
+  // The ramp and bisection by rate; the holds after them, in the order they ran (each decided the next).
+  const rows = [...steps.filter((s) => s.phase !== 'hold').sort((a, b) => a.step.offeredRps - b.step.offeredRps), ...steps.filter((s) => s.phase === 'hold')];
   const utilisationName = steps.find((s) => s.utilisation)?.utilisation?.name;
   return [
     `${'offered req/s'.padStart(13)} ${'served req/s'.padStart(12)} ${'p95 ms'.padStart(8)} ${'errors'.padStart(7)} ${'k6 cores'.padStart(8)}${utilisationName ? ` ${`${utilisationName} %`.padStart(14)}` : ''}  verdict`,

@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sampleExpectations } from '../verify/test-evidence.ts';
@@ -207,11 +207,34 @@ const cases: Case[] = [
     says: (dir) => [`--expectations-config ${join(dir, 'approved')}: does not exist`],
   },
 
+  // spillway capacity: refused before anything starts, nothing created (not even the run folder).
+  { name: 'capacity: a peak without units', args: (dir) => capacity(dir, '--peak-rps', '1000'), says: () => ['--peak-rps needs --units'] },
+  { name: 'capacity: a headroom outside 0-1', args: (dir) => capacity(dir, '--headroom', '1.5'), says: () => ['--headroom must be from 0 up to (not including) 1'] },
+  { name: 'capacity: an absurd rate', args: (dir) => capacity(dir, '--max-rps', '1000000'), says: () => ['--max-rps 1000000 is more than one machine'] },
+  { name: 'capacity: a negative rate', args: (dir) => capacity(dir, '--start-rps', '-5'), says: () => ['--start-rps'] },
+  { name: 'capacity: an unknown profile', args: (dir) => capacity(dir, '--profile', 'medium'), says: () => ['--profile must be light or heavy'] },
+  { name: 'capacity: more load generators than cores, without the flag', args: (dir) => capacity(dir, '--load-generators', String(availableParallelism() + 1)), says: () => [`--load-generators ${availableParallelism() + 1}: more load generators than this machine's ${availableParallelism()} core`] },
+  { name: "capacity: a configuration folder without the profile's API", args: (dir) => capacity(dir, '--profile', 'heavy', '--config', withoutHeavyProfile(dir)), says: (dir) => [`${join(dir, 'apim')}: the heavy capacity profile needs the API folder apis/capacity-heavy/`] },
+  { name: 'capacity: a remote gateway without --allow-remote and --max-rate', args: (dir) => capacity(dir, '--gateway-url', 'https://apim.example.net', '--port-base', '18500'), env: { SPILLWAY_KEY_CAPACITY_TEST: 'k' }, says: () => ['--gateway-url apim.example.net is not this machine'] },
+  { name: 'capacity: --config with --gateway-url', args: (dir) => capacity(dir, '--gateway-url', 'http://127.0.0.1:9', '--port-base', '18500', '--config', join(repo, 'deploy', 'apim')), says: () => ['--config is the APIOps folder of the embedded gateway'] },
+
   // Refused before the fleet starts.
   { name: 'fleet up: a bad topology', args: (dir) => ['fleet', 'up', '--json', '--topology', badTopology(dir), '--ledger', join(dir, 'results', 'ledger.jsonl')], says: (dir) => [`${join(dir, 'topology.json')}: resources[0].deployments[0].capacityTpm:`] },
   { name: 'fleet up: the control API beyond loopback without a token', args: (dir) => ['fleet', 'up', '--json', '--control-host', '0.0.0.0', '--ledger', join(dir, 'results', 'ledger.jsonl')], env: { SPILLWAY_CONTROL_TOKEN: '' }, says: () => ['the control API would listen on 0.0.0.0, beyond loopback, without a token: set SPILLWAY_CONTROL_TOKEN'] },
   { name: 'gateway up: --fleet that is not a fleet description', args: (dir) => ['gateway', 'up', '--json', '--fleet', plainFile(dir), '--logs', join(dir, 'results')], says: (dir) => [`${join(dir, 'plain-file')}: empty; save the line \`spillway fleet up --json\` prints to it`] },
 ];
+
+function capacity(dir: string, ...args: string[]): string[] {
+  return ['capacity', '--results', join(dir, 'results'), ...args];
+}
+
+/** A copy of the sample configuration without the heavy capacity profile's API. */
+function withoutHeavyProfile(dir: string): string {
+  const copy = join(dir, 'apim');
+  cpSync(join(repo, 'deploy', 'apim'), copy, { recursive: true });
+  rmSync(join(copy, 'apis', 'capacity-heavy'), { recursive: true });
+  return copy;
+}
 
 /** A target file in `dir` (a real APIM's), with `change` applied over a loopback one whose fleet is gone. */
 function targetFile(dir: string, change: Record<string, unknown>): string {

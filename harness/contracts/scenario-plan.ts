@@ -64,13 +64,44 @@ const fleetFaultStep = z.strictObject({ ...stepTiming, kind: z.literal('fleet-fa
 const regionDownStep = z.strictObject({ ...stepTiming, kind: z.literal('region-down'), region: z.string().min(1), backends: z.boolean().optional() });
 
 /**
+ * A network fault on a TCP link, through Toxiproxy (its toxics, in its own terms and units): the
+ * link into one backend, into every backend of a region, or from the front door into one
+ * region's gateway. TCP only: HTTP statuses stay the fleet's faults. `down` disables the proxy
+ * (connections refused); every other type is a toxic on the link's `stream` (downstream: what
+ * flows back to the caller; upstream: what the caller sends), on `toxicity` of its connections.
+ */
+const networkLink = z.discriminatedUnion('to', [
+  z.strictObject({ to: z.literal('backend'), backend: z.string().min(1) }),
+  z.strictObject({ to: z.literal('region-backends'), region: z.string().min(1) }),
+  z.strictObject({ to: z.literal('gateway'), region: z.string().min(1) }),
+]);
+const networkToxic = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('latency'), latencyMs: z.int().min(0), jitterMs: z.int().min(0).default(0) }),
+  z.strictObject({ type: z.literal('bandwidth'), rateKBps: z.int().min(0) }),
+  z.strictObject({ type: z.literal('timeout'), timeoutMs: z.int().min(0) }),
+  z.strictObject({ type: z.literal('reset_peer'), timeoutMs: z.int().min(0).default(0) }),
+  z.strictObject({ type: z.literal('slicer'), averageSize: z.int().positive(), sizeVariation: z.int().min(0).default(0), delayMicroseconds: z.int().min(0).default(0) }),
+  z.strictObject({ type: z.literal('limit_data'), bytes: z.int().min(0) }),
+  z.strictObject({ type: z.literal('slow_close'), delayMs: z.int().min(0) }),
+  z.strictObject({ type: z.literal('down') }),
+]);
+const networkStep = z.strictObject({
+  ...stepTiming,
+  kind: z.literal('network'),
+  link: networkLink,
+  toxic: networkToxic,
+  stream: z.enum(['downstream', 'upstream']).default('downstream'),
+  toxicity: z.number().min(0).max(1).default(1),
+});
+
+/**
  * A timeline step, typed by what it breaks. Each kind has its injector (harness/run/fault-timeline.ts)
  * and a target lists the kinds it can apply; a plan with a kind its target cannot apply is
- * refused before anything starts. Later kinds (network faults through Toxiproxy, process
- * faults) are added here, each with its own fields.
+ * refused before anything starts. Later kinds (process faults) are added here, each with its own
+ * fields.
  */
-export const timelineStepSchema = z.discriminatedUnion('kind', [fleetFaultStep, regionDownStep]);
-export const stepKinds = ['fleet-fault', 'region-down'] as const;
+export const timelineStepSchema = z.discriminatedUnion('kind', [fleetFaultStep, regionDownStep, networkStep]);
+export const stepKinds = ['fleet-fault', 'region-down', 'network'] as const;
 export type StepKind = (typeof stepKinds)[number];
 
 export const verifierNames = ['spillover', 'circuit-breaker', 'priority', 'failover', 'token-limit'] as const;

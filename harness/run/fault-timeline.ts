@@ -29,6 +29,8 @@ export function describeStep(step: TimelineStep): { action: string; target: stri
       return { action: `fleet:${step.fault.kind}${step.fault.status ? ` ${step.fault.status}` : ''}`, target: step.fault.target.backend ?? step.fault.target.region ?? step.fault.target.deployment ?? 'every backend' };
     case 'region-down':
       return { action: step.backends === false ? 'region-down (gateway only)' : 'region-down', target: step.region };
+    case 'network':
+      return { action: `network:${step.toxic.type}${step.toxic.type === 'down' ? '' : ` ${step.stream}`}`, target: step.link.to === 'backend' ? step.link.backend : step.link.to === 'gateway' ? `gateway ${step.link.region}` : `backends of ${step.link.region}` };
   }
 }
 
@@ -53,6 +55,8 @@ function inject(step: TimelineStep, injectors: FaultInjectors): Promise<Rollback
       return injectors['fleet-fault']!(step);
     case 'region-down':
       return injectors['region-down']!(step);
+    case 'network':
+      return injectors.network!(step);
   }
 }
 
