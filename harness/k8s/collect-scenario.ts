@@ -9,7 +9,6 @@ import { exitCodeFor, journalSchemaVersion, writeJournal, type Journal } from '.
 import { thresholdVerdictsFromSamples } from '../run/thresholds-from-samples.ts';
 import type { Expectations } from '../verify/expectations.ts';
 import { runVerifiers, verifiers } from '../verify/index.ts';
-import type { Verdict } from '../verify/verdict.ts';
 import type { K8sPlanFile } from './k8s-plan-file.ts';
 import type { RunnerFolder } from './runner-folders.ts';
 
@@ -41,19 +40,6 @@ export function clusterEvidenceSources(): EvidenceSource[] {
 }
 
 /** The verdict of a verifier whose evidence the run has, but whose expectations were not given. */
-function withoutExpectations(name: string): Verdict {
-  return {
-    check: name,
-    status: 'inconclusive',
-    expected: `the ${name} verifier judges the run against the gateway's expectations`,
-    measured: 'no expectations were given',
-    tolerance: 'none',
-    explanation: `The ${name} verifier judges a gateway against what it is supposed to do, and Spillway cannot read a remote gateway's configuration: give --expectations <file> (\`spillway expectations --config <apiops-dir>\` writes one). This says nothing about the gateway.`,
-    evidence: [],
-    sources: [],
-  };
-}
-
 export async function judgeScenarioRun(input: {
   plan: K8sPlanFile;
   runDir: string;
@@ -75,16 +61,8 @@ export async function judgeScenarioRun(input: {
 
   const samplesName = relative(runDir, input.samplesFile);
   const thresholds = await thresholdVerdictsFromSamples(input.samplesFile, samplesName, plan.plan.thresholds, runners.length);
-  let verifierVerdicts: Verdict[];
-  if (input.expectations) {
-    verifierVerdicts = runVerifiers(plan.plan.verifiers, evidence, input.expectations.expectations);
-  } else {
-    // Without expectations only the verifiers whose evidence is missing can be answered, by the
-    // evidence-needs mechanism, which never reads the expectations of a verifier it does not run.
-    const unmet = (name: (typeof plan.plan.verifiers)[number]): boolean => verifiers[name].needs.some((kind) => sources.find((s) => s.kind === kind)!.status !== 'collected');
-    const unread = null as unknown as Expectations;
-    verifierVerdicts = plan.plan.verifiers.flatMap((name) => (unmet(name) ? runVerifiers([name], evidence, unread) : [withoutExpectations(name)]));
-  }
+  // Without expectations a verifier is inconclusive, whether for its missing evidence or for them.
+  const verifierVerdicts = runVerifiers(plan.plan.verifiers, evidence, input.expectations?.expectations ?? null);
   const verdicts = [...thresholds, ...verifierVerdicts];
   const lacking = plan.plan.verifiers.flatMap((name) => {
     const missing = verifiers[name].needs.filter((kind) => kind !== 'client');

@@ -256,7 +256,6 @@ function judgeInstance(
   const faultEnd = step.clearedAt ?? evidence.window.end;
   const byStart = recs.slice().sort((a, b) => a.start - b.start || a.seq - b.seq);
   const name = label(step.id, backend, instance, lane);
-  const files = evidence.files;
 
   const { trips, openWindows } = replay(ctx, recs, byStart, breaker, rule, faultStart, faultEnd);
   const share = baselineShare(ctx, backend, lane, instance, faultStart, openWindows, breaker.tripDurationMs);

@@ -112,7 +112,12 @@ function unmetNeeds(name: VerifierName, declared: EvidenceNeeds, evidence: RunEv
  * inconclusive verdict naming the error, so the others still report: a crash is not evidence
  * against the gateway.
  */
-export function runVerifiers(names: readonly VerifierName[], evidence: RunEvidence, expectations: Expectations, options: VerifierOptions = {}): Verdict[] {
+/**
+ * Judges the named verifiers over the evidence. A verifier whose evidence is missing is
+ * inconclusive, naming what is missing; with no expectations (null: a remote gateway judged
+ * without --expectations), one whose evidence is there is inconclusive too, saying so.
+ */
+export function runVerifiers(names: readonly VerifierName[], evidence: RunEvidence, expectations: Expectations | null, options: VerifierOptions = {}): Verdict[] {
   const verdicts: Verdict[] = [];
   // One view per set of kinds withheld, so verifiers that read alike share their lookups
   // (evidence-index.ts and backend-pressure.ts cache per evidence object).
@@ -123,6 +128,10 @@ export function runVerifiers(names: readonly VerifierName[], evidence: RunEviden
     const unmet = verifier.needs.map((kind) => sourceOf(evidence, kind)).filter((s) => s.status !== 'collected');
     if (unmet.length > 0) {
       verdicts.push(unmetNeeds(name, verifier, evidence, unmet));
+      continue;
+    }
+    if (expectations === null) {
+      verdicts.push(withoutExpectations(name));
       continue;
     }
     const usable = new Set<EvidenceKind>([...verifier.needs, ...verifier.optional.filter((kind) => sourceOf(evidence, kind).status === 'collected')]);
@@ -153,4 +162,18 @@ export function runVerifiers(names: readonly VerifierName[], evidence: RunEviden
     }
   }
   return verdicts;
+}
+
+/** A verifier that could judge the evidence, but was given nothing to hold the gateway to. */
+function withoutExpectations(name: string): Verdict {
+  return {
+    check: name,
+    status: 'inconclusive',
+    expected: `the ${name} verifier judges the run against the gateway's expectations`,
+    measured: 'no expectations were given',
+    tolerance: 'none',
+    explanation: `The ${name} verifier judges a gateway against what it is supposed to do, and Spillway cannot read a remote gateway's configuration: give --expectations <file> (\`spillway expectations --config <apiops-dir>\` writes one). This says nothing about the gateway.`,
+    evidence: [],
+    sources: [],
+  };
 }

@@ -29,6 +29,11 @@ export interface GatewayOptions {
   seed?: number;
   clock?: Clock;
   host?: string;
+  /**
+   * Where the front door reaches a region's gateway, given the instance's own URL: the harness
+   * puts a Toxiproxy proxy there for network faults (harness/network). Default the instance's URL.
+   */
+  frontDoorOriginUrl?: (region: string, instanceUrl: string) => Promise<string>;
 }
 
 export interface RunningGateway {
@@ -66,12 +71,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
     const fd = options.config.frontDoor;
     if (fd) {
+      const origins = [];
+      for (const origin of fd.origins) {
+        const instance = instances.find((i) => i.region === origin.region);
+        if (!instance) throw new Error(`frontDoor origin names region "${origin.region}", which is not a configured region`);
+        const url = options.frontDoorOriginUrl ? await options.frontDoorOriginUrl(instance.region, instance.url) : instance.url;
+        origins.push({ name: origin.region, url, priority: origin.priority, weight: origin.weight, enabled: origin.enabled });
+      }
       frontDoor = await startFrontDoor({
-        origins: fd.origins.map((origin) => {
-          const instance = instances.find((i) => i.region === origin.region);
-          if (!instance) throw new Error(`frontDoor origin names region "${origin.region}", which is not a configured region`);
-          return { name: origin.region, url: instance.url, priority: origin.priority, weight: origin.weight, enabled: origin.enabled };
-        }),
+        origins,
         probe: { intervalSeconds: fd.probeIntervalSeconds, sampleSize: fd.sampleSize, successfulSamplesRequired: fd.successfulSamplesRequired, path: fd.probePath || healthPath, method: fd.probeMethod },
         ...(fd.port !== undefined ? { port: fd.port } : {}),
         ...(options.logsDir ? { eventsPath: join(options.logsDir, 'front-door-events.jsonl') } : {}),
