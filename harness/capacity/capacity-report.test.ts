@@ -40,14 +40,14 @@ describe('concludeCapacity: unfinished and unconfirmed runs', () => {
 
 describe('stepTable', () => {
   it('lists the steps by offered rate with their verdicts', () => {
-    const step = (offeredRps: number, gatewayHeld: boolean) => ({ step: { offeredRps, throughputRps: offeredRps, requests: 1, p95Ms: 12, errorRate: 0, generatorKeptUp: true, gatewayHeld, reasons: [] }, backend: { saturated: false, reasons: [] } });
+    const step = (offeredRps: number, gatewayHeld: boolean) => ({ step: { offeredRps, throughputRps: offeredRps, requests: 1, p95Ms: 12, latencyMs: { p50: 5, p90: 10, p95: 12, p99: 20 }, errorRate: 0, generatorKeptUp: true, gatewayHeld, reasons: [] }, backend: { saturated: false, reasons: [] } });
     const table = stepTable([step(300, false), step(100, true)]);
     expect(table).toHaveLength(3);
-    expect(table[1]).toMatch(/^\s+100\.0\s+100\.0\s+12\s+0\.0%\s+-\s+held$/);
+    expect(table[1]).toMatch(/^\s+100\.0\s+100\.0\s+5\s+12\s+20\s+0\.0%\s+-\s+held$/);
     expect(table[2]).toMatch(/300\.0.*failed$/);
   });
   it("shows k6's cores and the gateway's utilisation when measured, with the confirming hold last", () => {
-    const step = (offeredRps: number, phase: string) => ({ phase, cpu: { processCores: 0.42, cores: 2 }, utilisation: { name: 'capacity model', average: offeredRps / 3 }, step: { offeredRps, throughputRps: offeredRps, requests: 1, p95Ms: 12, errorRate: 0, generatorKeptUp: true, gatewayHeld: true, reasons: [] }, backend: { saturated: false, reasons: [] } });
+    const step = (offeredRps: number, phase: string) => ({ phase, cpu: { processCores: 0.42, cores: 2 }, utilisation: { name: 'capacity model', average: offeredRps / 3 }, step: { offeredRps, throughputRps: offeredRps, requests: 1, p95Ms: 12, latencyMs: { p50: 5, p90: 10, p95: 12, p99: 20 }, errorRate: 0, generatorKeptUp: true, gatewayHeld: true, reasons: [] }, backend: { saturated: false, reasons: [] } });
     const table = stepTable([step(300, 'hold'), step(600, 'ramp'), step(150, 'ramp')]);
     expect(table[0]).toMatch(/k6 cores\s+capacity model %\s+verdict/);
     expect(table[1]).toMatch(/150\.0 .* 0\.42\s+50\s+held$/);

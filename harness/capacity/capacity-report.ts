@@ -70,20 +70,21 @@ export interface StepExtras {
 }
 
 /**
- * The table of offered load against throughput, p95, errors, k6's CPU and the gateway's
- * utilisation, in the order the rates rise (confirming holds last).
+ * The table of offered load against throughput, latency percentiles, errors, k6's CPU and the
+ * gateway's utilisation, in the order the rates rise (confirming holds last).
  */
 export function stepTable(steps: readonly (JudgedStep & StepExtras)[]): string[] {
   // The ramp and bisection by rate; the holds after them, in the order they ran (each decided the next).
   const rows = [...steps.filter((s) => s.phase !== 'hold').sort((a, b) => a.step.offeredRps - b.step.offeredRps), ...steps.filter((s) => s.phase === 'hold')];
   const utilisationName = steps.find((s) => s.utilisation)?.utilisation?.name;
   return [
-    `${'offered req/s'.padStart(13)} ${'served req/s'.padStart(12)} ${'p95 ms'.padStart(8)} ${'errors'.padStart(7)} ${'k6 cores'.padStart(8)}${utilisationName ? ` ${`${utilisationName} %`.padStart(14)}` : ''}  verdict`,
+    `${'offered req/s'.padStart(13)} ${'served req/s'.padStart(12)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)} ${'k6 cores'.padStart(8)}${utilisationName ? ` ${`${utilisationName} %`.padStart(14)}` : ''}  verdict`,
     ...rows.map(({ step, backend, phase, cpu, utilisation }) => {
       const verdict = !step.generatorKeptUp ? 'generator behind' : backend.saturated ? 'fleet saturated' : step.gatewayHeld ? 'held' : 'failed';
       const k6Cores = cpu?.processCores != null ? cpu.processCores.toFixed(2) : '-';
       const used = utilisationName ? ` ${(utilisation?.average != null ? utilisation.average.toFixed(0) : '-').padStart(14)}` : '';
-      return `${step.offeredRps.toFixed(1).padStart(13)} ${step.throughputRps.toFixed(1).padStart(12)} ${(step.p95Ms?.toFixed(0) ?? '-').padStart(8)} ${`${(step.errorRate * 100).toFixed(1)}%`.padStart(7)} ${k6Cores.padStart(8)}${used}  ${verdict}${phase === 'hold' ? ' (confirming hold)' : ''}`;
+      const ms = (value: number | null | undefined): string => (value == null ? '-' : value.toFixed(0)).padStart(7);
+      return `${step.offeredRps.toFixed(1).padStart(13)} ${step.throughputRps.toFixed(1).padStart(12)} ${ms(step.latencyMs?.p50)} ${ms(step.p95Ms)} ${ms(step.latencyMs?.p99)} ${`${(step.errorRate * 100).toFixed(1)}%`.padStart(7)} ${k6Cores.padStart(8)}${used}  ${verdict}${phase === 'hold' ? ' (confirming hold)' : ''}`;
     }),
   ];
 }

@@ -5,7 +5,7 @@ import { findKnee, settleKnee, type JudgedStep } from './find-knee.ts';
 const room: BackendVerdict = { saturated: false, reasons: [] };
 function step(offeredRps: number, gatewayHeld: boolean, generatorKeptUp = true, backend = room): JudgedStep {
   const reasons = [...(generatorKeptUp ? [] : ['the generator dropped iterations']), ...(gatewayHeld ? [] : ['p95 above the SLO'])];
-  return { step: { offeredRps, throughputRps: offeredRps, requests: 1, p95Ms: 1, errorRate: 0, generatorKeptUp, gatewayHeld, reasons }, backend };
+  return { step: { offeredRps, throughputRps: offeredRps, requests: 1, p95Ms: 1, latencyMs: { p50: 1, p90: 1, p95: 1, p99: 1 }, errorRate: 0, generatorKeptUp, gatewayHeld, reasons }, backend };
 }
 
 describe('findKnee', () => {

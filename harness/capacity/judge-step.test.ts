@@ -14,7 +14,7 @@ describe('judgeStep', () => {
   it('passes a step within the SLO and the budget, with throughput from its own window', () => {
     const outside = [{ time: window.start - 1, durationMs: 9_000, status: 0 }, { time: window.end + 1, durationMs: 9_000, status: 502 }];
     const judged = judgeStep({ offeredRps: 100, window, samples: [...samples(1000, 40), ...outside], generator: keptUp, criteria });
-    expect(judged).toMatchObject({ gatewayHeld: true, generatorKeptUp: true, requests: 1000, p95Ms: 40, errorRate: 0 });
+    expect(judged).toMatchObject({ gatewayHeld: true, generatorKeptUp: true, requests: 1000, p95Ms: 40, errorRate: 0, latencyMs: { p50: 40, p95: 40, p99: 40 } });
     // Served by the window's end: all but the few started in its last 40 ms.
     expect(judged.throughputRps).toBeCloseTo(100, 0);
     expect(judged.reasons).toEqual([]);
@@ -23,6 +23,7 @@ describe('judgeStep', () => {
   it('fails a step whose p95 is above the SLO', () => {
     const judged = judgeStep({ offeredRps: 100, window, samples: [...samples(900, 40), ...samples(100, 900)], generator: keptUp, criteria });
     expect(judged.gatewayHeld).toBe(false);
+    expect(judged.latencyMs).toEqual({ p50: 40, p90: 40, p95: 900, p99: 900 });
     expect(judged.reasons.join()).toMatch(/p95 900 ms is above the SLO of 500 ms/);
   });
 

@@ -53,6 +53,8 @@ export interface StepJudgement {
   throughputRps: number;
   requests: number;
   p95Ms: number | null;
+  /** The window's latency percentiles (nearest rank), for the latency-against-offered-load curve. */
+  latencyMs: { p50: number | null; p90: number | null; p95: number | null; p99: number | null };
   errorRate: number;
   generatorKeptUp: boolean;
   /** The gateway held: p95 within the SLO and errors within the budget. */
@@ -95,7 +97,9 @@ export function judgeStep(input: { offeredRps: number; window: { start: number; 
 
   // Throughput is what was served during the window, by when each answer ended.
   const servedInWindow = input.samples.filter((s) => s.status !== 0 && s.status < 500 && s.time + s.durationMs >= window.start && s.time + s.durationMs <= window.end).length;
-  return { offeredRps, throughputRps: servedInWindow / seconds, requests: inWindow.length, p95Ms, errorRate, generatorKeptUp, gatewayHeld, reasons };
+  const durations = inWindow.map((s) => s.durationMs).sort((a, b) => a - b);
+  const latencyMs = { p50: percentile(durations, 0.5), p90: percentile(durations, 0.9), p95: p95Ms, p99: percentile(durations, 0.99) };
+  return { offeredRps, throughputRps: servedInWindow / seconds, requests: inWindow.length, p95Ms, latencyMs, errorRate, generatorKeptUp, gatewayHeld, reasons };
 }
 
 /** Nearest-rank percentile; null for no values. */
