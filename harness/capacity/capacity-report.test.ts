@@ -23,6 +23,10 @@ describe('concludeCapacity', () => {
     const held = concludeCapacity({ kind: 'no-knee', cause: 'held-at-every-step', atRps: 400, reasons: [] }, checkCapacityFlags({ units: 2, minRpsPerUnit: 150 }));
     expect(held).toMatchObject({ rpsPerUnit: null, atLeastRpsPerUnit: 200, exitCode: 0 });
     expect(concludeCapacity({ kind: 'no-knee', cause: 'held-at-every-step', atRps: 400, reasons: [] }, checkCapacityFlags({ units: 2 })).exitCode).toBe(3);
+    // A lower bound still answers a peak, with units that are enough (perhaps more than needed).
+    const bounded = concludeCapacity({ kind: 'no-knee', cause: 'held-at-every-step', atRps: 400, reasons: [] }, checkCapacityFlags({ units: 2, peakRps: 1000 }));
+    expect(bounded.recommendation).toMatchObject({ units: 8 });
+    expect(bounded.lines.join('\n')).toMatch(/at most 8 unit\(s\), from the lower bound/);
   });
 });
 

@@ -54,9 +54,12 @@ export function concludeCapacity(knee: KneeOutcome | null, settings: CapacitySet
     case 'held-at-every-step': {
       const atLeast = perUnit(knee.atRps);
       lines.push(`no knee: the gateway held at every rate tried, up to ${knee.atRps} req/s: at least ${atLeast.toFixed(1)} req/s per unit (raise --max-rps to find the knee)`);
+      // From a lower bound the units are an upper bound: enough whatever the true capacity, perhaps more than needed.
+      const recommendation = settings.peakRps !== null ? recommendUnits({ rpsPerUnit: atLeast, peakRps: settings.peakRps, headroom: settings.headroom }) : null;
+      if (recommendation) lines.push(`recommendation for a peak of ${settings.peakRps} req/s: at most ${recommendation.units} unit(s), from the lower bound (the true capacity may need fewer): ${recommendation.explanation}`);
       const passes = settings.minRpsPerUnit !== null && atLeast >= settings.minRpsPerUnit;
       if (passes) lines.push(`at or above --min-rps-per-unit ${settings.minRpsPerUnit} (a lower bound)`);
-      return { rpsPerUnit: null, atLeastRpsPerUnit: atLeast, recommendation: null, exitCode: passes ? 0 : 3, lines };
+      return { rpsPerUnit: null, atLeastRpsPerUnit: atLeast, recommendation, exitCode: passes ? 0 : 3, lines };
     }
   }
 }
