@@ -8,6 +8,8 @@ import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
 import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
 import { compileGateway, GatewayCompileError } from '../../mocks/apim/gateway/compiled-gateway.ts';
 import { startGateway } from '../../mocks/apim/gateway/gateway.ts';
+import { startConfigSource, versionOfFolder } from '../../mocks/apim/gateway/config-source.ts';
+import { liveGateway } from '../../mocks/apim/gateway/live-gateway.ts';
 import { startControlledFleet } from '../targets/controlled-fleet.ts';
 import { loadFleetFile } from '../targets/fleet-file.ts';
 import { checkOutputFolder } from '../run/output-paths.ts';
@@ -47,11 +49,17 @@ export function registerGatewayCommand(program: Command): void {
     .option('--latency-scale <factor>', "multiply the started fleet's modeled latency", parseNumberOption('--latency-scale', { min: 0 }))
     .option('--seed <n>', 'seed for pool selection and the fleet', parseNumberOption('--seed', { integer: true }))
     .option('--duration <seconds>', 'stop by itself after this many seconds', parseNumberOption('--duration', { min: 0.1 }))
+    .option('--config-source <dir>', 'a configuration source: an APIOps folder polled for new configurations, kept serving the last good one when it is unreachable or bad (instead of --config)')
+    .option('--poll-seconds <n>', 'how often --config-source is polled (default 5)', parseNumberOption('--poll-seconds', { min: 0.1 }))
     .option('--json', 'print one JSON line describing everything once it is ready')
-    .action(async (options: { config: string; fleet?: string; topology?: string; logs?: string; latencyScale?: number; seed?: number; duration?: number; json?: boolean }) => {
-      const configDir = resolve(options.config);
+    .action(async (options: { config: string; configSource?: string; pollSeconds?: number; fleet?: string; topology?: string; logs?: string; latencyScale?: number; seed?: number; duration?: number; json?: boolean }, command: Command) => {
+      if (options.configSource !== undefined && command.getOptionValueSource('config') === 'cli') throw new UserFacingError('--config-source and --config: give one; the gateway starts from its configuration source');
+      if (options.pollSeconds !== undefined && options.configSource === undefined) throw new UserFacingError('--poll-seconds needs --config-source');
+      if (options.configSource !== undefined && !isFolder(resolve(options.configSource))) throw new UserFacingError(`--config-source ${options.configSource}: not a folder; expected an APIOps artifact folder (apis/, products/, backends/, …) the gateway can start from`);
+      const configDir = resolve(options.configSource ?? options.config);
       const config = loadGatewayConfig(configDir);
-      compileGateway(config); // refuse a configuration with problems before starting anything
+      // Refuses a configuration with problems before starting anything.
+      const live = liveGateway(compileGateway(config));
       const logsDir = resolve(options.logs ?? `results/gateway-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       checkOutputFolder(logsDir, options.logs !== undefined ? '--logs' : 'the default logs folder');
 
@@ -74,6 +82,7 @@ export function registerGatewayCommand(program: Command): void {
       try {
         running = await startGateway({
           config,
+          compiled: live.gateway,
           fleetEndpoints: new Map(fleetDescription.backends.map((b) => [b.name, b.endpoint])),
           logsDir,
           ...(options.seed !== undefined ? { seed: options.seed } : {}),
@@ -82,6 +91,10 @@ export function registerGatewayCommand(program: Command): void {
         await fleet?.close();
         throw new UserFacingError(error instanceof Error ? error.message : String(error));
       }
+      const pollSeconds = options.pollSeconds ?? 5;
+      const source = options.configSource
+        ? startConfigSource({ dir: configDir, pollSeconds, initial: { compiled: live.current(), version: versionOfFolder(configDir) }, apply: (next) => live.swap(next), logsDir })
+        : null;
       const showKeys = isShippedSample(configDir);
       const description = {
         frontDoor: running.frontDoor?.url ?? null,
@@ -93,6 +106,7 @@ export function registerGatewayCommand(program: Command): void {
         })),
         fleet: fleetDescription,
         logs: logsDir,
+        ...(source ? { configSource: { dir: configDir, pollSeconds, version: source.servingVersion } } : {}),
       };
       if (options.json) {
         process.stdout.write(`${JSON.stringify(description)}\n`);
@@ -101,6 +115,7 @@ export function registerGatewayCommand(program: Command): void {
         if (description.frontDoor) process.stdout.write(`  front door           ${description.frontDoor}\n`);
         for (const region of description.regions) process.stdout.write(`  gateway ${region.name.padEnd(12)} ${region.url}\n`);
         for (const s of description.subscriptions) process.stdout.write(`  subscription ${s.name.padEnd(26)} ${s.product.padEnd(14)} ${'key' in s ? s.key : '(key not shown)'}\n`);
+        if (source) process.stdout.write(`  config source        ${configDir} (polled every ${pollSeconds} s; version ${source.servingVersion}; changes logged in config-source.jsonl)\n`);
         process.stdout.write(`  fleet control        ${fleetDescription.control}\n  logs                 ${logsDir}\nCtrl-C stops everything.\n`);
       }
       await new Promise<void>((resolveStop) => {
@@ -111,6 +126,7 @@ export function registerGatewayCommand(program: Command): void {
         onStopSignal(stop);
         if (options.duration !== undefined) setTimeout(stop, options.duration * 1000).unref();
       });
+      source?.stop();
       await running.close();
       await fleet?.close();
     });

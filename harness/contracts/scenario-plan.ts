@@ -95,13 +95,32 @@ const networkStep = z.strictObject({
 });
 
 /**
+ * A real process fault on one regional gateway instance or one fleet member, which the embedded
+ * target then runs as its own child process (harness/process): `kill` is SIGKILL at `at`, the
+ * process started again when the step ends (absent `for`: dead until the run ends); `pause` is
+ * SIGSTOP, SIGCONT when it ends; `restart` is SIGTERM and a new process at once; and
+ * `disconnect-config` (a gateway only) makes its configuration source unreachable for the step,
+ * as a self-hosted gateway cut off from its control plane, which keeps serving its last config.
+ */
+const processTarget = z.discriminatedUnion('of', [
+  z.strictObject({ of: z.literal('gateway'), region: z.string().min(1) }),
+  z.strictObject({ of: z.literal('backend'), backend: z.string().min(1) }),
+]);
+const processStep = z.strictObject({
+  ...stepTiming,
+  kind: z.literal('process'),
+  action: z.enum(['kill', 'pause', 'restart', 'disconnect-config']),
+  process: processTarget,
+});
+
+/**
  * A timeline step, typed by what it breaks. Each kind has its injector (harness/run/fault-timeline.ts)
  * and a target lists the kinds it can apply; a plan with a kind its target cannot apply is
  * refused before anything starts. Later kinds (process faults) are added here, each with its own
  * fields.
  */
-export const timelineStepSchema = z.discriminatedUnion('kind', [fleetFaultStep, regionDownStep, networkStep]);
-export const stepKinds = ['fleet-fault', 'region-down', 'network'] as const;
+export const timelineStepSchema = z.discriminatedUnion('kind', [fleetFaultStep, regionDownStep, networkStep, processStep]);
+export const stepKinds = ['fleet-fault', 'region-down', 'network', 'process'] as const;
 export type StepKind = (typeof stepKinds)[number];
 
 export const verifierNames = ['spillover', 'circuit-breaker', 'priority', 'failover', 'token-limit'] as const;

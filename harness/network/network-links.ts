@@ -73,6 +73,7 @@ export async function startNetworkLinks(args: { binary: string; backends: readon
   const toxiproxy = toxiproxyClient(server.apiUrl);
   const proxies: ProxyInfo[] = [];
   const gatewayRegions: string[] = [];
+  const gatewayUrls = new Map<string, string>();
   const backendEndpoints = new Map<string, string>();
   try {
     for (const backend of args.backends) {
@@ -88,10 +89,14 @@ export async function startNetworkLinks(args: { binary: string; backends: readon
     toxiproxy,
     backendEndpoints,
     async proxyGateway(region, url) {
+      // One proxy per gateway: the front door and k6 (entering at the primary) share it.
+      const known = gatewayUrls.get(region);
+      if (known !== undefined) return known;
       const proxy = await toxiproxy.createProxy({ name: gatewayProxyName(region), listen: '127.0.0.1:0', upstream: hostPort(url) });
       proxies.push(proxy);
       gatewayRegions.push(region);
-      return through(url, proxy);
+      gatewayUrls.set(region, through(url, proxy));
+      return gatewayUrls.get(region)!;
     },
     proxiesFor(link) {
       const names = linkProxyNames(link, args.backends, gatewayRegions);

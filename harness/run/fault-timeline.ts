@@ -31,6 +31,8 @@ export function describeStep(step: TimelineStep): { action: string; target: stri
       return { action: step.backends === false ? 'region-down (gateway only)' : 'region-down', target: step.region };
     case 'network':
       return { action: `network:${step.toxic.type}${step.toxic.type === 'down' ? '' : ` ${step.stream}`}`, target: step.link.to === 'backend' ? step.link.backend : step.link.to === 'gateway' ? `gateway ${step.link.region}` : `backends of ${step.link.region}` };
+    case 'process':
+      return { action: `process:${step.action}`, target: step.process.of === 'gateway' ? `gateway ${step.process.region}` : step.process.backend };
   }
 }
 
@@ -57,6 +59,8 @@ function inject(step: TimelineStep, injectors: FaultInjectors): Promise<Rollback
       return injectors['region-down']!(step);
     case 'network':
       return injectors.network!(step);
+    case 'process':
+      return injectors.process!(step);
   }
 }
 

@@ -1,8 +1,9 @@
 import { faultRequestProblems, type FaultableBackend } from '../../mocks/aoai/fault-rules.ts';
 import type { FleetDescription } from '../../mocks/aoai/fleet.ts';
 import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
+import { processStepProblems } from './process-step-problems.ts';
 import { MAX_CARRIED_RATE_PER_CLASS, MAX_VUS, FASTEST_REQUEST_SECONDS } from '../../scenarios/lib/executors.ts';
-import type { ScenarioPlan } from './scenario-plan.ts';
+import type { ScenarioPlan, StepOf } from './scenario-plan.ts';
 
 /**
  * What a plan names that must exist in the run it is about to drive, checked before anything
@@ -77,7 +78,42 @@ function fleetProblems(plan: ScenarioPlan, fleet: FleetDescription, gatewayConfi
           }
         }
         break;
+      case 'network':
+        problems.push(...networkLinkProblems(step, `scenarios.${plan.name}.${field}.link`, fleet, gatewayConfig, plan.entry));
+        break;
+      case 'process':
+        problems.push(...processStepProblems(step, `scenarios.${plan.name}.${field}`, fleet, gatewayConfig));
+        break;
     }
   }
   return problems;
+}
+
+/**
+ * A network step's link against the run: a backend the fleet has, a region with backends, or a
+ * regional gateway that something reaches over a link Toxiproxy can sit on (a front door origin,
+ * or the primary region when the plan enters there). A gateway link is checked only when the
+ * gateway configuration is known (a gateway at a URL refuses network steps itself).
+ */
+function networkLinkProblems(step: StepOf<'network'>, field: string, fleet: FleetDescription, gatewayConfig: GatewayConfig | null, entry: ScenarioPlan['entry']): string[] {
+  const link = step.link;
+  const list = (values: Iterable<string>): string => [...new Set(values)].join(', ');
+  switch (link.to) {
+    case 'backend':
+      return fleet.backends.some((b) => b.name === link.backend) ? [] : [`${field}.backend: no backend named "${link.backend}" (the fleet has ${list(fleet.backends.map((b) => b.name))})`];
+    case 'region-backends':
+      return fleet.backends.some((b) => b.region.toLowerCase() === link.region.toLowerCase()) ? [] : [`${field}.region: no backend in region "${link.region}" (the fleet's regions: ${list(fleet.backends.map((b) => b.region))})`];
+    case 'gateway': {
+      if (!gatewayConfig) return [];
+      const regions = gatewayConfig.regions.map((r) => r.name);
+      const named = (name: string): boolean => name.toLowerCase() === link.region.toLowerCase();
+      if (!regions.some(named)) return [`${field}.region: the gateway configuration has no region "${link.region}" (its regions: ${regions.join(', ')})`];
+      const frontDoor = entry === 'front-door' ? gatewayConfig.frontDoor : undefined;
+      const reached = frontDoor ? frontDoor.origins.map((o) => o.region) : [regions[0]!];
+      if (!reached.some(named)) {
+        return [`${field}.region: nothing reaches the gateway of "${link.region}" over a link Toxiproxy can sit on: ${frontDoor ? `the front door's origins are ${reached.join(', ')}` : `k6 enters at the primary region, ${reached[0]}`}`];
+      }
+      return [];
+    }
+  }
 }

@@ -10,8 +10,13 @@ import { evidenceKinds } from '../contracts/evidence.ts';
 import { EmulatorUtilisation } from '../capacity/utilisation/emulator-utilisation.ts';
 import { startEmbeddedTopology, type EmbeddedTopology } from './embedded-topology.ts';
 import type { FaultInjectors } from '../run/fault-timeline.ts';
-import type { K6Config, ScenarioPlan } from '../run/scenario-plan.ts';
+import type { K6Config, ScenarioPlan, TimelineStep } from '../run/scenario-plan.ts';
 import { fleetFaultInjector, type FleetHandle } from './fleet-handle.ts';
+import { networkInjector } from './network-injector.ts';
+import { linkProxyNames } from '../network/network-links.ts';
+import { toxiproxySpec } from '../tools/tool-specs.ts';
+import { embeddedProcessProblems, processGatewayRegions } from '../process/process-gateways.ts';
+import { processInjector } from '../process/process-injector.ts';
 import { apimHealthPath, preflight } from './preflight.ts';
 import { preflightProbes } from './preflight-probes.ts';
 import { startedFleetHandle } from './started-fleet.ts';
@@ -29,11 +34,16 @@ export interface EmbeddedTargetOptions {
 export function embeddedTarget(options: EmbeddedTargetOptions): Target {
   return {
     kind: 'embedded',
-    stepKinds: ['fleet-fault', 'region-down'],
+    stepKinds: ['fleet-fault', 'region-down', 'network', 'process'],
     evidenceKinds,
-    stepScopes: () => new Map(),
-    planProblems: () => [],
-    notes: () => [],
+    stepScopes: (steps) => networkScopes(steps, options),
+    planProblems: (plan) => embeddedProcessProblems(plan),
+    notes: (plan) => [
+      ...(plan.timeline.some((step) => step.kind === 'network')
+        ? [`network steps run through Toxiproxy ${toxiproxySpec.version} (a toxiproxy-server process): a proxy in front of every fleet backend and of each regional gateway the front door (or k6) reaches`]
+        : []),
+      ...processGatewayRegions(plan, options.config).map((region) => `process steps: the gateway of ${region} runs as its own process (on a fixed port, its logs merged into the run's when it ends); the other regions stay in the harness`),
+    ],
     async up(setup: TargetSetup): Promise<RunningTarget> {
       setup.say('starting the mock fleet, the regional gateways and the front door');
       const topology = await startEmbeddedTopology({
@@ -53,6 +63,8 @@ export function embeddedTarget(options: EmbeddedTargetOptions): Target {
 function runningEmbedded(topology: EmbeddedTopology, fleet: FleetHandle, options: EmbeddedTargetOptions, setup: TargetSetup): RunningTarget {
   const injectors: FaultInjectors = {
     'fleet-fault': fleetFaultInjector(fleet),
+    ...(topology.network ? { network: networkInjector(topology.network) } : {}),
+    ...(topology.processes ? { process: processInjector(topology.processes.byRegion) } : {}),
     'region-down': async (step) => {
       const instance = topology.gateway.instance(step.region);
       // The region's resources are labelled with the step, so the evidence ties them to it.
@@ -96,4 +108,21 @@ function runningEmbedded(topology: EmbeddedTopology, fleet: FleetHandle, options
       await topology.close();
     },
   };
+}
+
+/**
+ * Which Toxiproxy proxies each network step acts on, said before the run and recorded with the
+ * step, so the evidence shows the links a fault really touched (a region's backends are several).
+ */
+function networkScopes(steps: readonly TimelineStep[], options: EmbeddedTargetOptions): Map<string, string> {
+  const backends = options.topology.resources.map((r) => ({ name: r.name, region: r.region }));
+  const gatewayRegions = options.config.regions.map((r) => r.name);
+  const scopes = new Map<string, string>();
+  for (const step of steps) {
+    if (step.kind !== 'network') continue;
+    const proxies = linkProxyNames(step.link, backends, gatewayRegions);
+    const what = step.toxic.type === 'down' ? 'disabled' : `toxic ${step.toxic.type} on the ${step.stream} stream${step.toxicity < 1 ? ` of ${Math.round(step.toxicity * 100)}% of connections` : ''}`;
+    scopes.set(step.id, `Toxiproxy ${what}: ${proxies.length === 1 ? 'proxy' : 'proxies'} ${proxies.join(', ')}`);
+  }
+  return scopes;
 }

@@ -5,6 +5,10 @@ import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
 import { startGateway, type RunningGateway } from '../../mocks/apim/gateway/gateway.ts';
 import { startControlledFleet } from './controlled-fleet.ts';
 import type { ScenarioPlan } from '../run/scenario-plan.ts';
+import { startNetworkLinks, type NetworkLinks } from '../network/network-links.ts';
+import { resolveTool } from '../tools/resolve-tool.ts';
+import { toxiproxySpec } from '../tools/tool-specs.ts';
+import { startProcessGateways, type ProcessGateways } from '../process/process-gateways.ts';
 
 /**
  * The embedded default a run brings up when no gateway URL is given: the mock fleet, one
@@ -19,6 +23,16 @@ export interface EmbeddedTopology {
   readonly topology: Topology;
   /** Where k6 sends traffic: the front door, or the primary region's gateway. */
   readonly entryUrl: string;
+  /**
+   * The Toxiproxy proxies on the topology's links, when the plan has `network` steps (and only
+   * then: a plan without them runs with no Toxiproxy at all); null otherwise.
+   */
+  readonly network: NetworkLinks | null;
+  /**
+   * The regional gateways that run as their own processes, when the plan has `process` steps on
+   * gateways (harness/process/process-gateways.ts); null otherwise. `gateway` does not hold them.
+   */
+  readonly processes: ProcessGateways | null;
   describe(): { fleet: FleetDescription; frontDoor: string | null; regions: { name: string; url: string }[] };
   close(): Promise<void>;
 }
@@ -58,38 +72,70 @@ export async function startEmbeddedTopology(args: {
   seed?: number;
   /** Where SPILLWAY_CONTROL_TOKEN is read from (controlled-fleet.ts); default this process's environment. */
   env?: NodeJS.ProcessEnv;
+  /** The toxiproxy-server binary for `network` steps; default the pinned one, resolved (never built here). */
+  toxiproxyBinary?: string;
 }): Promise<EmbeddedTopology> {
   const config = args.config ?? loadGatewayConfig(args.configDir);
   const topology = args.topology ? { ...args.topology } : scenarioTopology(loadTopologyFile(args.topologyFile ?? defaultTopologyPath), args.plan.fleet);
   if (args.seed !== undefined) topology.seed = args.seed;
+  const wantsNetwork = args.plan.timeline.some((step) => step.kind === 'network');
+  // Resolved before anything starts: a missing binary leaves nothing half-started.
+  const toxiproxyBinary = wantsNetwork ? (args.toxiproxyBinary ?? (await resolveTool(toxiproxySpec, { install: false })).path) : null;
   const fleet = await startControlledFleet({ topology, ledgerPath: args.ledgerPath }, args.env);
-  let gateway: RunningGateway;
+  let network: NetworkLinks | null = null;
+  let gateway: RunningGateway | null = null;
+  let processes: ProcessGateways | null = null;
+  let entryUrl: string;
   try {
+    if (toxiproxyBinary !== null) network = await startNetworkLinks({ binary: toxiproxyBinary, backends: fleet.describe().backends });
+    const links = network;
+    const fleetEndpoints = links ? links.backendEndpoints : new Map(fleet.describe().backends.map((b) => [b.name, b.endpoint]));
+    if (args.plan.timeline.some((step) => step.kind === 'process')) {
+      processes = await startProcessGateways({ plan: args.plan, config, configDir: args.configDir, fleetEndpoints, logsDir: args.logsDir, ...(args.seed !== undefined ? { seed: args.seed } : {}) });
+    }
     gateway = await startGateway({
       config,
-      fleetEndpoints: new Map(fleet.describe().backends.map((b) => [b.name, b.endpoint])),
+      fleetEndpoints,
+      ...(processes ? { externalRegions: processes.urls } : {}),
       logsDir: args.logsDir,
       ...(args.seed !== undefined ? { seed: args.seed } : {}),
+      ...(links ? { frontDoorOriginUrl: (region: string, url: string) => links.proxyGateway(region, url) } : {}),
     });
+    const primaryName = config.regions[0]!.name;
+    const primaryProcessUrl = processes?.urls.get(primaryName);
+    const primary = primaryProcessUrl !== undefined ? { region: primaryName, url: primaryProcessUrl } : gateway.instances[0]!;
+    if (args.plan.entry === 'front-door' && gateway.frontDoor) entryUrl = gateway.frontDoor.url;
+    else if (links) {
+      // Entering at the primary region, k6's link into that gateway is the one a gateway link breaks.
+      entryUrl = await links.proxyGateway(primary.region, primary.url);
+    } else entryUrl = primary.url;
   } catch (error) {
+    await gateway?.close();
+    await processes?.close();
+    await network?.close();
     await fleet.close();
     throw error;
   }
-  const primary = gateway.instances[0]!;
-  const entryUrl = args.plan.entry === 'front-door' && gateway.frontDoor ? gateway.frontDoor.url : primary.url;
+  const started: RunningGateway = gateway;
+  const startedProcesses = processes;
   return {
     fleet,
-    gateway,
+    gateway: started,
     config,
     topology,
     entryUrl,
+    network,
+    processes: startedProcesses,
     describe: () => ({
       fleet: fleet.describe(),
-      frontDoor: gateway.frontDoor?.url ?? null,
-      regions: gateway.instances.map((instance) => ({ name: instance.region, url: instance.url })),
+      frontDoor: started.frontDoor?.url ?? null,
+      regions: config.regions.map((region) => ({ name: region.name, url: startedProcesses?.urls.get(region.name) ?? started.instance(region.name).url })),
     }),
     async close() {
-      await gateway.close();
+      await started.close();
+      // After the in-process gateway's log writers closed: it merges the processes' rows into the same files.
+      await startedProcesses?.close();
+      await network?.close();
       await fleet.close();
     },
   };

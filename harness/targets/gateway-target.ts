@@ -70,7 +70,11 @@ export function gatewayTarget(options: GatewayTargetOptions): Target {
       plan.timeline.flatMap((step) =>
         step.kind === 'region-down' && step.backends === false
           ? [`scenarios.${plan.name}.timeline.${step.id}.backends: false takes only the gateway down, which a gateway at a URL (not Spillway's to stop) cannot do; against it a region-down step takes the fleet's side down only`]
-          : [],
+          : step.kind === 'network'
+            ? [
+                `scenarios.${plan.name}.timeline.${step.id}: a network step puts Toxiproxy on the links into the fleet's backends or a gateway, which needs the gateway pointed at the proxies; a gateway at a URL is somebody else's to configure, so it cannot be rerouted: run the plan on the embedded default, or use fleet-fault steps (reset, refuse, hang, latency) for the backends' side`,
+              ]
+            : [],
       ),
     notes: (plan) =>
       options.fleet.mode === 'attach' && (plan.fleet.capacityTpm !== undefined || plan.fleet.latencyScale !== undefined)

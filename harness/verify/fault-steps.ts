@@ -1,7 +1,7 @@
 /**
  * The run's fault timeline as the verifiers need it: fleet faults (from the ledger's fault
  * records, which carry the rule itself: kind, status, Retry-After, target) joined to the
- * applied timeline steps, and regionDown steps.
+ * applied timeline steps, regionDown steps, and network (Toxiproxy) steps with their scope.
  *
  * Joining: the harness labels each fleet rule with its step id (FaultRequest.label), so a step
  * matches the inject record whose rule.label is the step id; failing that, an inject record
@@ -38,7 +38,41 @@ export interface RegionDownStep {
   scope?: string;
 }
 
+/** A network step (Toxiproxy) as applied: its link, its toxic and the proxies it touched (scope). */
+export interface NetworkStep {
+  id: string;
+  link: Extract<AppliedFault['step'], { kind: 'network' }>['link'];
+  toxic: Extract<AppliedFault['step'], { kind: 'network' }>['toxic'];
+  stream: 'downstream' | 'upstream';
+  toxicity: number;
+  appliedAt: number | null;
+  clearedAt: number | null;
+  error?: string;
+  /** The proxies the target put the toxic on (a region's backends are several). */
+  scope?: string;
+}
+
 const MATCH_WINDOW_MS = 2_000;
+
+export function networkSteps(evidence: Pick<RunEvidence, 'timeline'>): NetworkStep[] {
+  return evidence.timeline.flatMap((applied) =>
+    applied.step.kind === 'network'
+      ? [
+          {
+            id: applied.id,
+            link: applied.step.link,
+            toxic: applied.step.toxic,
+            stream: applied.step.stream,
+            toxicity: applied.step.toxicity,
+            appliedAt: applied.error ? null : applied.appliedAt,
+            clearedAt: applied.error ? null : applied.clearedAt,
+            ...(applied.error ? { error: applied.error } : {}),
+            ...(applied.scope ? { scope: applied.scope } : {}),
+          },
+        ]
+      : [],
+  );
+}
 
 /** A region-down step, by its kind (the plan's typed step), never by its action words. */
 export function isRegionDownStep(step: AppliedFault): boolean {
@@ -103,7 +137,8 @@ export function faultTargets(rule: FaultRule, backends: readonly { name: string;
 }
 
 /**
- * When the run was disturbed on purpose: every applied fleet fault and regional outage, from
+ * When the run was disturbed on purpose: every applied fleet fault, regional outage and network
+ * fault, from
  * its application to its clearing plus the longest breaker trip (the trips it caused outlast
  * it). Checks about steady behaviour (the PTU share, the priority order under saturation)
  * leave these windows out: an injected outage is not saturation.
@@ -111,7 +146,7 @@ export function faultTargets(rule: FaultRule, backends: readonly { name: string;
 export function faultWindows(evidence: RunEvidence, expectations: Expectations): Interval[] {
   const maxTrip = Math.max(0, ...Object.values(expectations.breakers).map((b) => b.tripDurationMs));
   const windows: Interval[] = [];
-  for (const step of [...fleetFaultSteps(evidence), ...regionDownSteps(evidence)]) {
+  for (const step of [...fleetFaultSteps(evidence), ...regionDownSteps(evidence), ...networkSteps(evidence)]) {
     if (step.appliedAt === null) continue;
     windows.push({ from: step.appliedAt, to: (step.clearedAt ?? evidence.window.end) + maxTrip });
   }

@@ -34,6 +34,16 @@ export interface GatewayOptions {
    * puts a Toxiproxy proxy there for network faults (harness/network). Default the instance's URL.
    */
   frontDoorOriginUrl?: (region: string, instanceUrl: string) => Promise<string>;
+  /**
+   * The gateway to serve, when the caller compiled it (a live one a config source swaps,
+   * live-gateway.ts); default compiled from `config`.
+   */
+  compiled?: CompiledGateway;
+  /**
+   * Regions whose gateway runs elsewhere (its own process, for process faults:
+   * harness/process), by region name to its URL: not started here; the front door reaches them there.
+   */
+  externalRegions?: ReadonlyMap<string, string>;
 }
 
 export interface RunningGateway {
@@ -46,7 +56,7 @@ export interface RunningGateway {
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const compiled = compileGateway(options.config);
+  const compiled = options.compiled ?? compileGateway(options.config);
   const clock = options.clock ?? systemClock;
   const keepRecent = options.keepRecentLogs ?? options.logsDir === null;
   const logs = createGatewayLogSink(options.logsDir, { keepRecent });
@@ -55,6 +65,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let frontDoor: FrontDoor | null = null;
   try {
     for (const [index, region] of options.config.regions.entries()) {
+      if (options.externalRegions?.has(region.name)) continue;
       instances.push(
         await startGatewayInstance({
           gateway: compiled,
@@ -73,7 +84,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (fd) {
       const origins = [];
       for (const origin of fd.origins) {
-        const instance = instances.find((i) => i.region === origin.region);
+        const external = options.externalRegions?.get(origin.region);
+        const instance = external === undefined ? instances.find((i) => i.region === origin.region) : { region: origin.region, url: external };
         if (!instance) throw new Error(`frontDoor origin names region "${origin.region}", which is not a configured region`);
         const url = options.frontDoorOriginUrl ? await options.frontDoorOriginUrl(instance.region, instance.url) : instance.url;
         origins.push({ name: origin.region, url, priority: origin.priority, weight: origin.weight, enabled: origin.enabled });
