@@ -3,6 +3,7 @@ import { renderVerdictTable } from '../../reports/verdict-table.renderer.ts';
 import { checkInvocation, runScenario } from '../run/run-scenario.ts';
 import { exitCodesHelp } from './exit-codes.ts';
 import { parseNumberOption } from './option-parsers.ts';
+import { parseRuntime, type Runtime } from '../containers/container-runtime.ts';
 import { onStopSignal } from './stop-signals.ts';
 import { guardRunAgainstCrashes } from '../run/harness-crash.ts';
 
@@ -28,9 +29,10 @@ export function registerRunCommand(program: Command): void {
     .option('--seed <n>', 'seed for the fleet and the gateways', parseNumberOption('--seed', { integer: true }))
     .option('--load-generators <n>', "k6 processes sharing the load, each on its execution segment; their samples are merged and judged once (default 1; at most this machine's cores)", parseNumberOption('--load-generators', { integer: true, min: 1 }))
     .option('--oversubscribe-generators', "allow more --load-generators than this machine's cores")
+    .option('--runtime <process|container>', 'where k6 and Toxiproxy run: processes (default) or containers through testcontainers, images built locally (docs/containers.md)', (value: string) => parseRuntime(value))
     .option('--json', 'print one JSON line with the result at the end')
     .addHelpText('after', `\n${exitCodesHelp}`)
-    .action(async (scenario: string, options: { units: number; k6Config?: string; config?: string; gatewayUrl?: string; target?: string; fleet?: string; portBase?: number; topology?: string; healthPath?: string; allowRemote?: string; maxRate?: number; expectations?: string; expectationsConfig?: string; results: string; seed?: number; loadGenerators?: number; oversubscribeGenerators?: boolean; json?: boolean }) => {
+    .action(async (scenario: string, options: { units: number; k6Config?: string; config?: string; gatewayUrl?: string; target?: string; fleet?: string; portBase?: number; topology?: string; healthPath?: string; allowRemote?: string; maxRate?: number; expectations?: string; expectationsConfig?: string; results: string; seed?: number; loadGenerators?: number; oversubscribeGenerators?: boolean; runtime?: Runtime; json?: boolean }) => {
       const runOptions = {
         scenario,
         units: options.units,
@@ -50,6 +52,7 @@ export function registerRunCommand(program: Command): void {
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
         ...(options.loadGenerators !== undefined ? { loadGenerators: options.loadGenerators } : {}),
         ...(options.oversubscribeGenerators ? { oversubscribeGenerators: true } : {}),
+        ...(options.runtime ? { runtime: options.runtime } : {}),
       };
       // Usage errors stop here, with nothing created; refusals after this write a journal.
       checkInvocation(runOptions);

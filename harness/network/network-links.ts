@@ -68,8 +68,9 @@ function through(url: string, proxy: ProxyInfo): string {
 }
 
 /** Starts toxiproxy-server and a proxy in front of every backend; nothing is left running on failure. */
-export async function startNetworkLinks(args: { binary: string; backends: readonly LinkBackend[] }): Promise<NetworkLinks> {
-  const server: ToxiproxyServer = await startToxiproxyServer({ binary: args.binary });
+export async function startNetworkLinks(args: { binary: string; backends: readonly LinkBackend[]; startServer?: () => Promise<ToxiproxyServer> }): Promise<NetworkLinks> {
+  // A process by default; in a container when the run's runtime is one (harness/containers).
+  const server: ToxiproxyServer = await (args.startServer ? args.startServer() : startToxiproxyServer({ binary: args.binary }));
   const toxiproxy = toxiproxyClient(server.apiUrl);
   const proxies: ProxyInfo[] = [];
   const gatewayRegions: string[] = [];

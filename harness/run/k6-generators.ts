@@ -98,6 +98,8 @@ export interface StartGeneratorsArgs {
   /** A line of k6's output, and which generator (0-based) wrote it. */
   onLine?: (line: string, index: number) => void;
   killAfterMs?: number;
+  /** Starts one k6 (default: as a process, k6-runner.ts; --runtime container: in a container). */
+  launch?: (args: Parameters<typeof startK6>[0]) => K6Run;
 }
 
 /** k6's arguments for one generator: `run --quiet --no-color [segment] --out json= --summary-export [extra] script`. */
@@ -111,7 +113,7 @@ export function startK6Generators(args: StartGeneratorsArgs): K6GeneratorsRun {
   for (let index = 0; index < args.count; index++) {
     const files = generatorFiles(args.dir, index, args.count);
     mkdirSync(join(files.log, '..'), { recursive: true });
-    const run = startK6({
+    const run = (args.launch ?? startK6)({
       k6: args.k6,
       argv: generatorArgv(args, index, files),
       env: args.env(files, index),

@@ -24,6 +24,8 @@ import { gatewayTarget, type FleetSource } from '../targets/gateway-target.ts';
 import { FleetControlClient } from '../targets/fleet-control-client.ts';
 import type { GatewayLogSource } from '../targets/gateway-log-source.ts';
 import { AzureMonitorUtilisation } from '../capacity/utilisation/azure-monitor-utilisation.ts';
+import { prepareContainerRuntime, type PreparedContainerRuntime, type Runtime } from '../containers/container-runtime.ts';
+import { startToxiproxyContainer } from '../containers/toxiproxy-container.ts';
 import type { UtilisationSource } from '../capacity/utilisation/utilisation-source.ts';
 import { logAnalyticsGatewayLogs } from '../targets/log-analytics-logs.ts';
 import { entryUrlOf, loadTargetFile, type TargetFile } from '../targets/target-file.ts';
@@ -88,6 +90,11 @@ export interface RunOptions {
    */
   loadGenerators?: number;
   oversubscribeGenerators?: boolean;
+  /**
+   * Where k6 (and Toxiproxy, for network steps) run: as processes (default) or in containers
+   * through testcontainers (harness/containers), refused without an engine before anything starts.
+   */
+  runtime?: Runtime;
   resultsDir?: string;
   seed?: number;
   progress?: (line: string) => void;
@@ -204,6 +211,8 @@ export type ExpectationsPlan =
 
 export interface PreparedRun {
   target: Target;
+  /** The container engine and the local images, with --runtime container; null for processes. */
+  containers: PreparedContainerRuntime | null;
   expectations: ExpectationsPlan;
   /** What the target says before the run about steps it applies only in part, by step id. */
   scopes: Map<string, string>;
@@ -218,6 +227,8 @@ export async function prepareRun(options: RunOptions, invocation: Invocation): P
   let target: Target;
   let fleet: FleetDescription;
   let gatewayConfig: GatewayConfig | null = null;
+  // The engine is found and the images built first: without an engine, nothing else is done.
+  const containers = options.runtime === 'container' ? await prepareContainerRuntime({ flag: '--runtime container', ...(options.progress ? { log: options.progress } : {}) }) : null;
 
   if (options.targetFile !== undefined) {
     const prepared = await prepareApimTarget(options, invocation);
@@ -233,7 +244,7 @@ export async function prepareRun(options: RunOptions, invocation: Invocation): P
     if (problems.length > 0) fail(problems);
     const topology = scenarioTopology(baseTopology, plan.fleet);
     fleet = describeUnstartedFleet(topology);
-    target = embeddedTarget({ configDir, config: gatewayConfig, topology, k6Config: config, plan });
+    target = embeddedTarget({ configDir, config: gatewayConfig, topology, k6Config: config, plan, ...(containers ? { startToxiproxy: () => startToxiproxyContainer({ image: containers!.images.toxiproxy }) } : {}) });
   } else {
     const missing = [...new Set(plan.traffic.map((t) => config.consumers[t.consumer]!.keyEnv))].filter((name) => !process.env[name]);
     if (missing.length > 0) throw new RunInputError(`a gateway at a URL needs its subscription keys in the environment: set ${missing.join(', ')}`);
@@ -305,7 +316,7 @@ export async function prepareRun(options: RunOptions, invocation: Invocation): P
         '--expectations <file> (`spillway expectations --config <apiops-dir>` writes one from an APIOps folder; docs/expectations.md shows how for other gateways), or --expectations-config <apiops-dir>',
     );
   }
-  return { target, expectations, scopes: target.stepScopes(plan.timeline) };
+  return { target, containers, expectations, scopes: target.stepScopes(plan.timeline) };
 }
 
 /**

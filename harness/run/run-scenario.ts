@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunEvidence } from '../contracts/evidence.ts';
 import { UserFacingError } from '../contracts/user-facing-error.ts';
@@ -20,7 +20,9 @@ import { describeExpectations } from './expectations-mode.ts';
 import { startTimeline, timelineFailure, type RunningTimeline } from './fault-timeline.ts';
 import { HarnessCrash } from './harness-crash.ts';
 import { exitCodeFor, journalSchemaVersion, writeJournal, type Journal, type RunStatus } from './journal.ts';
-import { k6ExitMeanings, type K6Exit } from './k6-runner.ts';
+import { k6ExitMeanings, type K6Exit, type startK6 } from './k6-runner.ts';
+import { startK6InContainer } from '../containers/k6-container.ts';
+import type { PreparedContainerRuntime } from '../containers/container-runtime.ts';
 import { startK6Generators, type GeneratorsExit, type K6GeneratorsRun } from './k6-generators.ts';
 import { mergeSampleFiles, writeMergedSummaryExport } from '../evidence/merge-k6-outputs.ts';
 import { checkInvocation, prepareRun, type ExpectationsPlan, type Invocation, type PreparedRun, type RunOptions } from './run-input.ts';
@@ -90,7 +92,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     const loadStarted = Date.now();
     options.onLoadPhase?.('start');
     const running = target;
-    k6Run = startLoad(invocation, options, running, bundle, k6, run, say);
+    k6Run = startLoad(invocation, options, running, bundle, k6, run, say, prepared.containers);
     const injectors = options.wrapFaultInjectors ? options.wrapFaultInjectors(running.injectors) : running.injectors;
     // A step that fails when it fires ends the run at once: without its fault the run cannot
     // be judged, so k6 is stopped rather than left to drive the rest of it for nothing.
@@ -237,7 +239,16 @@ async function bundleScript(invocation: Invocation, journal: Journal, say: (line
  * Starts k6 on the bundle with the resolved plan: rates scaled by --units, the target's URL and
  * keys; as --load-generators k6 processes, each on its execution segment (k6-generators.ts).
  */
-function startLoad(invocation: Invocation, options: RunOptions, target: RunningTarget, bundle: string, k6: { path: string; version: string }, run: ReturnType<typeof openRun>, say: (line: string) => void): K6GeneratorsRun {
+function startLoad(
+  invocation: Invocation,
+  options: RunOptions,
+  target: RunningTarget,
+  bundle: string,
+  k6: { path: string; version: string },
+  run: ReturnType<typeof openRun>,
+  say: (line: string) => void,
+  containers: PreparedContainerRuntime | null,
+): K6GeneratorsRun {
   const { plan, config } = invocation;
   const script = plan.script ?? plan.name;
   const k6Plan = {
@@ -257,7 +268,7 @@ function startLoad(invocation: Invocation, options: RunOptions, target: RunningT
     runId: run.runId,
   };
   const count = options.loadGenerators ?? 1;
-  say(`running k6 ${k6.version}: ${plan.name}, ${plan.durationSeconds} s, ${options.units} unit${options.units === 1 ? '' : 's'}${count > 1 ? `, ${count} load generators` : ''}`);
+  say(`running k6 ${k6.version}: ${plan.name}, ${plan.durationSeconds} s, ${options.units} unit${options.units === 1 ? '' : 's'}${count > 1 ? `, ${count} load generators` : ''}${containers ? `, in containers (${containers.images.k6})` : ''}`);
   return startK6Generators({
     k6: k6.path,
     script: bundle,
@@ -269,6 +280,9 @@ function startLoad(invocation: Invocation, options: RunOptions, target: RunningT
     onLine: (line, index) => {
       if (/level=(error|warning)/.test(line)) say(`k6${count > 1 ? ` (generator ${index + 1})` : ''}: ${line}`);
     },
+    // In a container the image is the same pinned k6; the run folder and the bundle's folder are
+    // mounted at their own paths, and only the plan's environment goes in (no key variables).
+    ...(containers ? { launch: (a: Parameters<typeof startK6>[0]) => startK6InContainer({ image: containers.images.k6, argv: a.argv, env: a.env, mounts: [run.dir, dirname(bundle)], logFile: a.logFile, ...(a.onLine ? { onLine: a.onLine } : {}), ...(a.killAfterMs !== undefined ? { killAfterMs: a.killAfterMs } : {}) }) } : {}),
   });
 }
 

@@ -9,6 +9,7 @@ import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
 import { evidenceKinds } from '../contracts/evidence.ts';
 import { EmulatorUtilisation } from '../capacity/utilisation/emulator-utilisation.ts';
 import { startEmbeddedTopology, type EmbeddedTopology } from './embedded-topology.ts';
+import type { ToxiproxyServer } from '../network/toxiproxy-server.ts';
 import type { FaultInjectors } from '../run/fault-timeline.ts';
 import type { K6Config, ScenarioPlan, TimelineStep } from '../run/scenario-plan.ts';
 import { fleetFaultInjector, type FleetHandle } from './fleet-handle.ts';
@@ -29,6 +30,8 @@ export interface EmbeddedTargetOptions {
   topology: Topology;
   k6Config: K6Config;
   plan: ScenarioPlan;
+  /** Starts Toxiproxy in a container (--runtime container); default a process. */
+  startToxiproxy?: () => Promise<ToxiproxyServer>;
 }
 
 export function embeddedTarget(options: EmbeddedTargetOptions): Target {
@@ -54,6 +57,7 @@ export function embeddedTarget(options: EmbeddedTargetOptions): Target {
         ledgerPath: setup.ledgerPath,
         logsDir: setup.logsDir,
         ...(setup.seed !== undefined ? { seed: setup.seed } : {}),
+        ...(options.startToxiproxy ? { startToxiproxy: options.startToxiproxy } : {}),
       });
       return runningEmbedded(topology, startedFleetHandle(topology.fleet), options, setup);
     },

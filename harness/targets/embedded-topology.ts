@@ -8,6 +8,7 @@ import type { ScenarioPlan } from '../run/scenario-plan.ts';
 import { startNetworkLinks, type NetworkLinks } from '../network/network-links.ts';
 import { resolveTool } from '../tools/resolve-tool.ts';
 import { toxiproxySpec } from '../tools/tool-specs.ts';
+import type { ToxiproxyServer } from '../network/toxiproxy-server.ts';
 import { startProcessGateways, type ProcessGateways } from '../process/process-gateways.ts';
 
 /**
@@ -74,20 +75,22 @@ export async function startEmbeddedTopology(args: {
   env?: NodeJS.ProcessEnv;
   /** The toxiproxy-server binary for `network` steps; default the pinned one, resolved (never built here). */
   toxiproxyBinary?: string;
+  /** Starts Toxiproxy some other way (in a container: --runtime container); default the binary as a process. */
+  startToxiproxy?: () => Promise<ToxiproxyServer>;
 }): Promise<EmbeddedTopology> {
   const config = args.config ?? loadGatewayConfig(args.configDir);
   const topology = args.topology ? { ...args.topology } : scenarioTopology(loadTopologyFile(args.topologyFile ?? defaultTopologyPath), args.plan.fleet);
   if (args.seed !== undefined) topology.seed = args.seed;
   const wantsNetwork = args.plan.timeline.some((step) => step.kind === 'network');
   // Resolved before anything starts: a missing binary leaves nothing half-started.
-  const toxiproxyBinary = wantsNetwork ? (args.toxiproxyBinary ?? (await resolveTool(toxiproxySpec, { install: false })).path) : null;
+  const toxiproxyBinary = wantsNetwork ? (args.startToxiproxy ? '' : (args.toxiproxyBinary ?? (await resolveTool(toxiproxySpec, { install: false })).path)) : null;
   const fleet = await startControlledFleet({ topology, ledgerPath: args.ledgerPath }, args.env);
   let network: NetworkLinks | null = null;
   let gateway: RunningGateway | null = null;
   let processes: ProcessGateways | null = null;
   let entryUrl: string;
   try {
-    if (toxiproxyBinary !== null) network = await startNetworkLinks({ binary: toxiproxyBinary, backends: fleet.describe().backends });
+    if (toxiproxyBinary !== null) network = await startNetworkLinks({ binary: toxiproxyBinary, backends: fleet.describe().backends, ...(args.startToxiproxy ? { startServer: args.startToxiproxy } : {}) });
     const links = network;
     const fleetEndpoints = links ? links.backendEndpoints : new Map(fleet.describe().backends.map((b) => [b.name, b.endpoint]));
     if (args.plan.timeline.some((step) => step.kind === 'process')) {

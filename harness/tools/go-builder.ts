@@ -149,7 +149,9 @@ function runGo(go: GoToolchain, args: readonly string[], options: { cwd: string;
 async function buildInto(stagingDir: string, request: GoBuildRequest): Promise<string> {
   const { spec, go, log } = request;
   const recipe = spec.build;
-  const env: NodeJS.ProcessEnv = { ...request.env, GOWORK: 'off' };
+  // Static, as upstream releases k6 and Toxiproxy (CGO_ENABLED=0): the same binary then runs as
+  // a process and in a FROM scratch image (harness/containers/local-images.ts), with no libc.
+  const env: NodeJS.ProcessEnv = { ...request.env, GOWORK: 'off', CGO_ENABLED: request.env.CGO_ENABLED ?? '0' };
   const ldflags = recipe.ldflags ? ['-ldflags', recipe.ldflags] : [];
   if (recipe.kind === 'go-install') {
     await runGo(go, ['install', ...ldflags, `${recipe.package}@${recipe.moduleVersion}`], {
