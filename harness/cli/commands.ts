@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerCapacityCommand } from './capacity-command.ts';
 import { registerDoctorCommand } from './doctor-command.ts';
+import { registerDrillCommand } from './drill-command.ts';
 import { registerExpectationsCommand } from './expectations-command.ts';
 import { registerFleetCommand } from './fleet-command.ts';
 import { registerGatewayCommand } from './gateway-command.ts';
@@ -15,6 +16,7 @@ import { registerToolsCommand } from './tools-command.ts';
 export function registerCommands(program: Command): void {
   registerRunCommand(program);
   registerCapacityCommand(program);
+  registerDrillCommand(program);
   registerFleetCommand(program);
   registerGatewayCommand(program);
   registerExpectationsCommand(program);
