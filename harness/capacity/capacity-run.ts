@@ -108,8 +108,8 @@ export interface CapacityRunResult {
 /** A capacity run that cannot go on (k6 failing a step, a target that brings no ledger): said as is. */
 export class CapacityRunError extends UserFacingError {}
 
-/** The most confirming holds: the knee, and at most one below it when the first is not sustained. */
-const maxHolds = 2;
+/** The most confirming holds: the knee, and at most two below it when it is not sustained. */
+const maxHolds = 3;
 
 /** The run's options for the target pipeline, with the capacity plan in place of a named scenario. */
 export interface CapacityInvocation {
@@ -290,19 +290,29 @@ export async function runCapacity(options: CapacityRunOptions, checked: Capacity
       }
       passing = rate;
     }
-    if (!generatorBehind && passing !== null && failing !== null) {
-      for (let rate = nextBisectionRate(passing, failing, options.resolution); rate !== null; rate = nextBisectionRate(passing, failing, options.resolution)) {
+    /** Narrows [passing, failing] to the resolution; false when the generator fell behind. */
+    const bisect = async (from: number, to: number): Promise<boolean> => {
+      let [held, broke] = [from, to];
+      for (let rate = nextBisectionRate(held, broke, options.resolution); rate !== null; rate = nextBisectionRate(held, broke, options.resolution)) {
         const step = await confirmedStep(rate, 'bisection');
-        if (!step.generatorKeptUp) break;
-        if (step.gatewayHeld) passing = rate;
-        else failing = rate;
+        if (!step.generatorKeptUp) return false;
+        if (step.gatewayHeld) held = rate;
+        else broke = rate;
       }
-    }
-    // The knee is held longer to show it lasts; a hold that fails moves it down (settleKnee).
-    if (settings.confirmSeconds > 0) {
+      return true;
+    };
+    if (!generatorBehind && passing !== null && failing !== null) generatorBehind = !(await bisect(passing, failing));
+    // The knee is held longer to show it lasts. A hold that fails shows the rate is not
+    // sustainable: the edge lies between it and the passing rate below, which is bisected again
+    // before the new knee is held in turn (settleKnee counts the failed hold as the failing step).
+    if (settings.confirmSeconds > 0 && !generatorBehind) {
       for (let next = settleKnee(counted, result.holds, maxHolds).nextToConfirm; next !== null; next = settleKnee(counted, result.holds, maxHolds).nextToConfirm) {
         say(`${String(next).padStart(8)} req/s: holding the knee for ${settings.confirmSeconds} s to confirm it`);
-        result.holds.push(await runStep(next, 'hold', settings.confirmSeconds));
+        const hold = await runStep(next, 'hold', settings.confirmSeconds);
+        result.holds.push(hold);
+        if (hold.step.gatewayHeld || !hold.step.generatorKeptUp) continue;
+        const below = counted.filter((s) => s.step.offeredRps < next! && s.step.gatewayHeld && s.step.generatorKeptUp).map((s) => s.step.offeredRps);
+        if (below.length > 0 && !(await bisect(Math.max(...below), next))) break;
       }
     }
     if (utilisation) await completeUtilisation(utilisation, judged, say);
