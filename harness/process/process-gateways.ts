@@ -69,16 +69,15 @@ export async function startProcessGateways(args: {
 
 /**
  * What of a plan's process steps the embedded target cannot run, as `scenarios.<name>.<field>: why`:
- * a backend as its own process (not implemented: its ledger would have to join the fleet's), and
  * a region-down step on a region whose gateway runs as a process (stopping it is what kill does).
+ * A fleet member as its own process is run (fleet-members.ts); disconnect-config on one is
+ * refused with the plan (harness/run/process-step-problems.ts).
  */
 export function embeddedProcessProblems(plan: ScenarioPlan): string[] {
   const problems: string[] = [];
   const processRegions = new Set<string>();
   for (const step of processSteps(plan)) {
-    if (step.process.of === 'backend') {
-      problems.push(`scenarios.${plan.name}.timeline.${step.id}.process: the embedded target runs only regional gateways as their own processes; a fleet member ("${step.process.backend}") as its own process is not supported yet (a fleet-fault "refuse" or "hang" on it is the nearest fault)`);
-    } else processRegions.add(step.process.region.toLowerCase());
+    if (step.process.of === 'gateway') processRegions.add(step.process.region.toLowerCase());
   }
   for (const step of plan.timeline) {
     if (step.kind === 'region-down' && processRegions.has(step.region.toLowerCase())) {

@@ -17,10 +17,10 @@ import { networkInjector } from './network-injector.ts';
 import { linkProxyNames } from '../network/network-links.ts';
 import { toxiproxySpec } from '../tools/tool-specs.ts';
 import { embeddedProcessProblems, processGatewayRegions } from '../process/process-gateways.ts';
+import { processBackendNames } from '../process/fleet-members.ts';
 import { processInjector } from '../process/process-injector.ts';
 import { apimHealthPath, preflight } from './preflight.ts';
 import { preflightProbes } from './preflight-probes.ts';
-import { startedFleetHandle } from './started-fleet.ts';
 import type { RunningTarget, Target, TargetSetup } from './target.ts';
 
 export interface EmbeddedTargetOptions {
@@ -46,6 +46,7 @@ export function embeddedTarget(options: EmbeddedTargetOptions): Target {
         ? [`network steps run through Toxiproxy ${toxiproxySpec.version} (a toxiproxy-server process): a proxy in front of every fleet backend and of each regional gateway the front door (or k6) reaches`]
         : []),
       ...processGatewayRegions(plan, options.config).map((region) => `process steps: the gateway of ${region} runs as its own process (on a fixed port, its logs merged into the run's when it ends); the other regions stay in the harness`),
+      ...processBackendNames(plan, options.topology).map((backend) => `process steps: fleet member ${backend} runs as its own process (on a fixed port, its ledger merged into fleet-ledger.jsonl and renumbered when the run ends); the rest of the fleet stays in the harness`),
     ],
     async up(setup: TargetSetup): Promise<RunningTarget> {
       setup.say('starting the mock fleet, the regional gateways and the front door');
@@ -59,7 +60,7 @@ export function embeddedTarget(options: EmbeddedTargetOptions): Target {
         ...(setup.seed !== undefined ? { seed: setup.seed } : {}),
         ...(options.startToxiproxy ? { startToxiproxy: options.startToxiproxy } : {}),
       });
-      return runningEmbedded(topology, startedFleetHandle(topology.fleet), options, setup);
+      return runningEmbedded(topology, topology.fleetHandle, options, setup);
     },
   };
 }
@@ -68,7 +69,7 @@ function runningEmbedded(topology: EmbeddedTopology, fleet: FleetHandle, options
   const injectors: FaultInjectors = {
     'fleet-fault': fleetFaultInjector(fleet),
     ...(topology.network ? { network: networkInjector(topology.network) } : {}),
-    ...(topology.processes ? { process: processInjector(topology.processes.byRegion) } : {}),
+    ...(topology.processes || topology.members ? { process: processInjector(topology.processes?.byRegion ?? new Map(), topology.members?.byName ?? new Map()) } : {}),
     'region-down': async (step) => {
       const instance = topology.gateway.instance(step.region);
       // The region's resources are labelled with the step, so the evidence ties them to it.

@@ -10,6 +10,11 @@ import { resolveTool } from '../tools/resolve-tool.ts';
 import { toxiproxySpec } from '../tools/tool-specs.ts';
 import type { ToxiproxyServer } from '../network/toxiproxy-server.ts';
 import { startProcessGateways, type ProcessGateways } from '../process/process-gateways.ts';
+import { mergeMemberLedgers, processBackendNames, startFleetMembers, topologyWithout, type FleetMembers } from '../process/fleet-members.ts';
+import { splitFleetHandle } from '../process/split-fleet.ts';
+import { dirname, join } from 'node:path';
+import type { FleetHandle } from './fleet-handle.ts';
+import { startedFleetHandle } from './started-fleet.ts';
 
 /**
  * The embedded default a run brings up when no gateway URL is given: the mock fleet, one
@@ -34,6 +39,13 @@ export interface EmbeddedTopology {
    * gateways (harness/process/process-gateways.ts); null otherwise. `gateway` does not hold them.
    */
   readonly processes: ProcessGateways | null;
+  /**
+   * The fleet members that run as their own processes, when the plan has `process` steps on
+   * backends (harness/process/fleet-members.ts); null otherwise. `fleet` then serves the others.
+   */
+  readonly members: FleetMembers | null;
+  /** The whole fleet as the run uses it: `fleet` alone, or with the members (split-fleet.ts). */
+  readonly fleetHandle: FleetHandle;
   describe(): { fleet: FleetDescription; frontDoor: string | null; regions: { name: string; url: string }[] };
   close(): Promise<void>;
 }
@@ -84,16 +96,25 @@ export async function startEmbeddedTopology(args: {
   const wantsNetwork = args.plan.timeline.some((step) => step.kind === 'network');
   // Resolved before anything starts: a missing binary leaves nothing half-started.
   const toxiproxyBinary = wantsNetwork ? (args.startToxiproxy ? '' : (args.toxiproxyBinary ?? (await resolveTool(toxiproxySpec, { install: false })).path)) : null;
-  const fleet = await startControlledFleet({ topology, ledgerPath: args.ledgerPath }, args.env);
+  const memberNames = processBackendNames(args.plan, topology);
+  const members = memberNames.length > 0 ? await startFleetMembers({ topology, names: memberNames, dir: join(dirname(args.ledgerPath), 'fleet-members'), ...(args.env ? { env: args.env } : {}) }) : null;
+  let fleet: RunningFleet;
+  try {
+    fleet = await startControlledFleet({ topology: members ? topologyWithout(topology, memberNames) : topology, ledgerPath: args.ledgerPath }, args.env);
+  } catch (error) {
+    await members?.close();
+    throw error;
+  }
+  const fleetHandle = members ? splitFleetHandle(fleet, members, topology, args.ledgerPath) : startedFleetHandle(fleet);
   let network: NetworkLinks | null = null;
   let gateway: RunningGateway | null = null;
   let processes: ProcessGateways | null = null;
   let entryUrl: string;
   try {
-    if (toxiproxyBinary !== null) network = await startNetworkLinks({ binary: toxiproxyBinary, backends: fleet.describe().backends, ...(args.startToxiproxy ? { startServer: args.startToxiproxy } : {}) });
+    if (toxiproxyBinary !== null) network = await startNetworkLinks({ binary: toxiproxyBinary, backends: fleetHandle.description.backends, ...(args.startToxiproxy ? { startServer: args.startToxiproxy } : {}) });
     const links = network;
-    const fleetEndpoints = links ? links.backendEndpoints : new Map(fleet.describe().backends.map((b) => [b.name, b.endpoint]));
-    if (args.plan.timeline.some((step) => step.kind === 'process')) {
+    const fleetEndpoints = links ? links.backendEndpoints : new Map(fleetHandle.description.backends.map((b) => [b.name, b.endpoint]));
+    if (args.plan.timeline.some((step) => step.kind === 'process' && step.process.of === 'gateway')) {
       processes = await startProcessGateways({ plan: args.plan, config, configDir: args.configDir, fleetEndpoints, logsDir: args.logsDir, ...(args.seed !== undefined ? { seed: args.seed } : {}) });
     }
     gateway = await startGateway({
@@ -117,6 +138,7 @@ export async function startEmbeddedTopology(args: {
     await processes?.close();
     await network?.close();
     await fleet.close();
+    await members?.close();
     throw error;
   }
   const started: RunningGateway = gateway;
@@ -129,8 +151,10 @@ export async function startEmbeddedTopology(args: {
     entryUrl,
     network,
     processes: startedProcesses,
+    members,
+    fleetHandle,
     describe: () => ({
-      fleet: fleet.describe(),
+      fleet: fleetHandle.description,
       frontDoor: started.frontDoor?.url ?? null,
       regions: config.regions.map((region) => ({ name: region.name, url: startedProcesses?.urls.get(region.name) ?? started.instance(region.name).url })),
     }),
@@ -140,6 +164,11 @@ export async function startEmbeddedTopology(args: {
       await startedProcesses?.close();
       await network?.close();
       await fleet.close();
+      if (members) {
+        await members.close();
+        // After every ledger writer closed: the members' records join the run's, renumbered.
+        mergeMemberLedgers(args.ledgerPath, [...members.byName.values()]);
+      }
     },
   };
 }

@@ -23,6 +23,8 @@ export interface FleetOptions {
   /** JSONL ledger file; null keeps the ledger in memory only. */
   ledgerPath?: string | null;
   ledgerWindow?: number;
+  /** How long the ledger batches records before writing them (default 100 ms); 0 writes each at once (a fleet member there to be killed). */
+  ledgerFlushMs?: number;
   /** Resource i listens on portBase + i (unless the topology fixes its port). */
   portBase?: number;
   controlPort?: number;
@@ -71,7 +73,7 @@ export async function startFleet(options: FleetOptions): Promise<RunningFleet> {
     throw new Error(`the control API would listen on ${options.controlHost}, beyond loopback, without a token: set SPILLWAY_CONTROL_TOKEN (callers then send Authorization: Bearer <token>)`);
   }
   const clock = options.clock ?? systemClock;
-  const ledger = new Ledger({ path: options.ledgerPath ?? null, ...(options.ledgerWindow ? { windowSize: options.ledgerWindow } : {}) });
+  const ledger = new Ledger({ path: options.ledgerPath ?? null, ...(options.ledgerWindow ? { windowSize: options.ledgerWindow } : {}), ...(options.ledgerFlushMs !== undefined ? { flushMs: options.ledgerFlushMs } : {}) });
   // Nothing listens before the ledger's file is open: a fleet whose ledger cannot be written
   // must fail to start, not serve requests whose records go nowhere.
   await ledger.opened();
