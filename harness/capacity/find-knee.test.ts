@@ -49,7 +49,11 @@ describe('settleKnee', () => {
     expect(settleKnee([step(100, true)], [], 2)).toMatchObject({ knee: { cause: 'held-at-every-step' }, confirmed: null, nextToConfirm: null });
     expect(settleKnee(steps, [], 0)).toMatchObject({ confirmed: null, nextToConfirm: null });
   });
-  it('refuses a hold that is not at the knee (a driver bug)', () => {
-    expect(() => settleKnee(steps, [step(200, true)], 2)).toThrow(/does not match the knee/);
+  it('counts steps run after a failed hold, wherever the knee then lands', () => {
+    // The hold at 300 failed, and the bisection below it failed at 250 too: the knee is 200, to be held.
+    expect(settleKnee([...steps, step(250, false)], [step(300, false)], 3)).toEqual({ knee: { kind: 'knee', rps: 200, firstFailingRps: 250 }, confirmed: false, nextToConfirm: 200 });
+    // ...and passed at 250 and 275: the knee is 275.
+    expect(settleKnee([...steps, step(250, true), step(275, true)], [step(300, false)], 3)).toMatchObject({ knee: { rps: 275, firstFailingRps: 300 }, nextToConfirm: 275 });
+    expect(settleKnee([...steps, step(250, true), step(275, true)], [step(300, false), step(275, true)], 3)).toMatchObject({ knee: { rps: 275 }, confirmed: true, nextToConfirm: null });
   });
 });

@@ -39,10 +39,11 @@ export function findKnee(judged: readonly JudgedStep[]): KneeOutcome {
 /**
  * The knee once confirming holds are counted. A knee found by short steps is held once more,
  * longer (capacity-run.ts), since a queue can absorb a rate above capacity for one short step. A
- * hold that passes confirms it; one that fails shows the rate is not sustainable, so it counts as
- * the lowest failing step and the knee is sought again below it (and held in turn). A hold in
- * which the generator fell behind or the fleet was saturated ends the search without a knee,
- * as a step would.
+ * hold that fails shows its rate is not sustainable: it counts as a failing step there, and
+ * every step at or above it is set aside, so the knee is sought below it; a hold that passes marks
+ * its rate as sustained, and a knee at a sustained rate is confirmed. Steps the search ran after a
+ * hold (a bisection below a failed one) count like the others. A hold in which the generator fell
+ * behind or the fleet was saturated ends the search without a knee, as a step would.
  */
 export interface SettledKnee {
   knee: KneeOutcome;
@@ -54,15 +55,16 @@ export interface SettledKnee {
 
 export function settleKnee(steps: readonly JudgedStep[], holds: readonly JudgedStep[], maxHolds: number): SettledKnee {
   let considered = [...steps];
-  let knee = findKnee(considered);
+  const sustained = new Set<number>();
   for (const hold of holds) {
-    if (knee.kind !== 'knee' || hold.step.offeredRps !== knee.rps) throw new RangeError(`a confirming hold at ${hold.step.offeredRps} req/s does not match the knee (${knee.kind === 'knee' ? `${knee.rps} req/s` : 'none'})`);
     if (!hold.step.generatorKeptUp) return { knee: { kind: 'no-knee', cause: 'generator-saturated', atRps: hold.step.offeredRps, reasons: hold.step.reasons }, confirmed: false, nextToConfirm: null };
     if (hold.backend.saturated) return { knee: { kind: 'no-knee', cause: 'backend-saturated', atRps: hold.step.offeredRps, reasons: hold.backend.reasons }, confirmed: false, nextToConfirm: null };
-    if (hold.step.gatewayHeld) return { knee, confirmed: true, nextToConfirm: null };
-    considered = [...considered.filter((s) => s.step.offeredRps < hold.step.offeredRps), hold];
-    knee = findKnee(considered);
+    if (hold.step.gatewayHeld) sustained.add(hold.step.offeredRps);
+    else considered = [...considered.filter((s) => s.step.offeredRps < hold.step.offeredRps), hold];
   }
-  if (knee.kind !== 'knee') return { knee, confirmed: holds.length > 0 ? false : null, nextToConfirm: null };
-  return { knee, confirmed: holds.length > 0 ? false : null, nextToConfirm: holds.length < maxHolds ? knee.rps : null };
+  const knee = findKnee(considered);
+  const tried = holds.length > 0 ? false : null;
+  if (knee.kind !== 'knee') return { knee, confirmed: tried, nextToConfirm: null };
+  if (sustained.has(knee.rps)) return { knee, confirmed: true, nextToConfirm: null };
+  return { knee, confirmed: tried, nextToConfirm: holds.length < maxHolds ? knee.rps : null };
 }
