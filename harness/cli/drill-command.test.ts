@@ -10,7 +10,8 @@ describe('spillway drill', () => {
     const { code, stdout } = await runCliInProcess(['drill', '--list']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^subscription-429-spike\s+429 spike on one subscription\s+A 429 spike/m);
-    expect(stdout.trim().split('\n')).toHaveLength(5);
+    expect(stdout).toMatch(/^self-hosted-gateway-disconnected  self-hosted gateway disconnected from control plane  A self-hosted gateway/m);
+    expect(stdout.trim().split('\n')).toHaveLength(7);
   });
 
   it('refuses no choice, two choices, an unknown drill and a bad drill file, with exit 2 and nothing started', async () => {

@@ -41,7 +41,10 @@ export function registerDrillCommand(program: Command): void {
       // Every file checked before anything starts: one bad file refuses the day, naming it.
       const drills = loadDrills(name !== undefined ? [drillFileByName(name, drillsDir)] : drillFiles(drillsDir), k6ConfigFile);
       if (options.list) {
-        for (const drill of drills) process.stdout.write(`${drill.name.padEnd(32)} ${drill.spec.playbookEvent.padEnd(40)} ${drill.spec.title}\n`);
+        // Columns as wide as their longest entry, so a long name or event never runs into the next.
+        const nameWidth = Math.max(...drills.map((d) => d.name.length));
+        const eventWidth = Math.max(...drills.map((d) => d.spec.playbookEvent.length));
+        for (const drill of drills) process.stdout.write(`${drill.name.padEnd(nameWidth)}  ${drill.spec.playbookEvent.padEnd(eventWidth)}  ${drill.spec.title}\n`);
         return;
       }
       checkOutputFolder(options.results, '--results');

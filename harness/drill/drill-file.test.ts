@@ -30,9 +30,16 @@ function problemOf(edit: (drill: any) => void, name = 'broken-drill'): string | 
 describe('drill files', () => {
   it('every shipped drill loads, with its method as a plan named after it and the drill\'s verifiers', () => {
     const drills = loadDrills(drillFiles(), defaultK6ConfigFile);
-    expect(drills.map((d) => d.name)).toEqual(['backend-latency-spike', 'backend-pool-member-ejected', 'ptu-saturation-spillover', 'regional-outage-failover', 'subscription-429-spike']);
+    expect(drills.map((d) => d.name)).toEqual(['backend-latency-spike', 'backend-pool-member-ejected', 'ptu-saturation-spillover', 'regional-outage-failover', 'self-hosted-gateway-disconnected', 'subscription-429-spike', 'token-budget-exhausted']);
+    expect(drills.filter((d) => d.configOverlayDir !== null).map((d) => d.name)).toEqual(['token-budget-exhausted']);
+    expect(drills.find((d) => d.name === 'token-budget-exhausted')!.configOverlayDir).toBe(join(import.meta.dirname, '..', '..', 'drills', 'token-budget-exhausted.overlay'));
     const breaker = drills.find((d) => d.name === 'backend-pool-member-ejected')!;
     expect(breaker.plan).toMatchObject({ name: 'backend-pool-member-ejected', verifiers: ['circuit-breaker'], durationSeconds: 36 });
+  });
+
+  it('a configOverlay that is not a folder is refused, naming the field and where it was looked for', () => {
+    expect(problemOf((d) => (d.configOverlay = 'no-such.overlay'))).toMatch(/: configOverlay: "no-such\.overlay" is not a folder \(resolved against the drill file's folder: .*no-such\.overlay\)/);
+    expect(problemOf((d) => (d.configOverlay = ''))).toMatch(/: configOverlay: /);
   });
 
   it('a method may name a scenario of k6.config.json instead of holding its plan', () => {

@@ -12,8 +12,8 @@
  * load or overlapping its faults, a verdict probe of a verifier the drill does not run, a
  * scenario or consumer k6.config.json does not have. Every error names the file and the field.
  */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { UserFacingError } from '../contracts/user-facing-error.ts';
 import { loadK6Config, scenarioPlan, scenarioPlanSchema, verifierNames, type K6Config, type ScenarioPlan } from '../run/scenario-plan.ts';
@@ -132,6 +132,12 @@ export const drillFileSchema = z.strictObject({
     after: window,
     probes: z.array(probe).min(1),
   }),
+  /**
+   * A folder, relative to the drill file's, whose files are laid over a copy of the gateway
+   * configuration (`--config`, default deploy/apim) for this drill alone: a policy the drill
+   * needs that the sample does not have (a token quota small enough to exhaust in seconds).
+   */
+  configOverlay: z.string().min(1).optional(),
   method,
   /** The verifiers that judge the behaviour over the whole method (they replace the plan's). */
   verifiers: z.array(z.enum(verifierNames)).default([]),
@@ -160,6 +166,8 @@ export interface Drill {
   /** The k6 configuration its consumers come from. */
   config: K6Config;
   configFile: string;
+  /** configOverlay, resolved against the drill file's folder; null without one. */
+  configOverlayDir: string | null;
 }
 
 /** drills/<name>.drill.json: the name is the file's. */
@@ -200,8 +208,18 @@ export function loadDrill(file: string, k6ConfigFile: string): Drill {
   }
   const plan: ScenarioPlan = { ...base, name, verifiers: spec.verifiers };
   const problems = crossCheck(spec, plan, config);
+  const configOverlayDir = spec.configOverlay === undefined ? null : resolve(dirname(file), spec.configOverlay);
+  if (configOverlayDir !== null && !isDirectory(configOverlayDir)) problems.push(`configOverlay: "${spec.configOverlay}" is not a folder (resolved against the drill file's folder: ${configOverlayDir})`);
   if (problems.length > 0) throw new DrillFileError(`invalid drill file:\n${problems.map((p) => `  ${file}: ${p}`).join('\n')}`);
-  return { name, file, spec, plan, config, configFile: k6ConfigFile };
+  return { name, file, spec, plan, config, configFile: k6ConfigFile, configOverlayDir };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** What the schema alone cannot see: the drill against its plan and the consumers there are. */

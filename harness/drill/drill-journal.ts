@@ -56,7 +56,7 @@ export interface DrillJournal {
   problem?: string;
   /** The method's run (its own folder and journal.json, under run/). */
   run: { runId: string; folder: string; status: string; exitCode: number; problem?: string } | null;
-  logAnalytics: { workspace: 'offline'; gatewayRows: number; llmRows: number; queries: number } | null;
+  logAnalytics: { workspace: 'offline'; gatewayRows: number; llmRows: number; configSourceRows: number; queries: number } | null;
   hypothesis: { title: string; before: CheckResult[]; after: CheckResult[]; method: CheckResult[] };
   verdicts: { check: string; status: string; expected: string; measured: string }[];
   detection: CheckResult[];

@@ -6,16 +6,16 @@
  * The broken gateway is held to the sample's configuration (--expectations-config), as a team
  * holds a changed gateway to the last approved one.
  *
- * Each drill runs 34-40 s of load; a pair runs its two drills side by side (about 3 minutes in all).
- * The latency drill has no broken copy of the sample yet (docs/drills.md). Skipped, with the
- * reason printed, where k6 is not provisioned.
+ * Each drill runs 34-40 s of load; a pair runs its two drills side by side (about 4 minutes in all).
+ * The drills added later (self-hosted-gateway-disconnected, token-budget-exhausted) are in
+ * playbook-drills.e2e.test.ts. Skipped, with the reason printed, where k6 is not provisioned.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultGatewayConfigDir, defaultK6ConfigFile } from '../run/run-scenario.ts';
 import { inspectTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
-import { brokenConfig, devTestTokenLimitMissing, equalFrontDoorPriorities, equalPoolPriorities, withoutPtuCircuitBreakers, type Breakage } from '../verify/broken-config.ts';
+import { brokenConfig, devTestTokenLimitMissing, equalFrontDoorPriorities, equalPoolPriorities, ptu2PointsAtPtu1, withoutPtuCircuitBreakers, type Breakage } from '../verify/broken-config.ts';
 import { drillFileByName } from './drill-catalog.ts';
 import { loadDrill } from './drill-file.ts';
 import { runDrill } from './run-drill.ts';
@@ -30,6 +30,7 @@ const pairs: { drill: string; breakage: Breakage; breakageName: string; deviatio
   { drill: 'subscription-429-spike', breakage: devTestTokenLimitMissing, breakageName: 'devTestTokenLimitMissing', deviation: /^detection "rate-limit hits: dev-test's spike shows": expected sum\(Hits\) where ApimSubscriptionId == "dev-test" >= 5; measured 0/ },
   { drill: 'ptu-saturation-spillover', breakage: equalPoolPriorities, breakageName: 'equalPoolPriorities', deviation: /^verdict spillover\.payg-only-under-pressure: / },
   { drill: 'regional-outage-failover', breakage: equalFrontDoorPriorities, breakageName: 'equalFrontDoorPriorities', deviation: /^verdict failover\.steady-state-origins: / },
+  { drill: 'backend-latency-spike', breakage: ptu2PointsAtPtu1, breakageName: 'ptu2PointsAtPtu1', deviation: /^detection "slow answers by backend: no other backend": expected sum\(Slow\) <= 0; measured [1-9]/ },
 ];
 
 describe.skipIf(inspection.status === 'missing')('shipped drills against the sample and against a gateway broken the way they drill', () => {

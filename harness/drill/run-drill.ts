@@ -11,13 +11,13 @@
  * of their own: on the embedded default every run starts a fresh gateway, so a separate "after"
  * run would say nothing about how the drilled gateway came out of the fault.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UserFacingError } from '../contracts/user-facing-error.ts';
 import type { ClientRecord } from '../contracts/client-record.ts';
 import { evidencePaths } from '../evidence/collect-evidence.ts';
 import { readClientRecords } from '../evidence/k6-samples.ts';
-import { runScenario } from '../run/run-scenario.ts';
+import { defaultGatewayConfigDir, runScenario } from '../run/run-scenario.ts';
 import type { Journal } from '../run/journal.ts';
 import type { Drill } from './drill-file.ts';
 import { exitCodeOfDrill, drillJournalSchemaVersion, writeDrillJournal, type CheckResult, type DrillJournal, type DrillStatus } from './drill-journal.ts';
@@ -80,12 +80,14 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     writeFileSync(join(dir, 'drill.json'), `${JSON.stringify(spec, null, 2)}\n`);
 
     say(`drill ${drill.name}: ${spec.title} (${spec.playbookEvent})`);
+    const gatewayConfigDir = drill.configOverlayDir === null ? options.gatewayConfigDir : overlaidConfig(options.gatewayConfigDir ?? defaultGatewayConfigDir, drill.configOverlayDir, join(dir, 'gateway-config'));
+    if (drill.configOverlayDir !== null) say(`gateway configuration: ${options.gatewayConfigDir ?? defaultGatewayConfigDir} with the drill's overlay ${drill.configOverlayDir} laid over it (${gatewayConfigDir})`);
     const run = await runScenario({
       scenario: drill.name,
       units: 1,
       k6ConfigFile,
       resultsDir: join(dir, 'run'),
-      ...(options.gatewayConfigDir ? { gatewayConfigDir: options.gatewayConfigDir } : {}),
+      ...(gatewayConfigDir ? { gatewayConfigDir } : {}),
       ...(options.expectationsConfigDir ? { expectationsConfigDir: options.expectationsConfigDir } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -104,7 +106,7 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     const paths = evidencePaths(run.runDir);
     const records = await readClientRecords(paths.client);
     const workspace = offlineWorkspace(paths.logsDir, run.runId);
-    say(`log analytics (offline): ${workspace.rows.gatewayRows} gateway rows and ${workspace.rows.llmRows} LLM rows of the run ingested`);
+    say(`log analytics (offline): ${workspace.rows.gatewayRows} gateway rows and ${workspace.rows.llmRows} LLM rows of the run ingested${workspace.rows.configSourceRows > 0 ? `, and ${workspace.rows.configSourceRows} config source rows` : ''}`);
 
     const at = (seconds: number): number => Math.min(loadEnd, loadStart + seconds * 1000);
     const { before, after } = spec.steadyStateHypothesis;
@@ -171,6 +173,16 @@ function judged(journal: DrillJournal): DrillStatus {
   if (journal.deviations.length > 0) return 'deviated';
   if (checks.some((c) => c.status === 'inconclusive') || journal.verdicts.some((v) => v.status === 'inconclusive')) return 'inconclusive';
   return 'completed';
+}
+
+/**
+ * A copy of the gateway configuration with the drill's overlay laid over it (its files replace
+ * or add to the base's), kept in the drill's folder as the configuration the method ran on.
+ */
+function overlaidConfig(base: string, overlay: string, into: string): string {
+  cpSync(base, into, { recursive: true });
+  cpSync(overlay, into, { recursive: true });
+  return into;
 }
 
 /** An end the drill decided on (the method's run not completing, an interruption): said as is. */

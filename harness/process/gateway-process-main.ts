@@ -47,6 +47,10 @@ const instance = await startGatewayInstance({
   capacity: config.capacity,
   ...(args.host ? { host: args.host } : {}),
 });
+// A test-only BREAKAGE (harness/drill/playbook-drills.e2e.test.ts sets it for one drill run): this gateway
+// drops its configuration when its source is unreachable, as a real self-hosted gateway must not.
+const dropsConfiguration = process.env.SPILLWAY_BREAKAGE === 'gateway-drops-configuration-on-disconnect';
+if (dropsConfiguration) process.stderr.write('BREAKAGE: SPILLWAY_BREAKAGE=gateway-drops-configuration-on-disconnect: this gateway drops its configuration when its source is unreachable\n');
 const source = args.configSource
   ? startConfigSource({
       dir: args.configSource.dir,
@@ -54,6 +58,7 @@ const source = args.configSource
       initial: { compiled: live.current(), version: versionOfFolder(args.configDir) },
       apply: (next) => live.swap(next),
       logsDir: args.logsDir,
+      ...(dropsConfiguration ? { whenUnreachable: 'drop-configuration' as const } : {}),
     })
   : null;
 // The first poll at once: a restarted process serves the source's newest good version, not its seed's.

@@ -231,3 +231,28 @@ export const slowFrontDoorDetection: Breakage = (dir) => {
     json.frontDoor.successfulSamplesRequired = 3;
   });
 };
+
+/**
+ * batch-reports's token quota is missing: the AI Gateway product's policy (the
+ * token-budget-exhausted drill's overlay, drills/token-budget-exhausted.overlay, where the
+ * quota lives: the sample has none) lost its quota branch, as a product policy re-deployed from
+ * an older template would, so the subscription is never refused whatever it has used. Applied
+ * to a folder that has the product policy (the overlay, or a configuration with it laid over).
+ */
+export const batchReportsTokenQuotaMissing: Breakage = (dir) => {
+  const file = join(dir, 'products', 'ai-gateway', 'policy.xml');
+  const text = readFileSync(file, 'utf8');
+  const branches = text.match(/\n[ \t]*<choose>[\s\S]*?<\/choose>/g) ?? [];
+  if (branches.length !== 1 || !branches[0]!.includes('token-quota=')) throw new Error(`${file}: expected exactly one <choose> with a token quota, found ${branches.length}`);
+  writeFileSync(file, text.replace(branches[0]!, ''));
+};
+
+/**
+ * The East US pool's second PTU entity points at the first PTU's resource: aoai-eastus-ptu2's
+ * url copied from aoai-eastus-ptu1's backend (a copy-pasted template), so the pool has no
+ * independent second member. A latency spike on the one resource then shows on both backend
+ * entities, and the dashboard's question "which backend is slow?" gets the wrong answer.
+ */
+export const ptu2PointsAtPtu1: Breakage = (dir) => {
+  editText(backendFile(dir, 'aoai-eastus-ptu2'), '"url": "https://aoai-eastus-ptu2.openai.azure.com/openai"', '"url": "https://aoai-eastus-ptu1.openai.azure.com/openai"');
+};

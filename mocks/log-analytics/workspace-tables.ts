@@ -69,8 +69,27 @@ export const azureDiagnosticsSchema: TableSchema = {
   ...standardColumns,
 };
 
+/**
+ * The emulator's configuration source rows (mocks/apim/gateway/config-source.ts,
+ * `config-source.jsonl`), as a custom table (`_CL`, as Log Analytics names them) a drill's
+ * detection can query offline. Not an APIM table: a real self-hosted gateway says the same in its
+ * own container logs and its heartbeat to the control plane (the gateway's status in the portal).
+ */
+export const configSourceTable = 'SpillwayConfigSource_CL';
+export const configSourceSchema: TableSchema = {
+  TimeGenerated: 'datetime',
+  Region: 'string',
+  Outcome: 'string',
+  ServingVersion: 'string',
+  OfferedVersion: 'string',
+  Problem: 'string',
+  Source: 'string',
+  ...standardColumns,
+};
+
 export const knownTables: Readonly<Record<string, TableSchema>> = {
   [gatewayLogTable]: gatewayLogsSchema,
   [llmLogTable]: llmLogSchema,
   [azureDiagnosticsTable]: azureDiagnosticsSchema,
+  [configSourceTable]: configSourceSchema,
 };

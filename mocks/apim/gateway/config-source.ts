@@ -44,7 +44,18 @@ export interface ConfigSourceOptions {
   /** Where config-source.jsonl is written; null keeps the rows in memory only. */
   logsDir: string | null;
   clock?: Clock;
+  /**
+   * A BREAKAGE, for the drill that shows a gateway which forgets its configuration fails
+   * (drills/self-hosted-gateway-disconnected.drill.json): 'drop-configuration' serves an empty
+   * configuration (no API, no subscription: every request is answered 404) from the moment the
+   * source is unreachable until it is back. A self-hosted APIM gateway keeps serving, which is
+   * the default ('keep-serving'); nothing user-facing sets anything else.
+   */
+  whenUnreachable?: 'keep-serving' | 'drop-configuration';
 }
+
+/** The version a gateway serves once it has dropped its configuration (the 'drop-configuration' breakage). */
+export const droppedConfigurationVersion = 'none';
 
 export interface RunningConfigSource {
   readonly servingVersion: string;
@@ -76,6 +87,7 @@ export function startConfigSource(options: ConfigSourceOptions): RunningConfigSo
   const clock = options.clock ?? systemClock;
   const rows: ConfigSourceRow[] = [];
   let serving = options.initial.version;
+  let servingCompiled = options.initial.compiled;
   /** The last state logged, so a failure that persists is logged once. */
   let state: 'ok' | 'unreachable' | `rejected:${string}` = 'ok';
   if (options.logsDir) mkdirSync(options.logsDir, { recursive: true });
@@ -92,7 +104,14 @@ export function startConfigSource(options: ConfigSourceOptions): RunningConfigSo
     try {
       offered = versionOfFolder(options.dir);
     } catch (error) {
-      if (state !== 'unreachable') log({ outcome: 'unreachable', problem: messageOf(error) });
+      if (state !== 'unreachable') {
+        if (options.whenUnreachable === 'drop-configuration') {
+          // The breakage: the next reachable poll finds a version other than 'none' and applies it.
+          options.apply(emptyConfiguration(servingCompiled), droppedConfigurationVersion);
+          serving = droppedConfigurationVersion;
+        }
+        log({ outcome: 'unreachable', problem: messageOf(error) });
+      }
       state = 'unreachable';
       return;
     }
@@ -111,6 +130,7 @@ export function startConfigSource(options: ConfigSourceOptions): RunningConfigSo
     }
     options.apply(compiled, offered);
     serving = offered;
+    servingCompiled = compiled;
     state = 'ok';
     log({ outcome: 'applied', offeredVersion: offered });
   };
@@ -130,6 +150,11 @@ export function startConfigSource(options: ConfigSourceOptions): RunningConfigSo
     poll,
     stop: () => clearInterval(timer),
   };
+}
+
+/** A configuration with no API and no subscription: what a gateway that dropped its configuration serves. */
+function emptyConfiguration(from: CompiledGateway): CompiledGateway {
+  return { ...from, config: { ...from.config, apis: [], subscriptions: [] }, subscriptionByKey: () => undefined };
 }
 
 function messageOf(error: unknown): string {
