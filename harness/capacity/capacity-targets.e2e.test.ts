@@ -24,11 +24,13 @@ import { AzureMonitorUtilisation } from './utilisation/azure-monitor-utilisation
 import { EmulatorUtilisation } from './utilisation/emulator-utilisation.ts';
 
 /**
- * `spillway capacity --target`: a capacity run against an API Management known only by its target
+ * `spillway capacity` over the targets `spillway run` drives. First `--target`: a capacity run against an API Management known only by its target
  * file (the emulator posing as one, with its capacity model on), its fleet attached over the
  * control API, its keys from the environment, and its utilisation read from Azure Monitor through
  * the real MetricsClient, the metrics API answered in memory (mocks/azure-monitor) with the
- * posing gateway's own load, as the v2 tiers' CPU metric. Skipped, saying why, without k6.
+ * posing gateway's own load, as the v2 tiers' CPU metric. Then `--gateway-url` with an attached
+ * fleet: a gateway of known capacity (one unit of 100 req/s) whose knee must be found within 10%.
+ * Skipped, saying why, without k6.
  */
 const k6 = await inspectTool(k6Spec);
 const skip = k6.status === 'missing' ? `k6 is not provisioned (${k6.reasons.join('; ')})` : null;
@@ -46,7 +48,7 @@ const resourceId = `/subscriptions/${subscription}/resourceGroups/rg-ai-gateway/
 const token = 'capacity-target-test-control-token';
 const env = { SPILLWAY_KEY_CAPACITY_TEST: 'local-capacity-test-key', SPILLWAY_TEST_FLEET_TOKEN: token };
 
-describe.skipIf(skip !== null)('spillway capacity against an API Management known by its target file', () => {
+describe.skipIf(skip !== null)('spillway capacity over the run\'s targets: a real APIM by its target file, a gateway at a URL', () => {
   it('drives it through the same target as spillway run, checks its fleet, and reports its utilisation from Azure Monitor', { timeout: 180_000 }, async () => {
     const fleet = await startControlledFleet({ topology: scenarioTopology(loadTopologyFile(defaultTopologyPath), roomyFleet), ledgerPath: join(work, 'fleet-ledger.jsonl') }, { SPILLWAY_CONTROL_TOKEN: token });
     cleanups.push(() => fleet.close());
@@ -150,5 +152,57 @@ describe.skipIf(skip !== null)('spillway capacity against an API Management know
     }
     expect(result.knee).toMatchObject({ kind: 'no-knee', cause: 'held-at-every-step', atRps: 80 });
     expect(readFileSync(join(work, 'results', 'capacity', 'ledger.jsonl'), 'utf8').length).toBeGreaterThan(0);
+  });
+
+  it('drives a gateway at a URL with an attached fleet, and finds its knee from the ledger-checked steps', { timeout: 300_000 }, async () => {
+    // A gateway somebody else runs (here the emulator, one unit of 100 req/s) at a URL, its
+    // fleet attached by its `spillway fleet up --json` line: no capacity model of Spillway's, no utilisation.
+    const fleet = await startControlledFleet({ topology: scenarioTopology(loadTopologyFile(defaultTopologyPath), roomyFleet), ledgerPath: join(work, 'url-fleet-ledger.jsonl') });
+    cleanups.push(() => fleet.close());
+    const fleetFile = join(work, 'fleet.json');
+    writeFileSync(fleetFile, `${JSON.stringify(fleet.describe())}\n`);
+    const configDir = join(work, 'apim-at-a-url');
+    writeCapacityGatewayConfig(defaultGatewayConfigDir, configDir, 1);
+    const emulatorFile = join(configDir, 'emulator.json');
+    const emulator = JSON.parse(readFileSync(emulatorFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(emulatorFile, JSON.stringify({ ...emulator, capacity: { enabled: true, requestsPerSecondPerUnit: 100, queueTimeoutSeconds: 5 } }));
+    const gateway = await startGateway({ config: loadGatewayConfig(configDir), fleetEndpoints: new Map(fleet.describe().backends.map((b) => [b.name, b.endpoint])), logsDir: join(work, 'url-gateway-logs') });
+    cleanups.push(() => gateway.close());
+
+    const settings = checkCapacityFlags({ units: 1, startRps: 60, stepRps: 30, maxRps: 150, holdSeconds: 5, settleSeconds: 2, confirmSeconds: 10, sloP95Ms: 250 });
+    const where = { gatewayUrl: gateway.instances[0]!.url, fleet: fleetFile };
+    const saved = process.env.SPILLWAY_KEY_CAPACITY_TEST;
+    process.env.SPILLWAY_KEY_CAPACITY_TEST = env.SPILLWAY_KEY_CAPACITY_TEST;
+    const lines: string[] = [];
+    let result;
+    try {
+      const checked = checkCapacityInvocation(settings, where, join(work, 'url-results'));
+      result = await runCapacity(
+        {
+          settings,
+          where,
+          resolution: 0.05,
+          criteria: { sloP95Ms: settings.sloP95Ms, errorBudget: settings.errorBudget, droppedTolerance: defaultDroppedTolerance },
+          backendLimits: { max429Share: 0.001, maxP95Ms: 62.5 },
+          runDir: join(work, 'url-results', 'capacity'),
+          say: (line) => lines.push(line),
+        },
+        checked,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.SPILLWAY_KEY_CAPACITY_TEST;
+      else process.env.SPILLWAY_KEY_CAPACITY_TEST = saved;
+    }
+    const transcript = lines.join('\n');
+    process.stdout.write(`capacity --gateway-url:\n${transcript}\n`);
+    expect(result.problem, transcript).toBeNull();
+    expect(result.target).toMatchObject({ kind: 'gateway', entryUrl: gateway.instances[0]!.url, utilisation: null });
+    expect(result.emulated).toBeNull();
+    // The ledger came over the attached fleet's control API: every step was checked against it.
+    expect(result.steps.every((s) => !s.backend.saturated), transcript).toBe(true);
+    expect(result.knee?.kind, transcript).toBe('knee');
+    if (result.knee?.kind !== 'knee') return;
+    expect(Math.abs(result.knee.rps - 100), transcript).toBeLessThanOrEqual(10);
+    expect(result.kneeConfirmed).toBe(true);
   });
 });
