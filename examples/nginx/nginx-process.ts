@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../harness/net/free-port.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -69,7 +69,7 @@ export async function startNginx(options: StartNginxOptions): Promise<RunningNgi
   const nginx = options.nginx ?? (await requireNginx());
   const template = options.template ?? nginxTemplatePath;
   for (let attempt = 1; ; attempt++) {
-    const port = options.port || (await freeLoopbackPort());
+    const port = options.port || (await freePort());
     try {
       return await startOnce(nginx, template, port, options);
     } catch (error) {
@@ -201,18 +201,6 @@ async function stopChild(child: ChildProcess, exited: Promise<unknown>, isGone: 
   }
 }
 
-/** A loopback port nobody listens on right now. */
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('could not read the port of a probe listener');
-  return address.port;
-}
 
 function once(action: () => Promise<void>): () => Promise<void> {
   let running: Promise<void> | undefined;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { ToxiProxyContainer } from '@testcontainers/toxiproxy';
 import { GenericContainer, getContainerRuntimeClient, Wait, type StartedTestContainer } from 'testcontainers';
 import type { ToxiproxyServer } from '../network/toxiproxy-server.ts';
+import { onAFreePort, PortTakenError } from '../net/free-port.ts';
 import { removeInstance, removeOrphanedContainers, spillwayLabels, stopAndRemove } from './container-cleanup.ts';
 import { containerUlimits } from './container-engine.ts';
 
@@ -38,16 +38,6 @@ class HostNetworkToxiproxyContainer extends ToxiProxyContainer {
   }
 }
 
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function answers(apiUrl: string): Promise<boolean> {
   try {
@@ -73,15 +63,8 @@ export type ToxiproxyContainerServer = ToxiproxyServer & { readonly containerId:
 export async function startToxiproxyContainer(options: StartToxiproxyContainerOptions): Promise<ToxiproxyContainerServer> {
   await removeOrphanedContainers();
   // The port is free when asked for and could be taken before Toxiproxy binds it: one retry.
-  try {
-    return await startOnce(options, await freeLoopbackPort());
-  } catch (error) {
-    if (!(error instanceof PortTakenError)) throw error;
-    return startOnce(options, await freeLoopbackPort());
-  }
+  return onAFreePort((port) => startOnce(options, port));
 }
-
-class PortTakenError extends Error {}
 
 async function startOnce(options: StartToxiproxyContainerOptions, port: number): Promise<ToxiproxyContainerServer> {
   const apiUrl = `http://127.0.0.1:${port}`;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { parentDeathSignal } from '../run/parent-death-signal.ts';
+import { onAFreePort, PortTakenError } from '../net/free-port.ts';
 
 /**
  * The pinned toxiproxy-server (harness/tools/tool-specs.ts toxiproxySpec) as a child process on
@@ -26,29 +26,11 @@ export interface StartToxiproxyOptions {
 
 const KEPT_LOG_LINES = 20;
 
-/** A port the kernel says is free now; toxiproxy-server cannot be asked for port 0 for its API. */
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export async function startToxiproxyServer(options: StartToxiproxyOptions): Promise<ToxiproxyServer> {
-  // The port is free when asked for and could be taken before the server binds it: one retry.
-  try {
-    return await startOnce(options, await freeLoopbackPort());
-  } catch (error) {
-    if (!(error instanceof PortTakenError)) throw error;
-    return startOnce(options, await freeLoopbackPort());
-  }
+  // toxiproxy-server cannot be asked for port 0 for its API: a free one, tried again if taken.
+  return onAFreePort((port) => startOnce(options, port));
 }
-
-class PortTakenError extends Error {}
 
 async function startOnce(options: StartToxiproxyOptions, port: number): Promise<ToxiproxyServer> {
   const apiUrl = `http://127.0.0.1:${port}`;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './gateway-process.ts';
+import { freePort } from '../net/free-port.ts';
 import { ManagedProcess } from './managed-process.ts';
 
 /**

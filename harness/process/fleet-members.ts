@@ -8,7 +8,7 @@ import type { ScenarioPlan } from '../run/scenario-plan.ts';
 import { FleetControlClient } from '../targets/fleet-control-client.ts';
 import { controlTokenFrom, controlTokenVariable } from '../targets/controlled-fleet.ts';
 import type { FleetMemberArgs } from './fleet-member-main.ts';
-import { freePort } from './gateway-process.ts';
+import { freePort } from '../net/free-port.ts';
 import { ManagedProcess } from './managed-process.ts';
 import { processSteps } from './process-gateways.ts';
 

@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, mkdirSync, symlinkSync, unlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../net/free-port.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GatewayProcessArgs } from './gateway-process-main.ts';
@@ -87,15 +87,3 @@ function isLink(path: string): boolean {
   }
 }
 
-/** A port free now, for a process that must listen on the same one each time it starts. */
-export function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
