@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 const include = ['bin/**/*.test.ts', 'harness/**/*.test.ts', 'mocks/**/*.test.ts', 'reports/**/*.test.ts', 'scenarios/**/*.test.ts', 'bench/**/*.test.ts', 'examples/**/*.test.ts', 'deploy/**/*.test.ts'];
 /**
  * The known-capacity proof measures a knee on this machine: other test files driving k6 beside it
- * would take the CPU it measures with. It runs alone, after everything else (a later group).
+ * would take the CPU it measures with. It runs alone, in a project group of its own (vitest runs
+ * one group at a time).
  */
 const aloneOnTheMachine = ['harness/capacity/known-capacity.e2e.test.ts'];
 

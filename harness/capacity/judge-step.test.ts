@@ -48,6 +48,14 @@ describe('judgeStep', () => {
     expect(cpuBound).toMatchObject({ generatorKeptUp: false, gatewayHeld: false });
   });
 
+  it("reads the gateway's tail latency, not its p95, for the VUs its slowness kept busy", () => {
+    // p95 150 ms × 100 req/s = 15 VUs, below the 20 k6 started with; p99 300 ms × 100 req/s = 30, beyond them.
+    const tight = { ...criteria, sloP95Ms: 100 };
+    const judged = judgeStep({ offeredRps: 100, window, samples: [...samples(900, 90), ...samples(60, 150), ...samples(40, 300)], generator: { droppedIterations: 50, vusBusyMax: 40, vusAllowed: 50, vusPreallocated: 20 }, criteria: tight });
+    expect(judged.latencyMs).toMatchObject({ p95: 150, p99: 300 });
+    expect(judged).toMatchObject({ gatewayHeld: false, generatorKeptUp: true });
+  });
+
   it('says the generator fell behind when it dropped iterations or ran out of VUs', () => {
     const dropped = judgeStep({ offeredRps: 100, window, samples: samples(900, 40), generator: { ...keptUp, droppedIterations: 100 }, criteria });
     expect(dropped.generatorKeptUp).toBe(false);

@@ -8,8 +8,9 @@
  *
  * A step whose generator fell behind (k6 dropped iterations, or ran out of VUs) did not offer
  * the rate it names. That is the gateway's doing when its own latency used up the VUs k6 started
- * with (by Little's law, rate × p95 latency reaches them; p95 rather than the mean, since a
- * queue that grows through the step makes its late requests the slow ones) while it broke the
+ * with (by Little's law, rate × p99 latency reaches them; the tail rather than the mean, since a
+ * queue that grows through the step makes its late requests the slow ones, and they set the peak
+ * number of requests in flight) while it broke the
  * SLO: a slow gateway keeps VUs busy. It is the generator's when the gateway held anyway (the VUs were too
  * few for a healthy gateway), or when the VUs were not used up (k6 itself, its CPU, fell
  * behind); such a step is not evidence about the gateway either way. Nor is one in which k6
@@ -87,7 +88,11 @@ export function judgeStep(input: { offeredRps: number; window: { start: number; 
   const behind: string[] = [];
   if (droppedShare > criteria.droppedTolerance) behind.push(`the generator dropped ${generator.droppedIterations} iterations (${pct(droppedShare)} of those offered)`);
   if (starvedOfVus) behind.push(`the generator used all ${generator.vusAllowed} VUs it was allowed`);
-  const gatewayUsedUpVus = offeredRps * ((p95Ms ?? Number.POSITIVE_INFINITY) / 1000) >= generator.vusPreallocated;
+  const durations = inWindow.map((s) => s.durationMs).sort((a, b) => a - b);
+  const latencyMs = { p50: percentile(durations, 0.5), p90: percentile(durations, 0.9), p95: p95Ms, p99: percentile(durations, 0.99) };
+  // Concurrency peaks with the slowest requests: the tail (p99), not the typical one, is what
+  // runs k6 past the VUs it started with while it allocates more.
+  const gatewayUsedUpVus = offeredRps * ((latencyMs.p99 ?? Number.POSITIVE_INFINITY) / 1000) >= generator.vusPreallocated;
   // A gateway's latency can use up VUs, never k6's CPU: a saturated generator is never excused.
   const cpuShare = generator.cpu ? generator.cpu.k6Cores / generator.cpu.cores : 0;
   const cpuSaturated = cpuShare >= (criteria.maxGeneratorCpuShare ?? maxGeneratorCpuShare);
@@ -97,8 +102,6 @@ export function judgeStep(input: { offeredRps: number; window: { start: number; 
 
   // Throughput is what was served during the window, by when each answer ended.
   const servedInWindow = input.samples.filter((s) => s.status !== 0 && s.status < 500 && s.time + s.durationMs >= window.start && s.time + s.durationMs <= window.end).length;
-  const durations = inWindow.map((s) => s.durationMs).sort((a, b) => a - b);
-  const latencyMs = { p50: percentile(durations, 0.5), p90: percentile(durations, 0.9), p95: p95Ms, p99: percentile(durations, 0.99) };
   return { offeredRps, throughputRps: servedInWindow / seconds, requests: inWindow.length, p95Ms, latencyMs, errorRate, generatorKeptUp, gatewayHeld, reasons };
 }
 
