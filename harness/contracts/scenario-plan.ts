@@ -116,8 +116,8 @@ const processStep = z.strictObject({
 /**
  * A timeline step, typed by what it breaks. Each kind has its injector (harness/run/fault-timeline.ts)
  * and a target lists the kinds it can apply; a plan with a kind its target cannot apply is
- * refused before anything starts. Later kinds (process faults) are added here, each with its own
- * fields.
+ * refused before anything starts. A new kind is added here, with its own fields, and to the
+ * injectors of the targets that can apply it.
  */
 export const timelineStepSchema = z.discriminatedUnion('kind', [fleetFaultStep, regionDownStep, networkStep, processStep]);
 export const stepKinds = ['fleet-fault', 'region-down', 'network', 'process'] as const;
