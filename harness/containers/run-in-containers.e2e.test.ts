@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { runCliInProcess } from '../cli/cli-test-support.ts';
 import type { Journal } from '../contracts/journal.ts';
 import type { GatewayLogRow } from '../contracts/gateway-log-rows.ts';
 import type { RequestRecord } from '../contracts/ledger-record.ts';
+import { writeK6ConfigWith } from '../run/test-k6-config.ts';
 import { inspectTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
 import { listSpillwayContainers, ownerId } from './container-cleanup.ts';
@@ -23,7 +24,6 @@ const engine = await engineForTests();
 const skip = k6.status === 'missing' ? `k6 is not provisioned (${k6.reasons.join('; ')})` : engine.skip;
 if (skip) process.stdout.write(`run-in-containers.e2e.test.ts skipped: ${skip}\n`);
 
-const repo = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'spillway-run-in-containers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -35,25 +35,17 @@ const readJsonl = <T,>(file: string): T[] =>
 
 describe.skipIf(skip !== null)('spillway run with k6 and Toxiproxy in containers', () => {
   it('runs, applies the network step through the containerised Toxiproxy, and removes every container', { timeout: 600_000 }, async () => {
-    const base = JSON.parse(readFileSync(join(repo, 'k6.config.json'), 'utf8')) as { consumers: Record<string, unknown> };
-    const configFile = join(dir, 'k6.config.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        consumers: base.consumers,
-        scenarios: {
-          'slow-link-in-containers': {
-            description: 'medium traffic; the link into aoai-eastus-ptu1 gets 400 ms of latency from 6 s to 14 s',
-            script: 'smoke',
-            durationSeconds: 20,
-            traffic: [{ consumer: 'user-facing', ratePerUnit: 4, maxTokens: { kind: 'fixed', value: 20 } }],
-            timeline: [{ id: 'ptu1-slow', at: 6, for: 8, kind: 'network', link: { to: 'backend', backend: 'aoai-eastus-ptu1' }, toxic: { type: 'latency', latencyMs: 400 } }],
-            thresholds: { http_req_failed: ['rate<0.05'] },
-            fleet: { latencyScale: 0.1 },
-          },
-        },
-      }),
-    );
+    const configFile = writeK6ConfigWith(dir, {
+      'slow-link-in-containers': {
+        description: 'medium traffic; the link into aoai-eastus-ptu1 gets 400 ms of latency from 6 s to 14 s',
+        script: 'smoke',
+        durationSeconds: 20,
+        traffic: [{ consumer: 'user-facing', ratePerUnit: 4, maxTokens: { kind: 'fixed', value: 20 } }],
+        timeline: [{ id: 'ptu1-slow', at: 6, for: 8, kind: 'network', link: { to: 'backend', backend: 'aoai-eastus-ptu1' }, toxic: { type: 'latency', latencyMs: 400 } }],
+        thresholds: { http_req_failed: ['rate<0.05'] },
+        fleet: { latencyScale: 0.1 },
+      },
+    });
     const results = join(dir, 'results');
     const { code, stdout, stderr } = await runCliInProcess(['run', 'slow-link-in-containers', '--runtime', 'container', '--k6-config', configFile, '--results', results, '--seed', '16']);
     const runDir = join(results, readdirSync(results)[0]!);

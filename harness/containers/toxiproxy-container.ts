@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ToxiProxyContainer } from '@testcontainers/toxiproxy';
 import { GenericContainer, getContainerRuntimeClient, Wait, type StartedTestContainer } from 'testcontainers';
 import type { ToxiproxyServer } from '../network/toxiproxy-server.ts';
+import { toxiproxyAnswers } from '../network/toxiproxy-client.ts';
 import { onAFreePort, PortTakenError } from '../net/free-port.ts';
 import { removeInstance, removeOrphanedContainers, spillwayLabels, stopAndRemove } from './container-cleanup.ts';
 import { containerUlimits } from './container-engine.ts';
@@ -39,15 +40,6 @@ class HostNetworkToxiproxyContainer extends ToxiProxyContainer {
 }
 
 
-async function answers(apiUrl: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${apiUrl}/version`, { signal: AbortSignal.timeout(1_000) });
-    await response.body?.cancel();
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
 
 export interface StartToxiproxyContainerOptions {
   /** The image (local-images.ts imageNameFor(toxiproxySpec)). */
@@ -84,7 +76,7 @@ async function startOnce(options: StartToxiproxyContainerOptions, port: number):
   try {
     const deadline = Date.now() + (options.readyTimeoutMs ?? 10_000);
     for (;;) {
-      if (await answers(apiUrl)) break;
+      if (await toxiproxyAnswers(apiUrl)) break;
       const client = await getContainerRuntimeClient();
       const running = await client.container.dockerode
         .getContainer(id)

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { runCliInProcess } from '../cli/cli-test-support.ts';
 import type { Journal } from '../contracts/journal.ts';
 import type { GatewayLogRow } from '../contracts/gateway-log-rows.ts';
 import type { RequestRecord } from '../contracts/ledger-record.ts';
+import { writeK6ConfigWith } from '../run/test-k6-config.ts';
 import { inspectTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
 import { toxiproxyForTests } from './toxiproxy-test-support.ts';
@@ -23,7 +24,6 @@ const toxiproxy = await toxiproxyForTests();
 const skip = k6.status === 'missing' ? `k6 ${k6.wantedVersion} is not provisioned (${k6.reasons.join('; ')})` : toxiproxy.skip;
 if (skip) process.stdout.write(`network-run.e2e.test.ts skipped: ${skip}\n`);
 
-const repo = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'spillway-network-run-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -37,26 +37,18 @@ const readJsonl = <T,>(file: string): T[] =>
 
 describe.skipIf(skip !== null)('a network latency step in spillway run', () => {
   it('is applied, cleared and recorded with its proxy, and the gateway waited on that backend only while it was on', { timeout: 120_000 }, async () => {
-    const base = JSON.parse(readFileSync(join(repo, 'k6.config.json'), 'utf8')) as { consumers: Record<string, unknown> };
-    const configFile = join(dir, 'k6.config.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        consumers: base.consumers,
-        scenarios: {
-          'ptu1-slow-link': {
-            description: 'medium traffic through the front door; the link into aoai-eastus-ptu1 gets 400 ms of latency from 6 s to 14 s',
-            script: 'smoke',
-            durationSeconds: 20,
-            traffic: [{ consumer: 'user-facing', ratePerUnit: 4, maxTokens: { kind: 'fixed', value: 20 } }],
-            timeline: [{ id: 'ptu1-slow', at, for: lasts, kind: 'network', link: { to: 'backend', backend: 'aoai-eastus-ptu1' }, toxic: { type: 'latency', latencyMs } }],
-            // One verdict, so the run is judged (a run with none is inconclusive, exit 3).
-            thresholds: { http_req_failed: ['rate<0.05'] },
-            fleet: { latencyScale: 0.1 },
-          },
-        },
-      }),
-    );
+    const configFile = writeK6ConfigWith(dir, {
+      'ptu1-slow-link': {
+        description: 'medium traffic through the front door; the link into aoai-eastus-ptu1 gets 400 ms of latency from 6 s to 14 s',
+        script: 'smoke',
+        durationSeconds: 20,
+        traffic: [{ consumer: 'user-facing', ratePerUnit: 4, maxTokens: { kind: 'fixed', value: 20 } }],
+        timeline: [{ id: 'ptu1-slow', at, for: lasts, kind: 'network', link: { to: 'backend', backend: 'aoai-eastus-ptu1' }, toxic: { type: 'latency', latencyMs } }],
+        // One verdict, so the run is judged (a run with none is inconclusive, exit 3).
+        thresholds: { http_req_failed: ['rate<0.05'] },
+        fleet: { latencyScale: 0.1 },
+      },
+    });
     const results = join(dir, 'results');
     const { code, stderr } = await runCliInProcess(['run', 'ptu1-slow-link', '--k6-config', configFile, '--results', results, '--seed', '16']);
     const runDir = join(results, readdirSync(results)[0]!);

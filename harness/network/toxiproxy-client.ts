@@ -38,6 +38,17 @@ export interface ProxyInfo {
 
 export class ToxiproxyError extends Error {}
 
+/** Whether a Toxiproxy API answers at apiUrl (its /version), within a second: how a start waits for it. */
+export async function toxiproxyAnswers(apiUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${apiUrl}/version`, { signal: AbortSignal.timeout(1_000) });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
 export interface ToxiproxyClient {
   readonly apiUrl: string;
   version(): Promise<string>;

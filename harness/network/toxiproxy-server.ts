@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { parentDeathSignal } from '../run/parent-death-signal.ts';
+import { toxiproxyAnswers } from './toxiproxy-client.ts';
 import { onAFreePort, PortTakenError } from '../net/free-port.ts';
 
 /**
@@ -60,7 +61,7 @@ async function startOnce(options: StartToxiproxyOptions, port: number): Promise<
       if (/address already in use/i.test(log)) throw new PortTakenError(`port ${port} was taken`);
       throw new Error(`toxiproxy-server (${options.binary}) ${gone} before its API answered on ${apiUrl}${log ? `; its last output:\n${log}` : ''}`);
     }
-    if (await answers(apiUrl)) break;
+    if (await toxiproxyAnswers(apiUrl)) break;
     if (Date.now() > deadline) {
       await stopChild(child, exited);
       throw new Error(`toxiproxy-server (${options.binary}) did not answer on ${apiUrl}/version within ${options.readyTimeoutMs ?? 10_000} ms${lines.length ? `; its last output:\n${lines.join('\n')}` : ''}`);
@@ -79,15 +80,6 @@ async function startOnce(options: StartToxiproxyOptions, port: number): Promise<
   };
 }
 
-async function answers(apiUrl: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${apiUrl}/version`, { signal: AbortSignal.timeout(1_000) });
-    await response.body?.cancel();
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
 
 async function stopChild(child: ChildProcess, exited: Promise<string>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -1,11 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LedgerRecord } from '../contracts/ledger-record.ts';
 import { inspectTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
-import { defaultK6ConfigFile, runScenario } from '../run/run-scenario.ts';
+import { runScenario } from '../run/run-scenario.ts';
+import { writeK6ConfigWith } from '../run/test-k6-config.ts';
 
 /**
  * A `process` step on a fleet member in a real `spillway run` (real k6, loopback, about 20 s):
@@ -25,25 +26,17 @@ const member = 'aoai-eastus-ptu1';
 
 describe.skipIf(skip !== null)('a process kill step on a fleet member in spillway run', () => {
   it('kills the member for real, starts it again, and the run completes with its ledger whole', { timeout: 120_000 }, async () => {
-    const base = JSON.parse(readFileSync(defaultK6ConfigFile, 'utf8')) as Record<string, unknown>;
-    const k6ConfigFile = join(dir, 'k6.config.json');
-    writeFileSync(
-      k6ConfigFile,
-      JSON.stringify({
-        ...base,
-        scenarios: {
-          'member-killed': {
-            description: 'aoai-eastus-ptu1 is killed at 6 s and started again at 12 s',
-            script: 'failover',
-            durationSeconds: 20,
-            traffic: [{ consumer: 'user-facing', ratePerUnit: 3, maxTokens: { kind: 'fixed', value: 20 } }],
-            timeline: [{ id: 'member-killed', kind: 'process', at: 6, for: 6, action: 'kill', process: { of: 'backend', backend: member } }],
-            thresholds: { http_req_failed: ['rate<0.5'] },
-            fleet: { latencyScale: 0.1 },
-          },
-        },
-      }),
-    );
+    const k6ConfigFile = writeK6ConfigWith(dir, {
+      'member-killed': {
+        description: 'aoai-eastus-ptu1 is killed at 6 s and started again at 12 s',
+        script: 'failover',
+        durationSeconds: 20,
+        traffic: [{ consumer: 'user-facing', ratePerUnit: 3, maxTokens: { kind: 'fixed', value: 20 } }],
+        timeline: [{ id: 'member-killed', kind: 'process', at: 6, for: 6, action: 'kill', process: { of: 'backend', backend: member } }],
+        thresholds: { http_req_failed: ['rate<0.5'] },
+        fleet: { latencyScale: 0.1 },
+      },
+    });
     const result = await runScenario({ scenario: 'member-killed', units: 1, seed: 16, k6ConfigFile, resultsDir: join(dir, 'results') });
     expect(result.journal.status, `${result.runDir}: ${result.journal.problem ?? ''}`).toBe('completed');
 

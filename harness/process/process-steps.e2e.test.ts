@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inspectTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
-import { defaultK6ConfigFile, runScenario } from '../run/run-scenario.ts';
+import { runScenario } from '../run/run-scenario.ts';
+import { writeK6ConfigWith } from '../run/test-k6-config.ts';
 
 /**
  * A `process` step in a real `spillway run` (real k6, loopback, about 25 s): the secondary
@@ -22,25 +23,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(skip !== null)('a process kill step in spillway run', () => {
   it('kills the secondary gateway for real, starts it again, and the run completes', { timeout: 120_000 }, async () => {
-    const base = JSON.parse(readFileSync(defaultK6ConfigFile, 'utf8')) as Record<string, unknown>;
-    const k6ConfigFile = join(dir, 'k6.config.json');
-    writeFileSync(
-      k6ConfigFile,
-      JSON.stringify({
-        ...base,
-        scenarios: {
-          'west-killed': {
-            description: 'the West US gateway process is killed at 5 s and started again at 13 s',
-            script: 'failover',
-            durationSeconds: 22,
-            traffic: [{ consumer: 'user-facing', ratePerUnit: 2, maxTokens: { kind: 'fixed', value: 20 } }],
-            timeline: [{ id: 'west-killed', kind: 'process', at: 5, for: 8, action: 'kill', process: { of: 'gateway', region: 'West US' } }],
-            thresholds: { http_req_failed: ['rate<0.5'] },
-            fleet: { latencyScale: 0.1 },
-          },
-        },
-      }),
-    );
+    const k6ConfigFile = writeK6ConfigWith(dir, {
+      'west-killed': {
+        description: 'the West US gateway process is killed at 5 s and started again at 13 s',
+        script: 'failover',
+        durationSeconds: 22,
+        traffic: [{ consumer: 'user-facing', ratePerUnit: 2, maxTokens: { kind: 'fixed', value: 20 } }],
+        timeline: [{ id: 'west-killed', kind: 'process', at: 5, for: 8, action: 'kill', process: { of: 'gateway', region: 'West US' } }],
+        thresholds: { http_req_failed: ['rate<0.5'] },
+        fleet: { latencyScale: 0.1 },
+      },
+    });
     const result = await runScenario({ scenario: 'west-killed', units: 1, seed: 16, k6ConfigFile, resultsDir: join(dir, 'results') });
     expect(result.journal.status, `${result.runDir}: ${result.journal.problem ?? ''}`).toBe('completed');
 
