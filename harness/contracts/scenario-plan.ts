@@ -15,6 +15,34 @@ const distribution = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('uniform'), min: z.int().min(1), max: z.int().min(1) }),
 ]);
 
+/** How a bearer token is broken on purpose (none: a good token): what validate-jwt must refuse. */
+export const tokenFlaws = ['none', 'expired', 'wrong-audience', 'unsigned', 'bad-signature'] as const;
+export type TokenFlaw = (typeof tokenFlaws)[number];
+
+const environmentVariable = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as SPILLWAY_BEARER_TOKEN (capitals, digits and _)');
+
+/**
+ * The bearer token a class sends in `Authorization` (harness/auth). `minted`: the harness mints
+ * an HS256 token (issuer, audience, `sub` the consumer, `scp` the scope) with a key named here,
+ * never written in the plan: a named value of the embedded gateway's configuration (the one its
+ * validate-jwt policy uses) or an environment variable holding the key in base64. `env`: a
+ * token somebody got from Entra ID for a real APIM, in an environment variable. Either way the
+ * token reaches k6 as subscription keys do, in its environment only.
+ */
+const bearerTokenSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('minted'),
+    flaw: z.enum(tokenFlaws).default('none'),
+    issuer: z.string().min(1),
+    audience: z.string().min(1),
+    scope: z.string().min(1).optional(),
+    signingKey: z
+      .strictObject({ namedValue: z.string().min(1).optional(), env: environmentVariable.optional() })
+      .refine((k) => (k.namedValue === undefined) !== (k.env === undefined), 'give exactly one of namedValue (a named value of the gateway configuration) or env (a variable holding the key in base64)'),
+  }),
+  z.strictObject({ kind: z.literal('env'), variable: environmentVariable }),
+]);
+
 const trafficClass = z.strictObject({
   /** Consumer class from k6.config.json (its key and default priority). */
   consumer: z.string().min(1),
@@ -30,6 +58,8 @@ const trafficClass = z.strictObject({
   /** When this class starts and stops sending, seconds from k6's start; default the whole run. */
   startSeconds: z.number().min(0).default(0),
   endSeconds: z.number().positive().optional(),
+  /** The bearer token this class sends in `Authorization`; absent: none (the subscription key only). */
+  bearerToken: bearerTokenSchema.optional(),
 });
 
 const fleetFault = z.strictObject({
@@ -167,6 +197,7 @@ export const scenarioPlanSchema = z.strictObject({
 /** A plan with its name (the key it has in k6.config.json's `scenarios`). */
 export type ScenarioPlan = z.output<typeof scenarioPlanSchema> & { name: string };
 export type TrafficClass = ScenarioPlan['traffic'][number];
+export type BearerTokenSpec = NonNullable<TrafficClass['bearerToken']>;
 export type TimelineStep = z.output<typeof timelineStepSchema>;
 /** The step of one kind. */
 export type StepOf<K extends StepKind> = Extract<TimelineStep, { kind: K }>;

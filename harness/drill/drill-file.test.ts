@@ -30,8 +30,8 @@ function problemOf(edit: (drill: any) => void, name = 'broken-drill'): string | 
 describe('drill files', () => {
   it('every shipped drill loads, with its method as a plan named after it and the drill\'s verifiers', () => {
     const drills = loadDrills(drillFiles(), defaultK6ConfigFile);
-    expect(drills.map((d) => d.name)).toEqual(['backend-latency-spike', 'backend-pool-member-ejected', 'ptu-saturation-spillover', 'regional-outage-failover', 'self-hosted-gateway-disconnected', 'subscription-429-spike', 'token-budget-exhausted']);
-    expect(drills.filter((d) => d.configOverlayDir !== null).map((d) => d.name)).toEqual(['token-budget-exhausted']);
+    expect(drills.map((d) => d.name)).toEqual(['auth-failure-spike', 'backend-latency-spike', 'backend-pool-member-ejected', 'ptu-saturation-spillover', 'regional-outage-failover', 'self-hosted-gateway-disconnected', 'subscription-429-spike', 'token-budget-exhausted']);
+    expect(drills.filter((d) => d.configOverlayDir !== null).map((d) => d.name)).toEqual(['auth-failure-spike', 'token-budget-exhausted']);
     expect(drills.find((d) => d.name === 'token-budget-exhausted')!.configOverlayDir).toBe(join(import.meta.dirname, '..', '..', 'drills', 'token-budget-exhausted.overlay'));
     const breaker = drills.find((d) => d.name === 'backend-pool-member-ejected')!;
     expect(breaker.plan).toMatchObject({ name: 'backend-pool-member-ejected', verifiers: ['circuit-breaker'], durationSeconds: 36 });
@@ -78,6 +78,21 @@ describe('drill files', () => {
     expect(problemOf((d) => (d.method.plan.traffic[0].consumer = 'nobody'))).toMatch(/method.plan.traffic.0.consumer: "nobody" is not a consumer class/);
     expect(problemOf((d) => (d.playbookEvent = 'the coffee machine broke'))).toMatch(/playbookEvent: /);
     expect(problemOf((d) => (d.surprise = true))).toMatch(/Unrecognized key/);
+  });
+
+  it('takes an http probe that sends its own requests, and refuses one that cannot be sent or judged, naming the field', () => {
+    const ownProbe = { name: 'batch answered 2xx, by its own requests', kind: 'http', status: { min: 200, max: 299 }, request: { consumer: 'batch', count: 5 } };
+    expect(problemOf((d) => d.steadyStateHypothesis.probes.push(ownProbe))).toBeNull();
+    const withOwn = (request: Record<string, unknown>, extra: Record<string, unknown> = {}) => (d: any) => d.steadyStateHypothesis.probes.push({ ...ownProbe, ...extra, request: { ...ownProbe.request, ...request } });
+    expect(problemOf(withOwn({ path: '/openai/models?api-version=2024-10-21', method: 'GET' }))).toBeNull();
+    expect(problemOf(withOwn({ consumer: 'nobody' }))).toMatch(/steadyStateHypothesis.probes.3.request.consumer: "nobody" is not a consumer class/);
+    expect(problemOf(withOwn({ count: 3 }))).toMatch(/steadyStateHypothesis.probes.3.request.count: 3 request\(s\) are fewer than minRequests \(5\): the probe could never be judged/);
+    expect(problemOf(withOwn({ count: 0 }))).toMatch(/steadyStateHypothesis.probes.3.request.count: /);
+    expect(problemOf(withOwn({}, { consumer: 'user-facing' }))).toMatch(/steadyStateHypothesis.probes.3.consumer: a probe with its own requests judges only those: give the consumer as request.consumer/);
+    expect(problemOf(withOwn({ method: 'GET', body: { a: 1 } }))).toMatch(/steadyStateHypothesis.probes.3.request.body: a GET sends no body/);
+    expect(problemOf(withOwn({ path: 'openai/models' }))).toMatch(/steadyStateHypothesis.probes.3.request.path: a path starting with "\/"/);
+    expect(problemOf(withOwn({ method: 'DELETE' }))).toMatch(/steadyStateHypothesis.probes.3.request.method: /);
+    expect(problemOf(withOwn({ key: 'secret' }))).toMatch(/steadyStateHypothesis.probes.3.request: Unrecognized key/);
   });
 
   it('names a drill after its file, and refuses a name that is not one', () => {

@@ -59,9 +59,31 @@ const statusRange = z
   .strictObject({ min: z.int().min(100).max(599), max: z.int().min(100).max(599) })
   .refine((r) => r.min <= r.max, 'min is above max: no status can meet this tolerance');
 
+/**
+ * Requests an http probe sends itself, as Chaos Toolkit's http probes do, rather than judging
+ * k6's: `count` requests through the gateway with `consumer`'s subscription key (the key the
+ * target gives k6; never written down), once at the end of the before window and once at the
+ * start of the after window. Default a small chat completion of the method's deployment.
+ */
+const probeRequest = z.strictObject({
+  consumer: z.string().min(1),
+  count: z.int().min(1).max(100),
+  /** After the gateway's base URL (and the plan's apiBasePath), query included; default the chat completions path of the plan's deployment and api-version. */
+  path: z.string().regex(/^\/[^\s#]*$/, 'a path starting with "/", without spaces or a fragment').optional(),
+  method: z.enum(['GET', 'POST']).default('POST'),
+  /** The JSON body of a POST; default a one-word chat completion (max_tokens 5). */
+  body: z.record(z.string(), z.unknown()).optional(),
+  /** A request not answered within this counts as status 0 (as k6 counts a timeout). */
+  timeoutMs: z.int().min(100).max(120_000).default(10_000),
+  /** Pause between two requests. */
+  intervalMs: z.int().min(0).max(10_000).default(100),
+});
+
 const httpProbe = z.strictObject({
   name: z.string().min(1),
   kind: z.literal('http'),
+  /** Send its own requests instead of judging the method's (see probeRequest). */
+  request: probeRequest.optional(),
   /** Only this consumer class's requests; default every request. */
   consumer: z.string().optional(),
   status: statusRange,
@@ -250,7 +272,12 @@ function crossCheck(spec: DrillFile, plan: ScenarioPlan, config: K6Config): stri
   }
   if (before.toSeconds > after.fromSeconds) problems.push('steadyStateHypothesis.after.fromSeconds: the after window starts before the before window ends');
   probes.forEach((p, i) => {
-    if (p.kind === 'http' && p.consumer !== undefined && !plan.traffic.some((t) => t.consumer === p.consumer)) {
+    if (p.kind === 'http' && p.request !== undefined) {
+      if (p.consumer !== undefined) problems.push(`steadyStateHypothesis.probes.${i}.consumer: a probe with its own requests judges only those: give the consumer as request.consumer`);
+      if (!config.consumers[p.request.consumer]) problems.push(`steadyStateHypothesis.probes.${i}.request.consumer: "${p.request.consumer}" is not a consumer class (known: ${Object.keys(config.consumers).join(', ')})`);
+      if (p.request.count < p.minRequests) problems.push(`steadyStateHypothesis.probes.${i}.request.count: ${p.request.count} request(s) are fewer than minRequests (${p.minRequests}): the probe could never be judged`);
+      if (p.request.method === 'GET' && p.request.body !== undefined) problems.push(`steadyStateHypothesis.probes.${i}.request.body: a GET sends no body`);
+    } else if (p.kind === 'http' && p.consumer !== undefined && !plan.traffic.some((t) => t.consumer === p.consumer)) {
       problems.push(`steadyStateHypothesis.probes.${i}.consumer: "${p.consumer}" sends nothing in this drill's method (it sends ${[...new Set(plan.traffic.map((t) => t.consumer))].join(', ')})`);
     }
     if (p.kind === 'kql') problems.push(...valueProblems(p.value, `steadyStateHypothesis.probes.${i}.value`));

@@ -56,8 +56,17 @@ export interface DrillJournal {
   problem?: string;
   /** The method's run (its own folder and journal.json, under run/). */
   run: { runId: string; folder: string; status: string; exitCode: number; problem?: string } | null;
-  logAnalytics: { workspace: 'offline'; gatewayRows: number; llmRows: number; configSourceRows: number; queries: number } | null;
+  /** Where the queries went: 'offline' (the run's rows, embedded) or `workspace <id>` (a real APIM's, --target); null when there were none. */
+  logAnalytics: { workspace: string; gatewayRows: number; llmRows: number; configSourceRows: number; queries: number } | null;
   hypothesis: { title: string; before: CheckResult[]; after: CheckResult[]; method: CheckResult[] };
+  /**
+   * The before-gate (Chaos Toolkit's rule): the before probes judged at the end of their window,
+   * on the evidence written so far, while the load ran. When they did not hold, the method was
+   * not run: `method` is 'not-run', its faults never applied (`faultsApplied` counts those the
+   * run's timeline shows applied: 0), the load stopped early, and the drill is `deviated`.
+   * Absent when the run never reached the gate (refused or stopped before it).
+   */
+  beforeGate?: { atSeconds: number; judgedAt: string; status: 'held' | 'deviated' | 'inconclusive'; method: 'ran' | 'not-run'; faultsApplied: number };
   verdicts: { check: string; status: string; expected: string; measured: string }[];
   detection: CheckResult[];
   rollbacks: RollbackResult[];

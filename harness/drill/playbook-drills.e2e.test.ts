@@ -12,10 +12,14 @@
  * - token-budget-exhausted: its quota lives in the drill's overlay (the sample has none); the
  *   broken copy is the overlay without it (batchReportsTokenQuotaMissing), side by side with
  *   the good run (about 45 s).
+ * - auth-failure-spike: its validate-jwt (and signing key) live in the drill's overlay; the
+ *   broken copies are the overlay without validate-jwt (jwtValidationMissing) and with one that
+ *   lets expired tokens through (jwtExpiryIgnored), side by side with the good run (about 45 s).
+ *   The good run's folder is then searched for any JWT: the tokens are secrets.
  *
  * Skipped, with the reason printed, where k6 is not provisioned.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,7 +30,7 @@ import { drillFileByName } from './drill-catalog.ts';
 import { loadDrill } from './drill-file.ts';
 import type { DrillJournal } from './drill-journal.ts';
 import { runDrill } from './run-drill.ts';
-import { batchReportsTokenQuotaMissing, brokenConfig } from '../verify/broken-config.ts';
+import { batchReportsTokenQuotaMissing, brokenConfig, jwtExpiryIgnored, jwtValidationMissing } from '../verify/broken-config.ts';
 
 const inspection = await inspectTool(k6Spec);
 if (inspection.status === 'missing') process.stdout.write(`playbook-drills.e2e.test.ts: skipped: k6 is not provisioned (${inspection.reasons.join('; ')})\n`);
@@ -44,6 +48,14 @@ function expectDeviated(journal: DrillJournal, deviation: RegExp): void {
   expect(journal.deviations.some((d) => deviation.test(d)), journal.deviations.join('\n')).toBe(true);
   // Clients were served before and after: the steady state held, the behaviour did not.
   expect([...journal.hypothesis.before, ...journal.hypothesis.after].every((p) => p.status === 'held')).toBe(true);
+}
+
+/** Every file under a folder. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
 }
 
 describe.skipIf(inspection.status === 'missing')('playbook drills against the sample and against a gateway broken the way they drill', () => {
@@ -80,5 +92,32 @@ describe.skipIf(inspection.status === 'missing')('playbook drills against the sa
     expectHeld(good.journal);
     expectDeviated(broken.journal, /^detection "403s by subscription: batch-reports's budget is exhausted": expected sum\(Refused\) where ApimSubscriptionId == "batch-reports" >= 5; measured 0 /);
     expect(broken.journal.deviations.some((d) => d.startsWith('detection "LLM token consumption: batch-reports stayed within its quota"'))).toBe(true);
+  }, 240_000);
+
+  it('auth-failure-spike: 401 for exactly the failing tokens on the sample with its overlay; deviates without validate-jwt and when it ignores expiry; no token in the run folder', async () => {
+    const drill = loadDrill(drillFileByName('auth-failure-spike'), defaultK6ConfigFile);
+    expect(drill.configOverlayDir).not.toBeNull();
+    const resultsDir = mkdtempSync(join(tmpdir(), 'playbook-drills-e2e-'));
+    const [good, withoutValidation, expiryIgnored] = await Promise.all([
+      runDrill(drill, { resultsDir: join(resultsDir, 'good'), seed: 5 }),
+      runDrill({ ...drill, configOverlayDir: brokenConfig(jwtValidationMissing, drill.configOverlayDir!) }, { resultsDir: join(resultsDir, 'without-validation'), seed: 5 }),
+      runDrill({ ...drill, configOverlayDir: brokenConfig(jwtExpiryIgnored, drill.configOverlayDir!) }, { resultsDir: join(resultsDir, 'expiry-ignored'), seed: 5 }),
+    ]);
+    expectHeld(good.journal);
+    const failing = /^detection "401s by subscription: batch-reports's failing tokens, all of them and no more": expected sum\(Failures\) where ApimSubscriptionId == "batch-reports" between 57 and 63; measured /;
+    expectDeviated(withoutValidation.journal, new RegExp(`${failing.source}0 `));
+    // Expired tokens served: the other two flaws' refusals (about 42) remain, about 21 short.
+    expectDeviated(expiryIgnored.journal, failing);
+    const measured = Number(/measured (\d+) /.exec(expiryIgnored.journal.deviations.find((d) => failing.test(d))!)![1]);
+    expect(measured).toBeGreaterThan(30);
+    expect(measured).toBeLessThan(50);
+    for (const broken of [withoutValidation, expiryIgnored]) expect(broken.journal.deviations.some((d) => d.startsWith(`detection "batch-reports's valid token still served during the spike, and only it"`)), broken.journal.deviations.join('\n')).toBe(true);
+
+    // Every JWT starts with the base64url of '{"alg":': none may be anywhere in the drill's
+    // folder (run journal, k6 output and samples, gateway logs, reports), nor in its journal.
+    const jwtStart = Buffer.from('{"alg":').toString('base64url').slice(0, 8);
+    const holding = filesUnder(good.dir).filter((file) => readFileSync(file, 'latin1').includes(jwtStart));
+    expect(holding).toEqual([]);
+    expect(filesUnder(good.dir).length).toBeGreaterThan(5);
   }, 240_000);
 });

@@ -3,8 +3,9 @@
  *
  * - `http`: the requests k6 sent through the gateway in the window (its client records: status
  *   and duration as the client saw them), optionally one consumer's: the share whose status is
- *   in range, and a latency quantile, against the probe's bounds. The probe judges the drill's
- *   own steady load rather than a request of its own, so it sees what every client saw.
+ *   in range, and a latency quantile, against the probe's bounds. By default the probe judges
+ *   the drill's own steady load, so it sees what every client saw; with a `request` it judges
+ *   the requests it sent itself (probe-requests.ts), as Chaos Toolkit's http probes do.
  * - `kql`: a query over the run's gateway rows in the window, through the Log Analytics source.
  * - `verdict`: the statuses of a verifier's verdicts over the whole method.
  */
@@ -23,9 +24,13 @@ export interface ProbeWindow {
 
 const iso = (w: { start: number; end: number }) => ({ start: new Date(w.start).toISOString(), end: new Date(w.end).toISOString() });
 
+/**
+ * With its own `request`, `records` are the requests the probe sent for this phase
+ * (probe-requests.ts), all of them judged; otherwise k6's, those in the window.
+ */
 export function judgeHttpProbe(probe: HttpProbe, records: readonly ClientRecord[], window: ProbeWindow): CheckResult {
-  const inWindow = records.filter((r) => r.time >= window.start && r.time < window.end && (probe.consumer === undefined || r.consumer === probe.consumer));
-  const whose = probe.consumer === undefined ? 'requests' : `${probe.consumer}'s requests`;
+  const inWindow = probe.request ? records : records.filter((r) => r.time >= window.start && r.time < window.end && (probe.consumer === undefined || r.consumer === probe.consumer));
+  const whose = probe.request ? `own requests (as ${probe.request.consumer})` : probe.consumer === undefined ? 'requests' : `${probe.consumer}'s requests`;
   const expected = `at least ${(probe.minShare * 100).toFixed(1)}% of ${whose} answered ${probe.status.min}-${probe.status.max}${probe.latency ? `, p${probe.latency.quantile * 100} latency <= ${probe.latency.maxMs} ms` : ''} (at least ${probe.minRequests} requests)`;
   const base = { name: probe.name, kind: 'http' as const, phase: window.phase, expected, window: iso(window) };
   if (inWindow.length < probe.minRequests) return { ...base, status: 'inconclusive', measured: `${inWindow.length} ${whose} in the window: too few to judge` };

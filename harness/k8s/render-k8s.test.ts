@@ -10,6 +10,7 @@ import { kubeletEnv } from './kubelet-env-support.ts';
 import { readK8sPlanFile } from './k8s-plan-file.ts';
 import { K8sRenderError, renderK8s, type RenderOptions } from './render-k8s.ts';
 import type { RunnerEnvVar } from './runner-plan.ts';
+import { writeK6ConfigWith } from '../run/test-k6-config.ts';
 import { ConfigMapTooLargeError } from './script-configmap.ts';
 import { loadTestRunValidator, testRunCrdFile } from './testrun-crd-support.ts';
 
@@ -114,6 +115,23 @@ describe('renderK8s', () => {
     [{ scenario: 'nope' }, /unknown scenario "nope": .*k6\.config\.json defines smoke, /],
   ] as const)('refuses %o, writing nothing', async (overrides, message) => {
     await expect(renderK8s(options(overrides))).rejects.toThrow(message);
+    expect(existsSync(join(root, 'out'))).toBe(false);
+  });
+
+  it('refuses a plan whose traffic sends bearer tokens (runners cannot make them), writing nothing', async () => {
+    const k6ConfigFile = writeK6ConfigWith(root, {
+      'with-tokens': {
+        description: 'a class with a minted token',
+        script: 'smoke',
+        durationSeconds: 10,
+        traffic: [
+          { consumer: 'user-facing', ratePerUnit: 1 },
+          { consumer: 'batch-reports', ratePerUnit: 1, bearerToken: { kind: 'env', variable: 'SPILLWAY_TEST_TOKEN' } },
+        ],
+        timeline: [],
+      },
+    });
+    await expect(renderK8s(options({ scenario: 'with-tokens', k6ConfigFile }))).rejects.toThrow(/scenario "with-tokens": traffic\[1\]\.bearerToken \(batch-reports\): k6-operator's runners cannot send bearer tokens/);
     expect(existsSync(join(root, 'out'))).toBe(false);
   });
 

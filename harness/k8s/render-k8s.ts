@@ -136,6 +136,13 @@ function resolvePlan(options: RenderOptions, config: K6Config, configFile: strin
       `scenario "${plan.name}" has a fault timeline (${plan.timeline.map((step) => step.id).join(', ')}) that k6-operator's runners cannot apply; only \`spillway run\` injects faults. Render it with --traffic-only to run its traffic alone, or choose a scenario without faults`,
     );
   }
+  // A bearer token is minted or read by the harness when a run starts (harness/auth) and
+  // reaches k6 with the plan; a runner pod has neither the signing key nor the variable, and a
+  // token written into a manifest would be a secret in a file. Refused rather than sent without.
+  const withTokens = plan.traffic.flatMap((t, i) => (t.bearerToken ? [`traffic[${i}].bearerToken (${t.consumer})`] : []));
+  if (withTokens.length > 0) {
+    throw new K8sRenderError(`scenario "${plan.name}": ${withTokens.join(', ')}: k6-operator's runners cannot send bearer tokens (the harness makes them when \`spillway run\` starts, and a token must not be written into a manifest); run it with \`spillway run\`, or remove the field to load the gateway without tokens`);
+  }
   return { plan, label: plan.name, baseUrl: gateway };
 }
 

@@ -141,4 +141,44 @@ describe('fault timeline', () => {
     ];
     expect(() => startTimeline(steps, Date.now(), {})).toThrow('no injector for step kind(s) fleet-fault, region-down');
   });
+  describe('with a gate (the steady state judged before the method)', () => {
+    const steps: TimelineStep[] = [
+      { id: 'first', at: 0.02, for: 0.02, kind: 'fleet-fault', fault: { kind: 'status', status: 500, target: { backend: 'b1' } } },
+      { id: 'second', at: 0.05, kind: 'region-down', region: 'East US' },
+    ];
+
+    it('holds the steps due after the gate until it is judged, then applies them', async () => {
+      const { calls, injectors } = recorder();
+      let open = (_held: boolean): void => undefined;
+      const held = new Promise<boolean>((resolve) => (open = resolve));
+      const timeline = startTimeline(steps, Date.now(), injectors, Date.now, undefined, new Map(), { atSeconds: 0.02, held });
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      expect(calls).toEqual([]);
+      const opened = Date.now();
+      open(true);
+      await until(() => calls.length === 3);
+      expect(calls).toEqual(['inject first', 'down East US', 'clear first']);
+      expect(timeline.applied[0]!.appliedAt).toBeGreaterThanOrEqual(opened);
+      await timeline.stop();
+      expect(calls).toContain('up East US');
+    });
+
+    it('never applies them when the gate does not hold', async () => {
+      const { calls, injectors } = recorder();
+      const timeline = startTimeline(steps, Date.now(), injectors, Date.now, undefined, new Map(), { atSeconds: 0.02, held: Promise.resolve(false) });
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      await timeline.stop();
+      expect(calls).toEqual([]);
+      expect(timeline.applied.map((f) => f.appliedAt)).toEqual([null, null]);
+      expect(timelineFailure(timeline.applied)).toBeNull();
+    });
+
+    it('is stopped without waiting for a gate never judged', async () => {
+      const { calls, injectors } = recorder();
+      const timeline = startTimeline(steps, Date.now(), injectors, Date.now, undefined, new Map(), { atSeconds: 0.02, held: new Promise<boolean>(() => undefined) });
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      await timeline.stop();
+      expect(calls).toEqual([]);
+    });
+  });
 });

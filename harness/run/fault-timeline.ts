@@ -64,6 +64,17 @@ function inject(step: TimelineStep, injectors: FaultInjectors): Promise<Rollback
   }
 }
 
+/**
+ * A gate the steps at or after `atSeconds` wait for: Chaos Toolkit's rule that the method is not
+ * run when the steady-state hypothesis does not hold before it. `held` resolves once the gate is
+ * judged: true lets the waiting steps fire (late by however long the judging took, and
+ * recorded as they really applied), false cancels them, never applied.
+ */
+export interface TimelineGate {
+  atSeconds: number;
+  held: Promise<boolean>;
+}
+
 export function startTimeline(
   steps: readonly TimelineStep[],
   startedAt: number,
@@ -71,6 +82,7 @@ export function startTimeline(
   now: () => number = Date.now,
   onChange?: (fault: AppliedFault, what: 'applied' | 'cleared' | 'failed' | 'rollback-failed') => void,
   scopes: ReadonlyMap<string, string> = new Map(),
+  gate?: TimelineGate,
 ): RunningTimeline {
   // The target refuses such steps before anything starts (refusedSteps); reaching here with one is a programming error.
   const refused = steps.filter((step) => injectors[step.kind] === undefined);
@@ -79,6 +91,9 @@ export function startTimeline(
   const rollbacks = new Map<string, Rollback>();
   const pending = new Set<Promise<void>>();
   let stopped = false;
+  // A step waiting for the gate must not hold stop() up: stopping ends the wait, as a cancelled gate.
+  let endWait = (): void => undefined;
+  const stoppedWhileWaiting = new Promise<boolean>((resolve) => (endWait = () => resolve(false)));
   const applied: AppliedFault[] = steps.map((step) => ({
     id: step.id,
     step,
@@ -127,6 +142,8 @@ export function startTimeline(
   steps.forEach((step, index) => {
     const record = applied[index]!;
     schedule(startedAt + step.at * 1000, async () => {
+      if (gate !== undefined && step.at >= gate.atSeconds && !(await Promise.race([gate.held, stoppedWhileWaiting]))) return;
+      if (stopped) return;
       try {
         const rollback = await inject(step, injectors);
         record.appliedAt = now();
@@ -144,6 +161,7 @@ export function startTimeline(
     applied,
     async stop() {
       stopped = true;
+      endWait();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       await Promise.allSettled([...pending]);

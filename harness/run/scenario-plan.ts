@@ -4,7 +4,7 @@ import { UserFacingError } from '../contracts/user-facing-error.ts';
 
 // The plan's schema is part of the run journal's contract (harness/contracts/scenario-plan.ts).
 import { scenarioPlanSchema, type ScenarioPlan } from '../contracts/scenario-plan.ts';
-export { scenarioPlanSchema, stepKinds, verifierNames, type ScenarioPlan, type StepKind, type StepOf, type TimelineStep, type TrafficClass, type VerifierName } from '../contracts/scenario-plan.ts';
+export { scenarioPlanSchema, stepKinds, tokenFlaws, verifierNames, type BearerTokenSpec, type ScenarioPlan, type StepKind, type StepOf, type TimelineStep, type TokenFlaw, type TrafficClass, type VerifierName } from '../contracts/scenario-plan.ts';
 
 const consumerSchema = z.strictObject({
   priority: z.enum(['high', 'medium', 'low']),

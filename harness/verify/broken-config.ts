@@ -256,3 +256,28 @@ export const batchReportsTokenQuotaMissing: Breakage = (dir) => {
 export const ptu2PointsAtPtu1: Breakage = (dir) => {
   editText(backendFile(dir, 'aoai-eastus-ptu2'), '"url": "https://aoai-eastus-ptu2.openai.azure.com/openai"', '"url": "https://aoai-eastus-ptu1.openai.azure.com/openai"');
 };
+
+const aiGatewayProductPolicy = (dir: string): string => join(dir, 'products', 'ai-gateway', 'policy.xml');
+
+/**
+ * The AI Gateway product's policy has no validate-jwt: the JWT check was left out of the
+ * product (a policy written before tokens were required, or a portal edit that dropped it), so
+ * the subscription key alone gets a request through, whatever token comes with it. Applied to
+ * a folder that has the product policy with validate-jwt (the auth-failure-spike overlay).
+ */
+export const jwtValidationMissing: Breakage = (dir) => {
+  const file = aiGatewayProductPolicy(dir);
+  const text = readFileSync(file, 'utf8');
+  const checks = text.match(/\n[ \t]*<validate-jwt[\s>][\s\S]*?<\/validate-jwt>/g) ?? [];
+  if (checks.length !== 1) throw new Error(`${file}: expected exactly one <validate-jwt> to remove, found ${checks.length}`);
+  writeFileSync(file, text.replace(checks[0]!, ''));
+};
+
+/**
+ * validate-jwt lets expired tokens through: a clock skew of a day (`clock-skew="86400"`, as
+ * one set while chasing a clock problem and never reset), so a token that expired an hour ago
+ * is still accepted; audience, issuer and signature are still checked.
+ */
+export const jwtExpiryIgnored: Breakage = (dir) => {
+  editText(aiGatewayProductPolicy(dir), 'require-expiration-time="true">', 'require-expiration-time="true" clock-skew="86400">');
+};

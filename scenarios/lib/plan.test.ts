@@ -61,6 +61,17 @@ describe('parsePlan', () => {
     expect(problemsOf(() => parse(planWire({}, [{ maxVUs: 0.5 }])))).toMatch(/traffic\[0\]\.maxVUs: must be a whole number of at least 1/);
   });
 
+  it("reads a class's bearer token, and refuses one that cannot travel in a header without quoting it", () => {
+    expect(parse(planWire({}, [{ bearer: 'eyJh.eyJz.c2ln' }])).traffic[0]!.bearer).toBe('eyJh.eyJz.c2ln');
+    expect(parse(planWire({}, [{ bearer: 'eyJh.eyJz.' }])).traffic[0]!.bearer).toBe('eyJh.eyJz.');
+    expect(parse(planWire({}, [{}])).traffic[0]).not.toHaveProperty('bearer');
+    for (const bad of ['secret token', 'secret-token\r\nX-Injected: 1', 42, '']) {
+      const message = problemsOf(() => parse(planWire({}, [{ bearer: bad }])));
+      expect(message).toMatch(/traffic\[0\]\.bearer: must be a bearer token/);
+      if (typeof bad === 'string' && bad !== '') expect(message).not.toContain('secret');
+    }
+  });
+
   it('refuses a plan for another scenario', () => {
     expect(problemsOf(() => parse(planWire(), 'failover'))).toMatch(/name: is "smoke", but this script is the "failover" scenario/);
   });

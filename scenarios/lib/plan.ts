@@ -5,7 +5,7 @@
  *
  * Checked by hand rather than with zod: the bundle stays small and free of anything k6's
  * runtime might not support, and every problem is reported at once with its field path.
- * Subscription keys are secrets: no message ever quotes a key, nor the plan's text.
+ * Subscription keys and bearer tokens are secrets: no message ever quotes one, nor the plan's text.
  */
 export type Priority = 'high' | 'medium' | 'low' | 'none';
 export type Operation = 'chat' | 'embeddings';
@@ -18,6 +18,11 @@ export interface PlanTraffic {
   consumer: string;
   /** The APIM subscription key, sent in the api-key header. Secret: never logged or tagged. */
   key: string;
+  /**
+   * The bearer token sent in `Authorization: Bearer …` (absent: none), minted or read by the
+   * harness (harness/auth). Secret, as the key: never logged, tagged or quoted in a message.
+   */
+  bearer?: string;
   /** X-Priority to send; 'none' sends no header. */
   priority: Priority;
   /** Requests per second, already scaled by the gateway units. */
@@ -129,6 +134,13 @@ function parseTraffic(raw: unknown, index: number, durationSeconds: number, prob
   // The key is checked for presence and type only; its value never reaches a message.
   const key = isNonEmptyString(raw.key) ? raw.key : '';
   if (key === '') problems.add(`${path}key`, raw.key === undefined ? 'missing (the subscription key)' : 'must be a non-empty string (the subscription key)');
+  // Optional; like the key, its value never reaches a message. It goes in a header as it is,
+  // so a line break or a space (a header injected, a second scheme) is refused.
+  let bearer: string | undefined;
+  if (raw.bearer !== undefined && raw.bearer !== null) {
+    if (typeof raw.bearer !== 'string' || !/^[A-Za-z0-9\-._~+/]+=*$/.test(raw.bearer)) problems.add(`${path}bearer`, 'must be a bearer token (letters, digits and - . _ ~ + / =, no spaces)');
+    else bearer = raw.bearer;
+  }
   const priority = problems.oneOf(raw, 'priority', path, priorities);
   const rate = problems.positive(raw, 'rate', path);
   const operation = problems.oneOf(raw, 'operation', path, operations);
@@ -153,7 +165,7 @@ function parseTraffic(raw: unknown, index: number, durationSeconds: number, prob
     if (!isFiniteNumber(raw.maxVUs) || !Number.isInteger(raw.maxVUs) || raw.maxVUs < 1) problems.add(`${path}maxVUs`, 'must be a whole number of at least 1');
     else maxVUs = raw.maxVUs;
   }
-  return { consumer, key, priority, rate, operation, stream, promptWords, maxTokens, startSeconds, endSeconds, ...(maxVUs !== undefined ? { maxVUs } : {}) };
+  return { consumer, key, ...(bearer !== undefined ? { bearer } : {}), priority, rate, operation, stream, promptWords, maxTokens, startSeconds, endSeconds, ...(maxVUs !== undefined ? { maxVUs } : {}) };
 }
 
 function parseThresholds(raw: unknown, problems: Problems): Record<string, string[]> {

@@ -25,6 +25,14 @@ describe('chat requests', () => {
     expect(JSON.stringify(request.params.tags)).not.toContain('secret-key');
   });
 
+  it('carry a class\'s bearer token in Authorization (and nothing for a class without one), never in a tag', () => {
+    const withToken = chatRequest(plan, trafficClass({ bearer: 'eyJh.eyJz.c2ln' }), seededRandom(1));
+    expect(withToken.params.headers.Authorization).toBe('Bearer eyJh.eyJz.c2ln');
+    expect(JSON.stringify(withToken.params.tags)).not.toContain('eyJh');
+    expect(embeddingsRequest(plan, trafficClass({ operation: 'embeddings', bearer: 'eyJh.eyJz.' }), seededRandom(1)).params.headers.Authorization).toBe('Bearer eyJh.eyJz.');
+    expect(chatRequest(plan, trafficClass(), seededRandom(1)).params.headers).not.toHaveProperty('Authorization');
+  });
+
   it("carry the run's id as x-spillway-run when the plan has one (how a gateway's own logs are told apart by run), never as a tag", () => {
     const marked = chatRequest(testPlan({ runId: '2026-12-07T06-40-00Z-smoke' }), trafficClass(), seededRandom(1));
     expect(marked.params.headers['x-spillway-run']).toBe('2026-12-07T06-40-00Z-smoke');

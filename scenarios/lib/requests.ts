@@ -5,7 +5,9 @@ import { sample, type Random } from './random.ts';
 /**
  * The HTTP requests a traffic class sends, in the shape the Azure OpenAI SDKs send them through
  * the AI gateway: the API's path suffix `openai`, the subscription key in `api-key` (the same
- * header the SDKs use for an Azure OpenAI key) and the priority in `X-Priority`.
+ * header the SDKs use for an Azure OpenAI key), the priority in `X-Priority`, and for a class
+ * that has one, its bearer token in `Authorization` (an Entra ID token, as a gateway's
+ * validate-jwt expects it beside the key).
  */
 
 /** The header that carries the run's id on every request (docs/log-analytics.md). */
@@ -46,6 +48,7 @@ function params(plan: SpillwayPlan, traffic: PlanTraffic): BuiltRequest['params'
   const headers: Record<string, string> = { 'api-key': traffic.key, 'content-type': 'application/json' };
   const priority = priorityHeader(traffic);
   if (priority !== '') headers['X-Priority'] = priority;
+  if (traffic.bearer !== undefined) headers.Authorization = `Bearer ${traffic.bearer}`;
   // The run marker: how a gateway's own logs (Log Analytics) are told apart by run.
   if (plan.runId !== '') headers[runMarkerHeader] = plan.runId;
   return {
