@@ -1,4 +1,5 @@
 import type { Journal } from '../harness/contracts/journal.ts';
+import { escapeXml as escape, renderJUnitDocument } from './junit-document.ts';
 
 /**
  * A run journal as JUnit XML, for CI systems that show test results: one test suite per run,
@@ -36,18 +37,5 @@ export function renderJUnit(journal: Journal): string {
   const failures = journal.verdicts.filter((v) => v.status === 'fail').length;
   const errors = journal.verdicts.filter((v) => v.status === 'inconclusive').length + (runError ? 1 : 0);
   const seconds = (Date.parse(journal.endedAt) - Date.parse(journal.startedAt)) / 1000;
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="spillway" tests="${cases.length}" failures="${failures}" errors="${errors}" time="${seconds.toFixed(3)}">`,
-    `  <testsuite name="${escape(journal.scenario)}" tests="${cases.length}" failures="${failures}" errors="${errors}" timestamp="${escape(journal.startedAt)}" time="${seconds.toFixed(3)}">`,
-    `    <properties><property name="runId" value="${escape(journal.runId)}"/><property name="exitCode" value="${journal.exitCode}"/><property name="units" value="${journal.plan.units}"/></properties>`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
-}
-
-function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+  return renderJUnitDocument({ name: journal.scenario, cases, failures, errors, startedAt: journal.startedAt, seconds, properties: { runId: journal.runId, exitCode: journal.exitCode, units: journal.plan.units } });
 }

@@ -9,6 +9,9 @@ import { readJsonl } from '../evidence/read-jsonl.ts';
 import { bundleScenarios } from '../k6/bundle-scenarios.ts';
 import { mergeSampleFiles, writeMergedSummaryExport } from '../evidence/merge-k6-outputs.ts';
 import { startK6Generators } from '../run/k6-generators.ts';
+import type { startK6 } from '../run/k6-runner.ts';
+import { startK6InContainer } from '../containers/k6-container.ts';
+import type { Runtime } from '../containers/container-runtime.ts';
 import { checkClassesCoverGenerators } from '../run/load-generator-count.ts';
 import { checkInvocation, defaultGatewayConfigDir, defaultK6ConfigFile, prepareRun, type Invocation, type RunOptions } from '../run/run-input.ts';
 import { loadK6Config, type K6Config, type ScenarioPlan } from '../run/scenario-plan.ts';
@@ -26,6 +29,7 @@ import { judgeStep, type StepCriteria, type StepJudgement } from './judge-step.t
 import { watchCpu, type CpuReading } from './process-cpu.ts';
 import type { UtilisationReading, UtilisationSource } from './utilisation/utilisation-source.ts';
 import { nextBisectionRate, rampRates } from './step-schedule.ts';
+import { pipelineProgress } from '../progress/pipeline-progress.ts';
 
 /**
  * One capacity run over a target, the same targets `spillway run` drives (harness/targets): the
@@ -56,6 +60,8 @@ export interface CapacityTargetFlags {
   healthPath?: string;
   allowRemote?: string;
   maxRate?: number;
+  /** Where k6 runs: processes (default) or containers (docs/containers.md). */
+  runtime?: Runtime;
 }
 
 export interface CapacityRunOptions {
@@ -143,6 +149,7 @@ export function checkCapacityInvocation(settings: CapacitySettings, where: Capac
     ...(where.healthPath !== undefined ? { healthPath: where.healthPath } : {}),
     ...(where.allowRemote !== undefined ? { allowRemoteHost: where.allowRemote } : {}),
     ...(where.maxRate !== undefined ? { maxRate: where.maxRate } : {}),
+    ...(where.runtime !== undefined ? { runtime: where.runtime } : {}),
     loadGenerators: settings.loadGenerators,
     ...(settings.oversubscribeGenerators ? { oversubscribeGenerators: true } : {}),
   };
@@ -155,12 +162,16 @@ export function checkCapacityInvocation(settings: CapacitySettings, where: Capac
 
 export async function runCapacity(options: CapacityRunOptions, checked: CapacityInvocation): Promise<CapacityRunResult> {
   const { runDir, say, settings } = options;
+  // Phases, each step and its load's figures as events, when the command displays them (harness/progress).
+  const progress = pipelineProgress(say);
+  const rampSteps = rampRates(settings).length;
   mkdirSync(runDir, { recursive: true });
   const result: CapacityRunResult = { steps: [], unconfirmed: [], holds: [], knee: null, kneeConfirmed: null, emulated: null, target: { kind: checked.embedded ? 'embedded' : checked.runOptions.targetFile !== undefined ? 'apim' : 'gateway', entryUrl: '', apiBasePath: capacityProfiles[settings.profile].basePath, notes: [], utilisation: null }, problem: null };
   const ledgerPath = join(runDir, 'ledger.jsonl');
   let running: RunningTarget | null = null;
   const judged: JudgedStepRecord[] = [];
   try {
+    progress.phase('preparing');
     let runOptions = checked.runOptions;
     if (checked.embedded) {
       // The working copy is what runs: the capacity model enabled, every region at --units.
@@ -179,14 +190,18 @@ export async function runCapacity(options: CapacityRunOptions, checked: Capacity
     if (!bundle) throw new CapacityRunError('no bundle was produced for the smoke script');
     if (options.signal?.aborted) throw new CapacityRunError('interrupted before the target started');
     const runId = `${runDir.split('/').at(-1) ?? 'capacity'}`;
+    progress.phase('starting');
     running = await prepared.target.up({ plan: checked.invocation.plan, runId, ledgerPath, logsDir: join(runDir, 'logs'), say });
     result.target.entryUrl = running.entryUrl;
+    progress.phase('preflight');
     await running.preflight();
     const target = running;
+    const containers = prepared.containers;
     const generators = settings.loadGenerators;
     const utilisation = running.utilisation ?? null;
     result.target.utilisation = utilisation?.describe ?? null;
     utilisation?.start();
+    progress.phase('load');
 
     const runStep = async (rate: number, phase: StepPhase, seconds: number): Promise<JudgedStepRecord> => {
       if (options.signal?.aborted) throw new CapacityRunError('interrupted');
@@ -218,13 +233,18 @@ export async function runCapacity(options: CapacityRunOptions, checked: Capacity
         dir: folder,
         env: (files) => ({ SPILLWAY_PLAN: JSON.stringify({ ...k6Plan, summaryPath: files.summary }) }),
         withhold: ['SPILLWAY_CONTROL_TOKEN', ...Object.values(checked.invocation.config.consumers).map((c) => c.keyEnv)],
+        // In a container: the same pinned k6, the step's folder and the bundle's mounted at their own paths (as `spillway run` does).
+        ...(containers ? { launch: (a: Parameters<typeof startK6>[0]) => startK6InContainer({ image: containers.images.k6, argv: a.argv, env: a.env, mounts: [folder, dirname(bundle.file)], logFile: a.logFile, ...(a.onLine ? { onLine: a.onLine } : {}), ...(a.killAfterMs !== undefined ? { killAfterMs: a.killAfterMs } : {}) }) } : {}),
       });
+      progress.step(judged.length + 1, rampSteps, rate, phase, seconds);
+      const watch = progress.watchLoad({ startedAt: run.startedAt, totalSeconds: seconds, sampleFiles: run.generators.map((g) => g.files.samples), targetRpsAt: () => rate });
       const stopOnAbort = (): void => run.stop();
       options.signal?.addEventListener('abort', stopOnAbort, { once: true });
       const cpu = watchCpu(() => run.pids);
       const ticker = setInterval(() => cpu.sample(), 1000);
       const exit = await run.done.finally(() => {
         clearInterval(ticker);
+        watch?.stop();
         options.signal?.removeEventListener('abort', stopOnAbort);
       });
       const cpuReading = cpu.stop();
@@ -317,10 +337,12 @@ export async function runCapacity(options: CapacityRunOptions, checked: Capacity
     }
     if (utilisation) await completeUtilisation(utilisation, judged, say);
     const whole = { start: Math.min(...judged.map((s) => s.window.start)), end: Math.max(...judged.map((s) => s.window.end)) };
+    progress.phase('collecting');
     await running.finishEvidence({ window: whole, requestsSent: 0, runId, judges: ['client', 'ledger'] });
     await running.close();
     running = null;
 
+    progress.phase('verifying');
     const ledger = (await readJsonl(ledgerPath, ledgerRecordSchema)).filter((r): r is RequestRecord => r.type === 'request');
     for (const record of judged) record.backend = backendSaturation(ledger, record.window, options.backendLimits);
     const settled = settleKnee(result.steps, result.holds, maxHolds);

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,8 +12,8 @@ import { exitOf, runCliInProcess, spillway } from './cli-test-support.ts';
  * load. Two kinds: a mistake on the command line itself (a flag, a number, a path that names
  * nothing, a plan k6.config.json cannot hold) creates nothing; a run refused for what it would
  * drive (the plan against the fleet and the target, what an expectations or fleet file says, a
- * fleet or gateway that does not answer) writes its journal and junit.xml saying why, so CI has
- * something to read, and nothing else (docs/runs.md, "Refused before any load").
+ * fleet or gateway that does not answer) writes its journal, junit.xml and the other reports
+ * saying why, so CI has something to read, and nothing else (docs/runs.md, "Refused before any load").
  *
  * The cases run in-process, through the same runCli that bin/spillway.js runs (a child process
  * each would cost a second or more of CPU on a shared machine). Those marked `asProcess` run as
@@ -43,12 +43,26 @@ interface Case {
   /** Run as a child process rather than in-process (see above). */
   asProcess?: boolean;
   /**
-   * Refused with the run, not on the command line: the run folder gets journal.json and
-   * junit.xml saying why (so CI has something to read), and nothing else.
+   * Refused with the run, not on the command line: the run folder gets journal.json, junit.xml
+   * and the other reports saying why (so CI has something to read), and nothing else.
    */
   refusal?: true;
   /** Files a refusal after the target came up leaves beside the journal (the fleet it started wrote its ledger). */
   leaves?: string[];
+}
+
+/**
+ * What a run refused before any load leaves in its folder: the journal, and every report
+ * (reports/render-outputs.ts), so CI shows why as it shows a failed run.
+ */
+const refusalFiles = ['journal.json', 'junit.xml', 'report.html', 'report.md', 'report.json'];
+
+/** A run folder in `dir` whose journal is of schema version 1, which this Spillway no longer reads. */
+function oldJournalFolder(dir: string): string {
+  const folder = join(dir, 'old-run');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'journal.json'), JSON.stringify({ schemaVersion: 1, runId: 'old', scenario: 'smoke', status: 'completed', verdicts: [] }));
+  return folder;
 }
 
 /** A k6.config.json in `dir` with the sample consumers and one scenario `x` built from calmPlan. */
@@ -228,6 +242,11 @@ const cases: Case[] = [
   { name: 'fleet up: a bad topology', args: (dir) => ['fleet', 'up', '--json', '--topology', badTopology(dir), '--ledger', join(dir, 'results', 'ledger.jsonl')], says: (dir) => [`${join(dir, 'topology.json')}: resources[0].deployments[0].capacityTpm:`] },
   { name: 'fleet up: the control API beyond loopback without a token', args: (dir) => ['fleet', 'up', '--json', '--control-host', '0.0.0.0', '--ledger', join(dir, 'results', 'ledger.jsonl')], env: { SPILLWAY_CONTROL_TOKEN: '' }, says: () => ['the control API would listen on 0.0.0.0, beyond loopback, without a token: set SPILLWAY_CONTROL_TOKEN'] },
   { name: 'gateway up: --fleet that is not a fleet description', args: (dir) => ['gateway', 'up', '--json', '--fleet', plainFile(dir), '--logs', join(dir, 'results')], says: (dir) => [`${join(dir, 'plain-file')}: empty; save the line \`spillway fleet up --json\` prints to it`] },
+  // spillway report (docs/report-command.md): refused before anything is written.
+  { name: 'report: a folder that is not a run', args: (dir) => ['report', dir], says: (dir) => [`${dir}: not a run folder: it holds none of journal.json, capacity-journal.json, drill-journal.json`] },
+  { name: 'report: a journal of an older schema version', args: (dir) => ['report', oldJournalFolder(dir)], says: (dir) => [`${join(dir, 'old-run', 'journal.json')}: schemaVersion 1; this Spillway renders run journals of schema version 2 only`] },
+  { name: 'report: an unknown format', args: (dir) => ['report', dir, '--format', 'html,pdf'], says: () => ['--format html,pdf: "pdf" is not a format; the formats are html, md, junit, json'] },
+  { name: 'report: --max-regression without --baseline', args: (dir) => ['report', oldJournalFolder(dir), '--max-regression', '10'], says: () => ['--max-regression needs --baseline <run-folder>'] },
 ];
 
 function capacity(dir: string, ...args: string[]): string[] {
@@ -278,7 +297,7 @@ async function asProcess(args: string[], env: Record<string, string> = {}): Prom
   }
 }
 
-describe('bad input: exit 2, a message naming what is wrong, nothing started; nothing created, or (refused with the run) only its journal and junit.xml', () => {
+describe('bad input: exit 2, a message naming what is wrong, nothing started; nothing created, or (refused with the run) only its journal and reports', () => {
   afterEach(() => {
     process.exitCode = undefined;
   });
@@ -318,11 +337,13 @@ describe('bad input: exit 2, a message naming what is wrong, nothing started; no
       expect(made, 'files or folders the command created').toEqual([]);
       return;
     }
-    // Refused with the run: its folder holds the journal and junit.xml saying why, nothing else.
+    // Refused with the run: its folder holds the journal, junit.xml and the other reports saying why, nothing else.
     expect(made).toEqual(['results']);
     const [runId, ...others] = readdirSync(join(dir, 'results'));
     expect(others).toEqual([]);
-    expect(readdirSync(join(dir, 'results', runId!)).sort()).toEqual(['journal.json', 'junit.xml', ...(c.leaves ?? [])].sort());
+    expect(readdirSync(join(dir, 'results', runId!)).sort()).toEqual([...refusalFiles, ...(c.leaves ?? [])].sort());
+    // The Markdown (a pull request comment, the step summary) says why first.
+    expect(readFileSync(join(dir, 'results', runId!, 'report.md'), 'utf8').split('\n')[2]).toMatch(/^> \*\*The run did not complete \(incomplete\):\*\* /);
     const journal = JSON.parse(readFileSync(join(dir, 'results', runId!, 'journal.json'), 'utf8')) as { status: string; exitCode: number; problem: string; k6: { startedAt: string | null } };
     expect(journal).toMatchObject({ status: 'incomplete', exitCode: 2, k6: { startedAt: null } });
     for (const expected of c.says(dir)) {

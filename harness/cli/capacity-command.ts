@@ -11,6 +11,10 @@ import { defaultK6ConfigFile } from '../run/run-input.ts';
 import { loadK6Config } from '../run/scenario-plan.ts';
 import { parseNumberOption } from './option-parsers.ts';
 import { onStopSignal } from './stop-signals.ts';
+import { parseRuntime } from '../containers/container-runtime.ts';
+import { requireContainerEngine } from '../containers/container-engine.ts';
+import { commandProgress } from '../progress/command-progress.ts';
+import { appendStepSummary, describeReportFailure, writeRunReports } from '../../reports/render-outputs.ts';
 
 /**
  * `spillway capacity`: the sustainable request rate of a gateway (the embedded emulator with its
@@ -50,8 +54,10 @@ export function registerCapacityCommand(program: Command): void {
     .option('--health-path <path>', "the gateway's health check path, or none")
     .option('--allow-remote <host>', 'allow load toward this host (not loopback); needs --max-rate')
     .option('--max-rate <r>', 'a cap the run will not exceed; --max-rps must be within it', rate('--max-rate'))
+    .option('--runtime <process|container>', 'where k6 runs: processes (default) or containers through testcontainers, images built locally (docs/containers.md); refused without a container engine', (value: string) => parseRuntime(value))
     .option('--results <dir>', 'where the run folder goes (default results)')
-    .action(async (flags: CapacityFlags & CapacityTargetFlags & { results?: string }) => {
+    .option('--quiet', 'print only the result: no progress (the step table and the conclusion)')
+    .action(async (flags: CapacityFlags & CapacityTargetFlags & { results?: string; quiet?: boolean }) => {
       const settings = checkCapacityFlags(flags);
       const where: CapacityTargetFlags = {
         ...(flags.config !== undefined ? { config: flags.config } : {}),
@@ -63,10 +69,12 @@ export function registerCapacityCommand(program: Command): void {
         ...(flags.healthPath !== undefined ? { healthPath: flags.healthPath } : {}),
         ...(flags.allowRemote !== undefined ? { allowRemote: flags.allowRemote } : {}),
         ...(flags.maxRate !== undefined ? { maxRate: flags.maxRate } : {}),
+        ...(flags.runtime !== undefined ? { runtime: flags.runtime } : {}),
       };
       const resultsDir = resolve(flags.results ?? 'results');
       // Usage errors stop here, with nothing created.
       const checked = checkCapacityInvocation(settings, where, resultsDir);
+      if (where.runtime === 'container') await requireContainerEngine('--runtime container');
       const runDir = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')}-capacity`);
       const say = (line: string): void => void process.stdout.write(`${line}\n`);
       const abort = new AbortController();
@@ -76,7 +84,9 @@ export function registerCapacityCommand(program: Command): void {
         abort.abort();
       });
       guardRunAgainstCrashes(abort);
-      say(`profile ${settings.profile}: ${capacityProfiles[settings.profile].description}`);
+      // The steps as they run go to the progress display (harness/progress); the result to stdout.
+      const progress = commandProgress({ quiet: flags.quiet === true, stream: process.stdout });
+      progress(`profile ${settings.profile}: ${capacityProfiles[settings.profile].description}`);
       const startedAt = new Date();
       const result = await runCapacity(
         {
@@ -86,11 +96,11 @@ export function registerCapacityCommand(program: Command): void {
           criteria: { sloP95Ms: settings.sloP95Ms, errorBudget: settings.errorBudget, droppedTolerance: defaultDroppedTolerance },
           backendLimits: { max429Share: 0.001, maxP95Ms: Math.max(50, settings.sloP95Ms / 4) },
           runDir,
-          say,
+          say: progress,
           signal: abort.signal,
         },
         checked,
-      );
+      ).finally(() => progress.close());
       const problem = result.problem ?? (abort.signal.aborted ? 'interrupted' : null);
       const conclusion = concludeCapacity(result.knee, settings, { kneeConfirmed: result.kneeConfirmed, problem });
       const measured = conclusion.rpsPerUnit ?? conclusion.atLeastRpsPerUnit;
@@ -128,6 +138,9 @@ export function registerCapacityCommand(program: Command): void {
         reference,
       });
       say(`journal: ${journalFile}`);
+      // The reports after the journal: one that fails is said and logged, never the run's end.
+      for (const failed of writeRunReports(runDir).failed) say(`report: ${describeReportFailure(runDir, failed)}`);
+      appendStepSummary(runDir, say);
       process.exitCode = conclusion.exitCode;
     });
 }

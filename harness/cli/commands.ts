@@ -6,6 +6,7 @@ import { registerExpectationsCommand } from './expectations-command.ts';
 import { registerFleetCommand } from './fleet-command.ts';
 import { registerGatewayCommand } from './gateway-command.ts';
 import { registerK8sCommand } from './k8s-command.ts';
+import { registerReportCommand } from './report-command.ts';
 import { registerRunCommand } from './run-command.ts';
 import { registerToolsCommand } from './tools-command.ts';
 
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerRunCommand(program);
   registerCapacityCommand(program);
   registerDrillCommand(program);
+  registerReportCommand(program);
   registerFleetCommand(program);
   registerGatewayCommand(program);
   registerExpectationsCommand(program);

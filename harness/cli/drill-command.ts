@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { defaultK6ConfigFile } from '../run/run-scenario.ts';
 import { guardRunAgainstCrashes } from '../run/harness-crash.ts';
 import { defaultDrillsDir, drillFileByName, drillFiles, loadDrills } from '../drill/drill-catalog.ts';
@@ -8,9 +8,15 @@ import { DrillFileError, type Drill } from '../drill/drill-file.ts';
 import type { DrillJournal } from '../drill/drill-journal.ts';
 import { runDrill } from '../drill/run-drill.ts';
 import { exitCodesHelp } from './exit-codes.ts';
+import { appendStepSummary } from '../../reports/render-outputs.ts';
 import { parseNumberOption } from './option-parsers.ts';
 import { onStopSignal } from './stop-signals.ts';
 import { checkOutputFolder } from '../run/output-paths.ts';
+import { checkDrillOnTarget, type DrillTargetOptions } from '../drill/drill-targets.ts';
+import { parseRuntime, type Runtime } from '../containers/container-runtime.ts';
+import { requireContainerEngine } from '../containers/container-engine.ts';
+import { commandProgress } from '../progress/command-progress.ts';
+import type { ProgressReporter } from '../progress/progress-reporter.ts';
 
 /**
  * `spillway drill <name>`, `--all` (a quarterly drill day: every drill in drills/, in order, then
@@ -32,8 +38,18 @@ export function registerDrillCommand(program: Command): void {
     .option('--expectations-config <dir>', 'hold the gateway to another APIOps folder (typically the last approved one) instead of the --config it runs')
     .option('--results <dir>', 'where drill folders go (under <dir>/drills/)', 'results')
     .option('--seed <n>', 'seed for the fleet and the gateways', parseNumberOption('--seed', { integer: true }))
+    .option('--gateway-url <url>', 'drill a gateway (or front door) at this URL instead of the embedded default; keys from the environment. Drills with kql probes or detection queries need its rows: refused (use --target)')
+    .option('--target <file>', 'drill a real API Management: its URLs, key variables, Log Analytics workspace (where the kql probes and detection queries go) and fleet, as a target file (docs/real-apim.md)')
+    .option('--fleet <file>', "with --gateway-url: attach to the fleet behind it, the JSON line `spillway fleet up --json` printed")
+    .option('--port-base <n>', 'with --gateway-url: start the fleet behind it, resource i on port n+i', parseNumberOption('--port-base', { integer: true, min: 1, max: 65000 }))
+    .option('--topology <file>', 'with --port-base: the fleet topology to start')
+    .option('--allow-remote <host>', 'with a --gateway-url that is not loopback: the host load may go to, named explicitly')
+    .option('--max-rate <requests/s>', 'a cap on the total request rate; required with --allow-remote', parseNumberOption('--max-rate', { min: 0.001 }))
+    .option('--health-path <path>', "with --gateway-url: the path the gateway answers 200 on when up, or 'none'")
+    .option('--runtime <process|container>', 'where k6 and Toxiproxy run: processes (default) or containers (docs/containers.md); refused without a container engine', (value: string) => parseRuntime(value))
+    .option('--quiet', 'print only the result: no progress (each drill\'s outcome and the summary)')
     .addHelpText('after', `\n${exitCodesHelp}\n  A drill's own status is in drill-journal.json: completed (0), deviated (1), aborted or interrupted (2), inconclusive (3).`)
-    .action(async (name: string | undefined, options: { all?: boolean; list?: boolean; drills?: string; k6Config?: string; config?: string; expectationsConfig?: string; results: string; seed?: number }) => {
+    .action(async (name: string | undefined, options: DrillCommandOptions) => {
       const chosen = [name !== undefined, options.all === true, options.list === true].filter(Boolean).length;
       if (chosen !== 1) throw new DrillFileError('give one of: a drill name, --all, --list');
       const drillsDir = options.drills ?? defaultDrillsDir;
@@ -52,6 +68,10 @@ export function registerDrillCommand(program: Command): void {
       for (const [flag, dir] of [['--config', options.config], ['--expectations-config', options.expectationsConfig]] as const) {
         if (dir !== undefined && !statSync(resolve(dir), { throwIfNoEntry: false })?.isDirectory()) throw new DrillFileError(`${flag} ${resolve(dir)}: not a folder`);
       }
+      // The target flags as `spillway run` checks them, and what each drill needs of the target:
+      // refused for the whole day before the first drill starts.
+      for (const drill of drills) checkDrillOnTarget(drill, { resultsDir: resolve(options.results), ...commandTarget(options), ...(options.config ? { gatewayConfigDir: options.config } : {}), ...(options.expectationsConfig ? { expectationsConfigDir: options.expectationsConfig } : {}) });
+      if (options.runtime === 'container') await requireContainerEngine('--runtime container');
       const abort = new AbortController();
       onStopSignal((signal) => {
         if (abort.signal.aborted) return;
@@ -62,9 +82,14 @@ export function registerDrillCommand(program: Command): void {
       const results: DrillJournal[] = [];
       for (const drill of drills) {
         if (abort.signal.aborted) break;
-        const { journal, journalFile } = await runOne(drill, options, abort.signal);
+        // A display per drill, closed before its outcome is printed (harness/progress).
+        const progress = commandProgress({ quiet: options.quiet === true, stream: process.stdout });
+        progress.emit({ type: 'drill', at: Date.now(), name: drill.name, index: results.length + 1, of: drills.length });
+        const { journal, journalFile } = await runOne(drill, options, abort.signal, progress).finally(() => progress.close());
         results.push(journal);
         process.stdout.write(`${describe(journal)}\n  journal: ${journalFile}\n\n`);
+        // Each drill's report.md to GitHub's step summary, when $GITHUB_STEP_SUMMARY is set (docs/report-command.md).
+        appendStepSummary(dirname(journalFile), (line) => void process.stderr.write(`${line}\n`));
       }
       if (drills.length > 1) {
         process.stdout.write(`drill summary (${results.length} of ${drills.length} run):\n`);
@@ -75,19 +100,57 @@ export function registerDrillCommand(program: Command): void {
     });
 }
 
-function runOne(drill: Drill, options: { config?: string; expectationsConfig?: string; results: string; seed?: number }, signal: AbortSignal) {
+interface DrillCommandOptions {
+  all?: boolean;
+  list?: boolean;
+  drills?: string;
+  k6Config?: string;
+  config?: string;
+  expectationsConfig?: string;
+  results: string;
+  seed?: number;
+  quiet?: boolean;
+  gatewayUrl?: string;
+  target?: string;
+  fleet?: string;
+  portBase?: number;
+  topology?: string;
+  allowRemote?: string;
+  maxRate?: number;
+  healthPath?: string;
+  runtime?: Runtime;
+}
+
+/** The target flags, named as the drill (and the run) take them. */
+function commandTarget(options: DrillCommandOptions): DrillTargetOptions {
+  return {
+    ...(options.gatewayUrl !== undefined ? { gatewayUrl: options.gatewayUrl } : {}),
+    ...(options.target !== undefined ? { targetFile: options.target } : {}),
+    ...(options.fleet !== undefined ? { fleetFile: options.fleet } : {}),
+    ...(options.portBase !== undefined ? { portBase: options.portBase } : {}),
+    ...(options.topology !== undefined ? { topologyFile: options.topology } : {}),
+    ...(options.allowRemote !== undefined ? { allowRemoteHost: options.allowRemote } : {}),
+    ...(options.maxRate !== undefined ? { maxRate: options.maxRate } : {}),
+    ...(options.healthPath !== undefined ? { healthPath: options.healthPath } : {}),
+    ...(options.runtime !== undefined ? { runtime: options.runtime } : {}),
+  };
+}
+
+function runOne(drill: Drill, options: DrillCommandOptions, signal: AbortSignal, progress: ProgressReporter) {
   return runDrill(drill, {
     resultsDir: resolve(options.results),
+    ...commandTarget(options),
     ...(options.config ? { gatewayConfigDir: options.config } : {}),
     ...(options.expectationsConfig ? { expectationsConfigDir: options.expectationsConfig } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     signal,
-    progress: (line) => process.stdout.write(`${line}\n`),
+    progress,
   });
 }
 
 function describe(journal: DrillJournal): string {
   const lines = [`drill ${journal.drill}: ${journal.status}`];
+  if (journal.beforeGate?.method === 'not-run') lines.push(`  method not run: the steady state did not hold at ${journal.beforeGate.atSeconds} s, before the first fault (${journal.beforeGate.faultsApplied} fault(s) applied; the load was stopped)`);
   const checks = [...journal.hypothesis.before, ...journal.hypothesis.after, ...journal.hypothesis.method, ...journal.detection];
   for (const c of checks) lines.push(`  ${c.status.padEnd(12)} ${c.kind === 'detection' ? 'detection' : `${c.kind} probe (${c.phase})`}: ${c.name}: ${c.measured}`);
   for (const v of journal.verdicts) lines.push(`  ${(v.status === 'pass' ? 'held' : v.status === 'fail' ? 'deviated' : 'inconclusive').padEnd(12)} verdict ${v.check}: ${v.measured}`);

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
 import { renderVerdictTable } from '../../reports/verdict-table.renderer.ts';
+import { appendStepSummary } from '../../reports/render-outputs.ts';
 import { checkInvocation, runScenario } from '../run/run-scenario.ts';
 import { exitCodesHelp } from './exit-codes.ts';
 import { parseNumberOption } from './option-parsers.ts';
 import { parseRuntime, type Runtime } from '../containers/container-runtime.ts';
 import { onStopSignal } from './stop-signals.ts';
 import { guardRunAgainstCrashes } from '../run/harness-crash.ts';
+import { commandProgress } from '../progress/command-progress.ts';
+import { colourEnabled } from '../progress/output-style.ts';
 
 export function registerRunCommand(program: Command): void {
   program
@@ -31,8 +34,9 @@ export function registerRunCommand(program: Command): void {
     .option('--oversubscribe-generators', "allow more --load-generators than this machine's cores")
     .option('--runtime <process|container>', 'where k6 and Toxiproxy run: processes (default) or containers through testcontainers, images built locally (docs/containers.md)', (value: string) => parseRuntime(value))
     .option('--json', 'print one JSON line with the result at the end')
+    .option('--quiet', 'print only the result: no progress (the verdicts, or with --json the JSON line)')
     .addHelpText('after', `\n${exitCodesHelp}`)
-    .action(async (scenario: string, options: { units: number; k6Config?: string; config?: string; gatewayUrl?: string; target?: string; fleet?: string; portBase?: number; topology?: string; healthPath?: string; allowRemote?: string; maxRate?: number; expectations?: string; expectationsConfig?: string; results: string; seed?: number; loadGenerators?: number; oversubscribeGenerators?: boolean; runtime?: Runtime; json?: boolean }) => {
+    .action(async (scenario: string, options: { units: number; k6Config?: string; config?: string; gatewayUrl?: string; target?: string; fleet?: string; portBase?: number; topology?: string; healthPath?: string; allowRemote?: string; maxRate?: number; expectations?: string; expectationsConfig?: string; results: string; seed?: number; loadGenerators?: number; oversubscribeGenerators?: boolean; runtime?: Runtime; json?: boolean; quiet?: boolean }) => {
       const runOptions = {
         scenario,
         units: options.units,
@@ -56,6 +60,9 @@ export function registerRunCommand(program: Command): void {
       };
       // Usage errors stop here, with nothing created; refusals after this write a journal.
       checkInvocation(runOptions);
+      // Progress goes where it always went (stdout; stderr beside --json's line): an updating line
+      // on a terminal, timestamped lines in a CI log, nothing with --quiet (harness/progress).
+      const progress = commandProgress({ quiet: options.quiet === true, stream: options.json ? process.stderr : process.stdout });
       const abort = new AbortController();
       // Handled for the whole run, not once (stop-signals.ts): Ctrl-C in a terminal signals the
       // whole process group, and the launcher that picked a suitable Node forwards its copy
@@ -65,6 +72,8 @@ export function registerRunCommand(program: Command): void {
       // or SIGINT too (bin/launcher-link.js, bin/npm-parent-watch.js).
       const interrupt = (signal: NodeJS.Signals): void => {
         if (abort.signal.aborted) return;
+        // The display ends first: a terminal's updating line would otherwise be redrawn over this.
+        progress.close();
         process.stderr.write(`\nspillway: ${signal}: stopping the run (k6, the fault timeline and the topology)...\n`);
         abort.abort();
       };
@@ -72,8 +81,7 @@ export function registerRunCommand(program: Command): void {
       // A crash of the harness itself stops the run the same way and says so in its journal.
       guardRunAgainstCrashes(abort);
       const started = Date.now();
-      const progress = options.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => process.stdout.write(`${line}\n`);
-      const result = await runScenario({ ...runOptions, signal: abort.signal, progress });
+      const result = await runScenario({ ...runOptions, signal: abort.signal, progress }).finally(() => progress.close());
       // The handlers stay until the process exits: a late copy of the Ctrl-C (the launcher
       // forwards its own) arriving while the verdicts are printed must not kill the process
       // and turn exit code 2 into death by signal.
@@ -90,14 +98,16 @@ export function registerRunCommand(program: Command): void {
           })}\n`,
         );
       } else if (journal.status === 'incomplete' && journal.k6.startedAt === null && journal.problem) {
-        // Refused before any load: said like a usage error (stderr, exit 2), with the journal and
-        // junit.xml that record it for CI.
-        process.stderr.write(`spillway: ${journal.problem}\n(refused before any load; recorded in ${result.journalFile} and junit.xml)\n`);
+        // Refused before any load: said like a usage error (stderr, exit 2), with the journal,
+        // junit.xml and the reports that record it for CI.
+        process.stderr.write(`spillway: ${journal.problem}\n(refused before any load; recorded in ${result.journalFile}, junit.xml and the reports beside it)\n`);
       } else {
-        process.stdout.write(`\n${renderVerdictTable(journal.verdicts, { color: process.stdout.isTTY })}`);
+        process.stdout.write(`\n${renderVerdictTable(journal.verdicts, { color: colourEnabled(process.stdout) })}`);
         if (journal.problem) process.stdout.write(`\nthe run did not complete: ${journal.problem}\n`);
         process.stdout.write(`\n${journal.status} in ${((Date.now() - started) / 1000).toFixed(1)} s; results in ${result.runDir} (journal.json)\n`);
       }
+      // The run's report.md to GitHub's step summary, when $GITHUB_STEP_SUMMARY is set (docs/report-command.md).
+      appendStepSummary(result.runDir, (line) => void process.stderr.write(`${line}\n`));
       process.exitCode = journal.exitCode;
     });
 }

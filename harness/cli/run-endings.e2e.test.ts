@@ -299,7 +299,9 @@ async function endRun(chain: Chain, ending: Ending, moment: Moment, gateway?: { 
     else if (moment === 'mid-fault') reached = await watched.until(() => /applied ptu1-fails/.test(watched.stdout));
     else {
       release = await holdAnalysis(watched, results);
-      reached = await watched.until(() => watched.stdout.includes('collecting evidence'));
+      // The line said once the evidence is being read (the progress display's 'collecting evidence'
+      // phase comes earlier, before the target has handed its evidence over).
+      reached = await watched.until(() => watched.stdout.includes('running the verifiers'));
     }
     expect(reached, `the run never reached ${moment}\n${watched.output}`).toBe(true);
     const at = snapshot(watched);

@@ -84,3 +84,31 @@ export const clientRecordSchema = z.strictObject({
   completionTokens: z.int().min(0),
 });
 export type ClientRecord = z.infer<typeof clientRecordSchema>;
+
+/** A line of k6's JSON output that is a `spillway_request` sample (k6 writes other metrics too). */
+export const isRequestPoint = (row: unknown): boolean =>
+  typeof row === 'object' && row !== null && (row as { type?: unknown }).type === 'Point' && (row as { metric?: unknown }).metric === 'spillway_request';
+
+/** k6's sample as the record the verifiers and the reports read. */
+export function toClientRecord(point: K6RequestSample): ClientRecord {
+  const tags = point.data.tags;
+  return {
+    time: Date.parse(point.data.time),
+    durationMs: point.data.value,
+    status: Number(tags.status),
+    scenario: tags.scenario,
+    consumer: tags.consumer,
+    priority: tags.priority,
+    operation: tags.operation,
+    stream: tags.stream === 'true',
+    servedBy: tags.served_by,
+    servedRegion: tags.served_region,
+    frontDoorOrigin: tags.fd_origin,
+    errorOrigin: tags.error_origin,
+    gatewayReason: tags.gateway_reason,
+    retryAfter: tags.retry_after,
+    remainingTokens: tags.remaining_tokens,
+    promptTokens: Number(tags.prompt_tokens),
+    completionTokens: Number(tags.completion_tokens),
+  };
+}

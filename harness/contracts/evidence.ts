@@ -69,6 +69,19 @@ export const evidenceKindSchema = z.enum(evidenceKinds);
 export type EvidenceKind = z.infer<typeof evidenceKindSchema>;
 
 /**
+ * Where each kind's file sits in a run folder, relative to it: where harness/evidence writes it,
+ * and where a report looks when a journal does not say.
+ */
+export const evidenceFileNames: Readonly<Record<EvidenceKind, string>> = {
+  client: 'k6-samples.json',
+  ledger: 'fleet-ledger.jsonl',
+  gatewayLogs: 'gateway-logs/ApiManagementGatewayLogs.jsonl',
+  llmLogs: 'gateway-logs/ApiManagementGatewayLlmLog.jsonl',
+  breakerEvents: 'gateway-logs/circuit-breaker-events.jsonl',
+  frontDoorEvents: 'gateway-logs/front-door-events.jsonl',
+};
+
+/**
  * What became of one kind of evidence in a run: `collected` (its file was read whole);
  * `absent` (this target has no such source: a gateway somebody else wrote keeps no
  * ApiManagementGatewayLogs, a run without a front door has no front door events); `incomplete`

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { breakerEventSchema } from '../contracts/breaker-events.ts';
-import { evidenceKinds, type AppliedFault, type EvidenceKind, type EvidenceSource, type FleetFacts, type RunEvidence } from '../contracts/evidence.ts';
+import { evidenceFileNames, evidenceKinds, type AppliedFault, type EvidenceKind, type EvidenceSource, type FleetFacts, type RunEvidence } from '../contracts/evidence.ts';
 import { frontDoorEventSchema } from '../contracts/front-door-events.ts';
 import { gatewayLogEvidence, gatewayLogRowSchema, llmLogEvidence, llmLogRowSchema } from '../contracts/gateway-log-rows.ts';
 import { ledgerRecordSchema, type FaultChangeRecord, type RequestRecord } from '../contracts/ledger-record.ts';
@@ -11,14 +11,14 @@ import { readJsonl } from './read-jsonl.ts';
 /** Where a run's evidence files are, inside its run folder. */
 export function evidencePaths(runDir: string) {
   return {
-    client: join(runDir, 'k6-samples.json'),
+    client: join(runDir, evidenceFileNames.client),
     k6Summary: join(runDir, 'k6-summary.json'),
     k6SummaryExport: join(runDir, 'k6-summary-export.json'),
-    ledger: join(runDir, 'fleet-ledger.jsonl'),
-    gatewayLogs: join(runDir, 'gateway-logs', 'ApiManagementGatewayLogs.jsonl'),
-    llmLogs: join(runDir, 'gateway-logs', 'ApiManagementGatewayLlmLog.jsonl'),
-    breakerEvents: join(runDir, 'gateway-logs', 'circuit-breaker-events.jsonl'),
-    frontDoorEvents: join(runDir, 'gateway-logs', 'front-door-events.jsonl'),
+    ledger: join(runDir, evidenceFileNames.ledger),
+    gatewayLogs: join(runDir, evidenceFileNames.gatewayLogs),
+    llmLogs: join(runDir, evidenceFileNames.llmLogs),
+    breakerEvents: join(runDir, evidenceFileNames.breakerEvents),
+    frontDoorEvents: join(runDir, evidenceFileNames.frontDoorEvents),
     logsDir: join(runDir, 'gateway-logs'),
   };
 }

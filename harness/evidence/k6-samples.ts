@@ -1,4 +1,4 @@
-import { k6RequestSampleSchema, type ClientRecord, type K6RequestSample } from '../contracts/client-record.ts';
+import { isRequestPoint, k6RequestSampleSchema, toClientRecord, type ClientRecord } from '../contracts/client-record.ts';
 import { readJsonl } from './read-jsonl.ts';
 
 /**
@@ -10,33 +10,8 @@ import { readJsonl } from './read-jsonl.ts';
  * own lines (its metrics' declarations, its built-in samples) are not Spillway's, and are
  * skipped. k6's sample times have microseconds; Date.parse keeps whole milliseconds.
  */
-const isRequestPoint = (row: unknown): boolean =>
-  typeof row === 'object' && row !== null && (row as { type?: unknown }).type === 'Point' && (row as { metric?: unknown }).metric === 'spillway_request';
 
 export async function readClientRecords(file: string): Promise<ClientRecord[]> {
   const points = await readJsonl(file, k6RequestSampleSchema, { prefilter: '"spillway_request"', select: isRequestPoint });
   return points.map((point) => toClientRecord(point));
-}
-
-export function toClientRecord(point: K6RequestSample): ClientRecord {
-  const tags = point.data.tags;
-  return {
-    time: Date.parse(point.data.time),
-    durationMs: point.data.value,
-    status: Number(tags.status),
-    scenario: tags.scenario,
-    consumer: tags.consumer,
-    priority: tags.priority,
-    operation: tags.operation,
-    stream: tags.stream === 'true',
-    servedBy: tags.served_by,
-    servedRegion: tags.served_region,
-    frontDoorOrigin: tags.fd_origin,
-    errorOrigin: tags.error_origin,
-    gatewayReason: tags.gateway_reason,
-    retryAfter: tags.retry_after,
-    remainingTokens: tags.remaining_tokens,
-    promptTokens: Number(tags.prompt_tokens),
-    completionTokens: Number(tags.completion_tokens),
-  };
 }

@@ -16,9 +16,14 @@ import type { Expectations } from '../verify/expectations.ts';
 import { runVerifiers } from '../verify/index.ts';
 import type { Verdict } from '../verify/verdict.ts';
 import { renderJUnit } from '../../reports/junit.renderer.ts';
+import { describeReportFailure, writeRunReports } from '../../reports/render-outputs.ts';
+import type { LoadedEvidence } from '../../reports/run-folder.ts';
 import { describeExpectations } from './expectations-mode.ts';
 import { startTimeline, timelineFailure, type RunningTimeline } from './fault-timeline.ts';
+import { openBeforeGate, type BeforeGate, type OpenedGate } from './before-gate.ts';
 import { HarnessCrash } from './harness-crash.ts';
+import { pipelineProgress } from '../progress/pipeline-progress.ts';
+import { plannedRate, type LoadWatch } from '../progress/load-watch.ts';
 import { exitCodeFor, journalSchemaVersion, writeJournal, type Journal, type RunStatus } from './journal.ts';
 import { k6ExitMeanings, type K6Exit, type startK6 } from './k6-runner.ts';
 import { startK6InContainer } from '../containers/k6-container.ts';
@@ -28,6 +33,9 @@ import { mergeSampleFiles, writeMergedSummaryExport } from '../evidence/merge-k6
 import { checkInvocation, prepareRun, type ExpectationsPlan, type Invocation, type PreparedRun, type RunOptions } from './run-input.ts';
 import { thresholdVerdicts } from './threshold-verdicts.ts';
 import { thresholdVerdictsFromSamples } from './thresholds-from-samples.ts';
+import { bearerTokenVariables, resolveBearerTokens } from '../auth/bearer-tokens.ts';
+import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
+import { defaultGatewayConfigDir } from './run-input.ts';
 
 export { checkInvocation, defaultGatewayConfigDir, defaultK6ConfigFile, expectationsSourceOf, RunInputError, type RunOptions } from './run-input.ts';
 
@@ -51,8 +59,15 @@ export interface RunResult {
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
-export async function runScenario(options: RunOptions): Promise<RunResult> {
+/** What a drill adds to a run: its before-gate (harness/run/before-gate.ts). */
+export interface RunHooks {
+  beforeGate?: BeforeGate;
+}
+
+export async function runScenario(options: RunOptions, hooks: RunHooks = {}): Promise<RunResult> {
   const say = options.progress ?? (() => undefined);
+  // Phases, faults and the load's figures as events, when the command displays them (harness/progress).
+  const progress = pipelineProgress(options.progress);
   const invocation = checkInvocation(options);
   const run = openRun(invocation, options);
   const { journal, paths } = run;
@@ -61,8 +76,12 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   let timeline: RunningTimeline | null = null;
   let k6Run: K6GeneratorsRun | null = null;
   let ticker: NodeJS.Timeout | undefined;
+  let loadWatch: LoadWatch | null = null;
+  let gate: OpenedGate | null = null;
   let status = 'incomplete' as RunStatus;
   let verdicts: Verdict[] = [];
+  // The evidence the analysis read, handed to the reports so they need not read it again.
+  let loaded: LoadedEvidence | undefined;
   // A person or a signal stopping the run interrupts it; the harness crashing makes it
   // incomplete, the harness's failure (harness-crash.ts).
   const onAbort = (): void => {
@@ -76,23 +95,37 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
 
   try {
     const setupStarted = Date.now();
+    progress.phase('preparing');
     const prepared = await prepareRun(options, invocation);
     recordPlanAgainstTarget(journal, prepared, say);
+    const bearerTokens = planBearerTokens(invocation, options);
     const k6 = await resolveTool(k6Spec, { install: false });
     journal.tools = [{ name: k6.name, version: k6.version, path: k6.path, source: k6.source }];
     const bundle = await bundleScript(invocation, journal, say);
     stopIfAborted('before the target started');
 
+    progress.phase('starting');
     target = await prepared.target.up({ plan: invocation.plan, runId: run.runId, ledgerPath: paths.ledger, logsDir: paths.logsDir, say, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
     journal.target = { ...target.describe(), notes: journal.target.notes };
+    progress.phase('preflight');
     const preflightRecords = await target.preflight();
     run.mark('setup', setupStarted);
     stopIfAborted('before k6 started');
 
     const loadStarted = Date.now();
     options.onLoadPhase?.('start');
+    progress.phase('load');
     const running = target;
-    k6Run = startLoad(invocation, options, running, bundle, k6, run, say, prepared.containers);
+    k6Run = startLoad(invocation, options, running, bundle, k6, run, say, prepared.containers, bearerTokens);
+    // The steady state judged before the first fault: when it does not hold, the faults are
+    // never applied and k6 is stopped (k6 stops cleanly on SIGINT; the evidence so far is kept).
+    if (hooks.beforeGate) {
+      const gateTarget = running;
+      gate = openBeforeGate(hooks.beforeGate, { runDir: run.dir, runId: run.runId, loadStartedAt: k6Run.startedAt, baseUrl: `${gateTarget.entryUrl}${invocation.plan.apiBasePath ?? ''}`, keyFor: (consumer) => gateTarget.keyFor(consumer) }, (why) => {
+        say(`stopping k6 before the method's faults: ${why}`);
+        k6Run?.stop();
+      });
+    }
     const injectors = options.wrapFaultInjectors ? options.wrapFaultInjectors(running.injectors) : running.injectors;
     // A step that fails when it fires ends the run at once: without its fault the run cannot
     // be judged, so k6 is stopped rather than left to drive the rest of it for nothing.
@@ -100,23 +133,28 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     const since = (): string => `${((Date.now() - (k6Run?.startedAt ?? Date.now())) / 1000).toFixed(1).padStart(6)} s`;
     timeline = startTimeline(invocation.plan.timeline, k6Run.startedAt, injectors, Date.now, (fault, what) => {
       const problem = fault.error ?? (what === 'rollback-failed' ? fault.rollbackError : undefined);
-      say(`${since()}  ${what} ${fault.id} (${fault.action} ${fault.target})${problem ? `: ${problem}` : ''}`);
+      if (!progress.fault(fault, what, k6Run?.startedAt ?? Date.now())) say(`${since()}  ${what} ${fault.id} (${fault.action} ${fault.target})${problem ? `: ${problem}` : ''}`);
       if ((what === 'failed' || what === 'rollback-failed') && !stoppedForTimeline) {
         stoppedForTimeline = true;
         say(`stopping k6: timeline step ${fault.id} ${what === 'failed' ? 'failed' : 'could not be rolled back'}, and the run cannot be judged`);
         k6Run?.stop();
       }
-    }, prepared.scopes);
-    ticker = setInterval(() => say(`${since()}  ${running.progress()}`), 15_000);
+    }, prepared.scopes, gate && hooks.beforeGate ? { atSeconds: hooks.beforeGate.atSeconds, held: gate.held } : undefined);
+    // A displayed run reads the load's figures every second from k6's samples; lines otherwise, every 15 s.
+    loadWatch = progress.watchLoad({ startedAt: k6Run.startedAt, totalSeconds: invocation.plan.durationSeconds, sampleFiles: k6Run.generators.map((g) => g.files.samples), targetRpsAt: plannedRate(invocation.plan.traffic, options.units, invocation.plan.durationSeconds), detail: () => running.progress() });
+    if (!loadWatch) ticker = setInterval(() => say(`${since()}  ${running.progress()}`), 15_000);
     const exit: GeneratorsExit = await k6Run.done;
     options.onLoadPhase?.('end');
+    loadWatch?.stop();
     clearInterval(ticker);
+    gate?.close();
     await timeline.stop();
     journal.timeline = timeline.applied;
     recordK6Exit(journal, exit);
     run.mark('load', loadStarted);
 
     const analysisStarted = Date.now();
+    progress.phase('collecting');
     // Several generators' outputs become the run's own files, where one k6 would have written them.
     if (k6Run.count > 1) await mergeGeneratorOutputs(k6Run, paths, say);
     const sources = await running.finishEvidence({ window: { start: exit.startedAt, end: exit.endedAt }, requestsSent: requestsSent(paths.k6SummaryExport), runId: run.runId });
@@ -126,10 +164,12 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     await running.close();
     target = null;
     if (status === 'interrupted') throw new RunNotJudged('interrupted');
+    if (gate?.stopped) throw new RunNotJudged(`stopped before the method's faults, none applied: ${gate.stopped}`);
     const failedStep = timelineFailure(timeline.applied);
     if (failedStep) throw new RunNotJudged(failedStep);
     if (exit.exitCode !== 0 && exit.exitCode !== 99) throw new RunNotJudged(`k6 did not complete the run: ${journal.k6.meaning} (exit ${exit.exitCode ?? exit.signal}); see ${k6LogNames(k6Run).join(', ')}`);
 
+    progress.phase('verifying');
     say('collecting evidence and running the verifiers');
     const evidence = runTraffic(preflightRecords, await collectEvidence(run.dir, { start: exit.startedAt, end: exit.endedAt }, timeline.applied, fleetFacts(fleet, invocation.plan.deployment), [...sources, { kind: 'client', status: 'collected' }]));
     journal.evidence = { ...evidence.files, k6SummaryExport: relative(run.dir, paths.k6SummaryExport), ...generatorEvidence(k6Run, run.dir), journal: 'journal.json' };
@@ -143,6 +183,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     const expectations = resolveExpectations(prepared.expectations, invocation, fleet);
     if (prepared.expectations) journal.expectations = { ...prepared.expectations.source, description: describeExpectations(prepared.expectations.source) } as Journal['expectations'];
     verdicts = [...thresholds, ...(expectations ? runVerifiers(invocation.plan.verifiers, evidence, expectations) : [])];
+    loaded = evidence;
     stopIfAborted('during the analysis'); // not 'completed' over the stop
     status = 'completed';
     run.mark('analysis', analysisStarted);
@@ -151,15 +192,17 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     if (status !== 'interrupted') status = 'incomplete';
   } finally {
     clearInterval(ticker);
+    loadWatch?.stop();
     if (options.signal?.reason instanceof HarnessCrash) journal.problem = `${options.signal.reason.message}; k6, the fault timeline and the target were stopped`;
     options.signal?.removeEventListener('abort', onAbort);
     k6Run?.stop();
     if (k6Run) await k6Run.done;
+    gate?.close();
     await timeline?.stop();
     if (timeline) journal.timeline = timeline.applied;
     await target?.close();
   }
-  return run.close(status, verdicts);
+  return run.close(status, verdicts, loaded);
 }
 
 /** The run's folder and journal: from here on, whatever happens, both are written. */
@@ -197,13 +240,17 @@ function openRun(invocation: Invocation, options: RunOptions) {
     mark(phase: string, since: number): void {
       phases[phase] = Date.now() - since;
     },
-    close(status: RunStatus, verdicts: Verdict[]): RunResult {
+    close(status: RunStatus, verdicts: Verdict[], loaded?: LoadedEvidence): RunResult {
       journal.status = status;
       journal.verdicts = verdicts;
       journal.exitCode = exitCodeFor(status, verdicts);
       journal.endedAt = new Date().toISOString();
       writeJournal(journalFile, journal);
       writeFileSync(join(dir, 'junit.xml'), renderJUnit(journal));
+      // The other reports after the journal and junit.xml, so that a renderer that fails costs
+      // neither (it is logged in report-error.log; reports/render-outputs.ts).
+      const reports = writeRunReports(dir, ['html', 'md', 'json'], loaded);
+      for (const failed of reports.failed) options.progress?.(`report: ${describeReportFailure(dir, failed)}`);
       return { runId, runDir: dir, journalFile, journal };
     },
   };
@@ -248,6 +295,7 @@ function startLoad(
   run: ReturnType<typeof openRun>,
   say: (line: string) => void,
   containers: PreparedContainerRuntime | null,
+  bearerTokens: readonly (string | null)[],
 ): K6GeneratorsRun {
   const { plan, config } = invocation;
   const script = plan.script ?? plan.name;
@@ -261,7 +309,8 @@ function startLoad(
     deployment: plan.deployment,
     embeddingDeployment: plan.embeddingDeployment,
     // The key travels to k6 in its environment only; the journal keeps the plan without keys.
-    traffic: plan.traffic.map((t) => ({ ...t, key: target.keyFor(t.consumer), priority: t.priority ?? config.consumers[t.consumer]!.priority, rate: t.ratePerUnit * options.units })),
+    // So does a class's bearer token (harness/auth/bearer-tokens.ts); the journal keeps only how it is made.
+    traffic: plan.traffic.map((t, i) => ({ ...t, key: target.keyFor(t.consumer), ...(bearerTokens[i] ? { bearer: bearerTokens[i] } : {}), priority: t.priority ?? config.consumers[t.consumer]!.priority, rate: t.ratePerUnit * options.units })),
     thresholds: plan.thresholds,
     summaryTrendStats: config.k6.summaryTrendStats ?? [],
     summaryPath: run.paths.k6Summary,
@@ -276,13 +325,28 @@ function startLoad(
     dir: run.dir,
     // Each generator's handleSummary writes its own summary (one generator: the run's k6-summary.json).
     env: (files) => ({ SPILLWAY_PLAN: JSON.stringify({ ...k6Plan, summaryPath: files.summary }) }),
-    withhold: ['SPILLWAY_CONTROL_TOKEN', ...Object.values(config.consumers).map((c) => c.keyEnv)],
+    withhold: ['SPILLWAY_CONTROL_TOKEN', ...Object.values(config.consumers).map((c) => c.keyEnv), ...bearerTokenVariables(plan)],
     onLine: (line, index) => {
       if (/level=(error|warning)/.test(line)) say(`k6${count > 1 ? ` (generator ${index + 1})` : ''}: ${line}`);
     },
     // In a container the image is the same pinned k6; the run folder and the bundle's folder are
     // mounted at their own paths, and only the plan's environment goes in (no key variables).
     ...(containers ? { launch: (a: Parameters<typeof startK6>[0]) => startK6InContainer({ image: containers.images.k6, argv: a.argv, env: a.env, mounts: [run.dir, dirname(bundle)], logFile: a.logFile, ...(a.onLine ? { onLine: a.onLine } : {}), ...(a.killAfterMs !== undefined ? { killAfterMs: a.killAfterMs } : {}) }) } : {}),
+  });
+}
+
+/**
+ * The bearer token of each traffic class, made before the target starts so that a missing
+ * variable or named value is refused with nothing started. Named values come from the embedded
+ * gateway's own configuration (--config), the one its validate-jwt policy reads.
+ */
+function planBearerTokens(invocation: Invocation, options: RunOptions): (string | null)[] {
+  const embedded = options.gatewayUrl === undefined && options.targetFile === undefined;
+  return resolveBearerTokens(invocation.plan, {
+    env: process.env,
+    namedValues: embedded ? () => loadGatewayConfig(options.gatewayConfigDir ?? defaultGatewayConfigDir).namedValues : null,
+    nowSeconds: Math.floor(Date.now() / 1000),
+    where: `${invocation.configFile}: scenarios.${invocation.plan.name}.`,
   });
 }
 

@@ -1,0 +1,318 @@
+import type { BreakerEvent } from '../../harness/contracts/breaker-events.ts';
+import type { ClientRecord } from '../../harness/contracts/client-record.ts';
+import type { RunRunFolder } from '../run-folder.ts';
+import type { BandSpec, ChartSpec } from './chart-spec.ts';
+import { styledSeries } from './series-style.ts';
+
+/**
+ * The charts of a `spillway run` folder, computed from its journal and evidence. Everything is
+ * bucketed per second of the run (from k6's start), so a 10-minute run at 1,000 req/s is 600
+ * points per series whatever the request count; every time chart carries the applied fault
+ * windows as shaded bands.
+ */
+
+/** The run's time axis: whole seconds from k6's start (the journal's start when k6 never started). */
+interface Clock {
+  origin: number;
+  seconds: number;
+  x: number[];
+  /** The second a time falls in, clamped into the run. */
+  bucket(epochMs: number): number;
+}
+
+function clockOf(run: RunRunFolder): Clock {
+  const { journal } = run;
+  const origin = Date.parse(journal.k6.startedAt ?? journal.startedAt);
+  const end = Math.max(Date.parse(journal.k6.endedAt ?? journal.endedAt), origin + journal.plan.durationSeconds * 1000);
+  const seconds = Math.max(1, Math.ceil((end - origin) / 1000));
+  return {
+    origin,
+    seconds,
+    x: Array.from({ length: seconds }, (_, i) => i),
+    bucket: (t) => Math.min(seconds - 1, Math.max(0, Math.floor((t - origin) / 1000))),
+  };
+}
+
+/** The applied fault timeline as bands: from its application to its clearing (or the run's end). */
+export function faultBands(run: RunRunFolder, clock: Clock = clockOf(run)): BandSpec[] {
+  return run.journal.timeline
+    .filter((f) => f.appliedAt !== null)
+    .map((f) => ({
+      from: (f.appliedAt! - clock.origin) / 1000,
+      to: ((f.clearedAt ?? clock.origin + clock.seconds * 1000) - clock.origin) / 1000,
+      label: `${f.id}: ${f.action}${f.target ? ` → ${f.target}` : ''}`,
+    }));
+}
+
+const zeros = (n: number): number[] => new Array<number>(n).fill(0);
+
+function emptyUnless(points: number, reason: string): { emptyReason?: string } {
+  return points > 0 ? {} : { emptyReason: reason };
+}
+
+function evidenceNote(run: RunRunFolder, kind: Parameters<RunRunFolder['evidence']['status']>[0]): string {
+  const status = run.evidence.status(kind);
+  if (status.status === 'absent') return `no ${kind} evidence: ${status.note ?? 'the target does not bring it'}`;
+  if (status.status === 'incomplete' && status.file === null) return `no ${kind} evidence: ${status.note ?? 'its file was not written'}`;
+  return `the ${kind} evidence holds no records for this chart`;
+}
+
+/** The rate the plan asked for at each second: each traffic class's rate × units while it sends. */
+function plannedRate(run: RunRunFolder, clock: Clock): number[] {
+  const { plan } = run.journal;
+  return clock.x.map((s) => plan.traffic.reduce((sum, c) => (s >= c.startSeconds && s < (c.endSeconds ?? plan.durationSeconds) ? sum + c.ratePerUnit * plan.units : sum), 0));
+}
+
+function requestRateChart(run: RunRunFolder, clock: Clock, seen: ClientTally, bands: BandSpec[]): ChartSpec {
+  const { sent, succeeded } = seen;
+  return {
+    name: 'request-rate',
+    title: 'Offered and achieved request rate',
+    caption: 'Requests per second: the rate the plan offered (its traffic classes × units), the rate k6 sent (by each request\'s start), and the rate answered successfully (2xx/3xx, by each response\'s end). A gap between offered and sent means the load generator could not keep up; between sent and succeeded, refusals and failures (see the status chart).',
+    xKind: 'seconds',
+    xLabel: 'seconds from the start of the load',
+    yLabel: 'requests per second',
+    x: clock.x,
+    series: [styledSeries(0, 'offered (plan)', plannedRate(run, clock), { stepped: true }), styledSeries(1, 'sent (k6)', sent), styledSeries(2, 'succeeded', succeeded)],
+    bands,
+    markers: [],
+    points: seen.count,
+    ...emptyUnless(seen.count, evidenceNote(run, 'client')),
+  };
+}
+
+/** Nearest-rank percentile of an ascending array; null when empty. */
+function nearestRank(sorted: Float64Array, p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+function latencyChart(run: RunRunFolder, clock: Clock, seen: ClientTally, bands: BandSpec[]): ChartSpec {
+  const ps = [0.5, 0.95, 0.99] as const;
+  const values = ps.map(() => new Array<number | null>(clock.seconds).fill(null));
+  seen.durations.forEach((durations, i) => {
+    const bucket = Float64Array.from(durations).sort();
+    ps.forEach((p, k) => (values[k]![i] = nearestRank(bucket, p)));
+  });
+  return {
+    name: 'latency',
+    title: 'Latency percentiles over time',
+    caption: 'Request duration as k6 measured it, per second of the run (by each response\'s end): the median (p50), p95 and p99, nearest rank, over every answer including refusals. A rise inside a shaded fault window is the fault\'s cost; one that stays after it cleared is not.',
+    xKind: 'seconds',
+    xLabel: 'seconds from the start of the load',
+    yLabel: 'milliseconds',
+    x: clock.x,
+    series: [styledSeries(0, 'p50', values[0]!), styledSeries(1, 'p95', values[1]!), styledSeries(2, 'p99', values[2]!)],
+    bands,
+    markers: [],
+    points: seen.count,
+    ...emptyUnless(seen.count, evidenceNote(run, 'client')),
+  };
+}
+
+/** Who answered a request, in the words of the status chart. */
+const statusClasses = ['ok (2xx/3xx)', 'gateway limit (429/403: token, rate, quota)', 'gateway, other', 'backend', 'front door', 'network (no response)'] as const;
+
+function statusClassOf(r: ClientRecord): number {
+  if (r.status === 0) return 5;
+  if (r.status < 400) return 0;
+  if (r.errorOrigin === 'backend') return 3;
+  if (r.errorOrigin === 'frontdoor') return 4;
+  if (r.gatewayReason === 'token-limit' || r.gatewayReason === 'token-quota' || r.gatewayReason === 'rate-limit' || r.gatewayReason === 'quota') return 1;
+  return 2;
+}
+
+function statusChart(run: RunRunFolder, clock: Clock, seen: ClientTally, bands: BandSpec[]): ChartSpec {
+  const counts = seen.statusCounts;
+  // A class that never occurred is left out, so the legend lists only what happened.
+  const shown = statusClasses.map((label, i) => ({ label, values: counts[i]! })).filter((s, i) => i === 0 || s.values.some((v) => v > 0));
+  return {
+    name: 'status-origin',
+    title: 'Answers over time, by who gave them',
+    caption: 'Answers per second by origin, as the client classified each one (scenarios/lib/classify.ts): successes; the gateway\'s own limits (its 429/403 for a token limit, token quota, rate limit or call quota); other refusals by the gateway itself (a 503 when every backend\'s breaker is open, among others); errors passed through from a backend; the front door\'s; and requests that got no response at all (refused, reset or timed out: network).',
+    xKind: 'seconds',
+    xLabel: 'seconds from the start of the load',
+    yLabel: 'answers per second',
+    x: clock.x,
+    series: shown.map((s, i) => styledSeries(i, s.label, s.values, { stepped: true })),
+    bands,
+    markers: [],
+    points: seen.count,
+    ...emptyUnless(seen.count, evidenceNote(run, 'client')),
+  };
+}
+
+function backendShareChart(run: RunRunFolder, clock: Clock, seen: LedgerTally, bands: BandSpec[]): ChartSpec {
+  const backends = [...seen.perBackend.keys()].sort();
+  const counts = backends.map((b) => seen.perBackend.get(b)!);
+  const { totals } = seen;
+  return {
+    name: 'backend-share',
+    title: "Each backend's share of traffic",
+    caption: "The share of the requests reaching the fleet that each backend received, per second (from the fleet's ledger, the backends' own account, by arrival). The shaded, hatched windows are the faults the plan applied; a backend's share should fall inside a window that takes it out and come back after.",
+    xKind: 'seconds',
+    xLabel: 'seconds from the start of the load',
+    yLabel: 'share of backend requests, %',
+    x: clock.x,
+    series: backends.map((name, i) => styledSeries(i, name, counts[i]!.map((n, s) => (totals[s]! > 0 ? (100 * n) / totals[s]! : null)))),
+    bands,
+    markers: [],
+    yRange: [0, 100],
+    points: seen.count,
+    ...emptyUnless(seen.count, evidenceNote(run, 'ledger')),
+  };
+}
+
+function breakerChart(run: RunRunFolder, clock: Clock, events: readonly BreakerEvent[], bands: BandSpec[]): ChartSpec {
+  const laneOf = (e: BreakerEvent): string => `${e.region || 'gateway'} · ${e.data.backendName}`;
+  const lanes = [...new Set(events.map(laneOf))].sort();
+  const open = lanes.map(() => new Array<number | null>(clock.seconds).fill(null));
+  lanes.forEach((lane, i) => {
+    const ofLane = events.filter((e) => laneOf(e) === lane).sort((a, b) => Date.parse(a.eventTime) - Date.parse(b.eventTime));
+    let openedAt: number | null = null;
+    const fill = (from: number, to: number): void => {
+      for (let s = clock.bucket(from); s <= clock.bucket(to); s++) open[i]![s] = i + 1;
+    };
+    for (const e of ofLane) {
+      const at = Date.parse(e.eventTime);
+      if (e.eventType.endsWith('.Opened')) openedAt ??= at;
+      else if (openedAt !== null) {
+        fill(openedAt, at);
+        openedAt = null;
+      }
+    }
+    // Still open when the evidence ends: open to the end of the run.
+    if (openedAt !== null) fill(openedAt, clock.origin + clock.seconds * 1000);
+  });
+  return {
+    name: 'breakers',
+    title: 'Circuit breaker open periods, per gateway instance',
+    caption: "Each row is one backend's breaker in one gateway instance (each regional instance keeps its own breaker state); a bar is a period the breaker was open, from its Opened event to its Closed event (the gateway's circuit breaker events). No bar: that breaker stayed closed.",
+    xKind: 'seconds',
+    xLabel: 'seconds from the start of the load',
+    yLabel: 'breaker',
+    x: clock.x,
+    series: lanes.map((lane, i) => styledSeries(i, `${lane} open`, open[i]!, { width: 10, marker: 'none', dash: [] })),
+    bands,
+    markers: [],
+    lanes,
+    yRange: [0, lanes.length + 1],
+    points: events.length,
+    ...emptyUnless(events.length, evidenceNote(run, 'breakerEvents')),
+  };
+}
+
+function tokenChart(run: RunRunFolder, clock: Clock, seen: ClientTally, bands: BandSpec[]): ChartSpec {
+  const consumers = [...seen.tokens.keys()].sort();
+  const perSecond = consumers.map((c) => seen.tokens.get(c)!.used);
+  const remaining = consumers.map((c) => seen.tokens.get(c)!.remaining);
+  const points = seen.answered;
+  const series = consumers.flatMap((consumer, i) => {
+    // Tokens used over the trailing minute: what a per-minute token limit counts.
+    const used = zeros(clock.seconds);
+    let window = 0;
+    perSecond[i]!.forEach((n, s) => {
+      window += n - (s >= 60 ? perSecond[i]![s - 60]! : 0);
+      used[s] = window;
+    });
+    const limit = remaining[i]!.map((left, s) => (left === null ? null : used[s]! + left));
+    const out = [styledSeries(2 * i, `${consumer}: tokens used, trailing minute`, used)];
+    if (limit.some((v) => v !== null)) out.push(styledSeries(2 * i + 1, `${consumer}: limit (used + remaining, as the gateway said)`, limit, { marker: 'cross' }));
+    return out;
+  });
+  return {
+    name: 'tokens',
+    title: 'Token use against the limit, per subscription',
+    caption: "Tokens (prompt + completion) of the successful answers of each consumer (one subscription each), summed over the trailing minute, as a per-minute token limit counts them; and, where the gateway sent its remaining-tokens header, the limit it implies (used + remaining, the lowest remaining it reported in that second). Use that reaches the limit line should meet the gateway's token-limit 429s in the status chart.",
+    xKind: 'seconds',
+    xLabel: 'seconds from the start of the load',
+    yLabel: 'tokens per minute',
+    x: clock.x,
+    series,
+    bands,
+    markers: [],
+    points,
+    ...emptyUnless(points, seen.count === 0 ? evidenceNote(run, 'client') : 'no request was answered successfully, so no tokens were used'),
+  };
+}
+
+/**
+ * What the client charts need of k6's records, gathered in one pass that keeps no record: a
+ * long run's records are read, counted into per-second buckets and dropped.
+ */
+interface ClientTally {
+  count: number;
+  /** Answered successfully (2xx/3xx): the requests whose tokens count. */
+  answered: number;
+  sent: number[];
+  succeeded: number[];
+  statusCounts: number[][];
+  /** Each second's durations, ms. */
+  durations: number[][];
+  /** Per consumer: tokens of successful answers per second, and the lowest remaining-tokens header per second. */
+  tokens: Map<string, { used: number[]; remaining: (number | null)[] }>;
+}
+
+function tallyClient(run: RunRunFolder, clock: Clock): ClientTally {
+  const tally: ClientTally = {
+    count: 0,
+    answered: 0,
+    sent: zeros(clock.seconds),
+    succeeded: zeros(clock.seconds),
+    statusCounts: statusClasses.map(() => zeros(clock.seconds)),
+    durations: Array.from({ length: clock.seconds }, () => []),
+    tokens: new Map(),
+  };
+  tally.count = run.evidence.eachClientRecord((r) => {
+    const b = clock.bucket(r.time);
+    tally.sent[clock.bucket(r.time - r.durationMs)]!++;
+    tally.statusCounts[statusClassOf(r)]![b]!++;
+    tally.durations[b]!.push(r.durationMs);
+    let tokens = tally.tokens.get(r.consumer);
+    if (!tokens) tally.tokens.set(r.consumer, (tokens = { used: zeros(clock.seconds), remaining: new Array<number | null>(clock.seconds).fill(null) }));
+    if (r.status >= 200 && r.status < 400) {
+      tally.succeeded[b]!++;
+      tally.answered++;
+      tokens.used[b]! += r.promptTokens + r.completionTokens;
+    }
+    const left = r.remainingTokens === '' ? Number.NaN : Number(r.remainingTokens);
+    if (Number.isFinite(left)) tokens.remaining[b] = Math.min(tokens.remaining[b] ?? left, left);
+  });
+  return tally;
+}
+
+/** The ledger's requests per backend and second, in one pass that keeps no record. */
+interface LedgerTally {
+  count: number;
+  perBackend: Map<string, number[]>;
+  totals: number[];
+}
+
+function tallyLedger(run: RunRunFolder, clock: Clock): LedgerTally {
+  const tally: LedgerTally = { count: 0, perBackend: new Map(), totals: zeros(clock.seconds) };
+  tally.count = run.evidence.eachLedgerRequest((r) => {
+    const b = clock.bucket(r.start);
+    let counts = tally.perBackend.get(r.backend);
+    if (!counts) tally.perBackend.set(r.backend, (counts = zeros(clock.seconds)));
+    counts[b]!++;
+    tally.totals[b]!++;
+  });
+  return tally;
+}
+
+/** Every chart of a run, in the report's order. */
+export function runCharts(run: RunRunFolder, prefix = ''): ChartSpec[] {
+  const clock = clockOf(run);
+  const bands = faultBands(run, clock);
+  const client = tallyClient(run, clock);
+  const ledger = tallyLedger(run, clock);
+  const charts = [
+    requestRateChart(run, clock, client, bands),
+    latencyChart(run, clock, client, bands),
+    statusChart(run, clock, client, bands),
+    backendShareChart(run, clock, ledger, bands),
+    breakerChart(run, clock, run.evidence.breakerEvents(), bands),
+    tokenChart(run, clock, client, bands),
+  ];
+  return prefix === '' ? charts : charts.map((c) => ({ ...c, name: `${prefix}${c.name}` }));
+}
