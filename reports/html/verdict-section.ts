@@ -53,9 +53,22 @@ ${evidence.length > 0 ? `<p>Evidence:</p><ul class="evidence">${evidence.join(''
 ${chartLinks}
 </article>`;
   });
+  // One line per verdict first, so that a run of 26 verdicts reads at a glance; then the failed
+  // and inconclusive ones in full, and the passed ones folded away (opened for printing).
+  const sorted = sortedVerdicts(verdicts);
+  const rows = sorted.map(
+    (v, i) =>
+      `<tr class="verdict-row-${v.status}"><td class="status">${words[v.status]}</td><td><a href="#${esc(anchorOf('verdict', `${i + 1}-${v.check}`))}"><code>${esc(v.check)}</code></a></td><td>${esc(v.measured)}</td></tr>`,
+  );
+  const table = rows.length > 0 ? `<table class="verdict-table"><thead><tr><th>status</th><th>check</th><th>measured</th></tr></thead><tbody>${rows.join('')}</tbody></table>` : '';
+  const firstPassed = sorted.findIndex((v) => v.status === 'pass');
+  const shown = firstPassed === -1 ? items : items.slice(0, firstPassed);
+  const passed = firstPassed === -1 ? [] : items.slice(firstPassed);
+  const folded = passed.length > 0 ? `<details class="passed-verdicts"><summary>The ${passed.length} passed verdict${passed.length === 1 ? '' : 's'} in full</summary>${passed.join('\n')}</details>` : '';
   return `<section id="verdicts" aria-labelledby="verdicts-title">
 <h2 id="verdicts-title">Verdicts</h2>
 <p class="summary-line">${esc(verdictSummary(verdicts))}</p>
-<div class="verdicts">${items.join('\n')}</div>
+${table}
+<div class="verdicts">${shown.join('\n')}${folded}</div>
 </section>`;
 }

@@ -222,4 +222,9 @@ function main(): void {
   queueMicrotask(() => setTimeout(() => (root.dataset.chartsDone = 'true'), 0));
 }
 
+// A printed report shows every verdict in full: the folded passed verdicts open for printing.
+window.addEventListener('beforeprint', () => {
+  for (const details of document.querySelectorAll('details')) details.open = true;
+});
+
 main();
