@@ -378,6 +378,11 @@ function runFolderEvidence(dir: string, journal: Journal): RunFolderEvidence {
     });
     return count;
   };
+  // The run's own requests, as its verifiers judged them (harness/run/run-scenario.ts,
+  // runTraffic): those that started while k6 ran. The preflight's probes, sent before the load,
+  // are in the same ledger file and are not the run's traffic.
+  const k6Window = journal.k6.startedAt && journal.k6.endedAt ? { start: Date.parse(journal.k6.startedAt), end: Date.parse(journal.k6.endedAt) } : null;
+  const ofTheRun = (r: RequestRecord): boolean => k6Window === null || (r.start >= k6Window.start && r.start <= k6Window.end);
   return {
     status,
     file: (name) => {
@@ -391,12 +396,12 @@ function runFolderEvidence(dir: string, journal: Journal): RunFolderEvidence {
     eachClientRecord: (visit) => each('client', clientRead, clientRecords, (file, v) => scanRows(file, k6RequestSampleSchema, clientOptions, (row) => v(toClientRecord(row))), visit),
     ledgerRequests: lazily(() => {
       ledgerRead = true;
-      return ledger().filter((r): r is RequestRecord => r.type === 'request');
+      return ledger().filter((r): r is RequestRecord => r.type === 'request' && ofTheRun(r));
     }),
     eachLedgerRequest: (visit) => {
       let requests = 0;
       each<LedgerRecord>('ledger', ledgerRead, ledger, (file, v) => scanRows(file, ledgerRecordSchema, ledgerOptions, v), (row) => {
-        if (row.type !== 'request') return;
+        if (row.type !== 'request' || !ofTheRun(row)) return;
         requests++;
         visit(row);
       });

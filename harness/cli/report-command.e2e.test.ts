@@ -75,6 +75,11 @@ describe.skipIf(skip !== null)('spillway report over a real run', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['junit.xml', 'report.html', 'report.json', 'report.md']);
     expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).numbers).toEqual(own.numbers);
+    // The run rendered its page from the evidence its analysis held in memory; read again from
+    // the folder, the page is the same (the charts, the verdicts, the numbers).
+    const reportData = (file: string): unknown => JSON.parse(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(readFileSync(file, 'utf8'))?.[1] ?? 'null');
+    expect(reportData(join(out, 'report.html'))).not.toBeNull();
+    expect(reportData(join(out, 'report.html'))).toEqual(reportData(join(runDir, 'report.html')));
     const markdown = readFileSync(join(out, 'report.md'), 'utf8');
     expect(markdown).toMatch(/^## Spillway run report-e2e: PASS \(exit 0\)/);
     expect(markdown).toContain('| PASS | k6 threshold http_req_failed |');
