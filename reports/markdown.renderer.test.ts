@@ -26,6 +26,10 @@ describe('renderMarkdownReport', () => {
     const rows = md.split('\n').filter((l) => l.startsWith('| **FAIL**') || l.startsWith('| PASS'));
     expect(rows[0]).toBe('| **FAIL** | b.fail | b.fail expected | 4 \\| 5 &lt;b&gt; |');
     expect(rows[1]).toMatch(/^\| PASS \| a\.pass/);
+    // What needs attention stays open; the passed verdicts are folded, after it.
+    expect(md.indexOf('| **FAIL** | b.fail')).toBeLessThan(md.indexOf('<details><summary>1 passed</summary>'));
+    expect(md.indexOf('<details><summary>1 passed</summary>')).toBeLessThan(md.indexOf('| PASS | a.pass'));
+    expect(md.indexOf('| PASS | a.pass')).toBeLessThan(md.indexOf('</details>'));
     expect(md).toContain("- **FAIL** `b.fail`: b.fail: what happened and where to look");
     expect(md).toContain('| Rate achieved / target | 2.0 / 2.0 req/s (100% of the target) |');
     expect(md).toContain('| Latency p50 / p95 / p99 | 159 / 213 / 218 ms |');

@@ -67,6 +67,10 @@ describe('renderHtmlReport: a run', () => {
     expect(html).toContain('4 of 10 &lt;b&gt;refused&lt;/b&gt;');
     expect(html).toContain('<a href="fleet-ledger.jsonl"><code>fleet-ledger.jsonl</code></a>');
     expect(html.indexOf('id="verdicts"')).toBeLessThan(html.indexOf('id="charts"'));
+    // One line each first, in the same order; the passed verdict's card folded, the others open.
+    expect([...html.matchAll(/<tr class="verdict-row-(\w+)">/g)].map((m) => m[1])).toEqual(['fail', 'inconclusive', 'pass']);
+    const folded = /<details class="passed-verdicts">([\s\S]*?)<\/details>/.exec(html)?.[1] ?? '';
+    expect([...folded.matchAll(/<article class="verdict verdict-(\w+)"/g)].map((m) => m[1])).toEqual(['pass']);
 
     expect(figuresOf(html)).toEqual([
       { name: 'request-rate', points: 300 },
