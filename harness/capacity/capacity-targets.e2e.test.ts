@@ -6,13 +6,13 @@ import { defaultTopologyPath, loadTopologyFile } from '../../mocks/aoai/topology
 import { MockAzureMonitor } from '../../mocks/azure-monitor/metrics-api-handlers.ts';
 import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
 import { startGateway, type RunningGateway } from '../../mocks/apim/gateway/gateway.ts';
-import { ingestRunLogs } from '../../mocks/log-analytics/ingest-run-logs.ts';
 import { mswHttpClient } from '../../mocks/log-analytics/msw-http-client.ts';
-import { mockClientOptions, MockLogAnalyticsWorkspace, StaticCredential } from '../evidence/log-analytics/test-log-analytics.ts';
+import { MockLogAnalyticsWorkspace, StaticCredential } from '../evidence/log-analytics/test-log-analytics.ts';
 import { defaultGatewayConfigDir } from '../run/run-input.ts';
 import { startControlledFleet } from '../targets/controlled-fleet.ts';
 import { scenarioTopology } from '../targets/embedded-topology.ts';
-import { logAnalyticsGatewayLogs } from '../targets/log-analytics-logs.ts';
+import { workspaceFedLogSource } from '../targets/test-workspace-log-source.ts';
+import { withEnvironment } from '../run/test-environment.ts';
 import { inspectTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
 import { writeCapacityGatewayConfig } from './capacity-gateway-config.ts';
@@ -94,13 +94,10 @@ describe.skipIf(skip !== null)('spillway capacity over the run\'s targets: a rea
     );
 
     const settings = checkCapacityFlags({ units: 1, startRps: 40, stepRps: 40, maxRps: 80, holdSeconds: 4, settleSeconds: 1, confirmSeconds: 0, sloP95Ms: 500 });
-    const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
-    Object.assign(process.env, env);
     const lines: string[] = [];
-    let result;
-    try {
+    const result = await withEnvironment(env, async () => {
       const checked = checkCapacityInvocation(settings, { target: targetFile }, join(work, 'results'));
-      result = await runCapacity(
+      return runCapacity(
         {
           settings,
           where: { target: targetFile },
@@ -112,29 +109,12 @@ describe.skipIf(skip !== null)('spillway capacity over the run\'s targets: a rea
             lines.push(line);
             process.stdout.write(`capacity --target: ${line}\n`);
           },
-          logSourceFor: (file) => {
-            const real = logAnalyticsGatewayLogs({ workspaceId: file.workspaceId, credential: new StaticCredential(), clientOptions: mockClientOptions([workspace]), pollIntervalMs: 200, timeoutMs: 30_000 });
-            return {
-              describe: real.describe,
-              check: () => real.check(),
-              async collect(run) {
-                // The preflight's rows reach the workspace once the emulator has written them.
-                await new Promise((resolve) => setTimeout(resolve, 500));
-                ingestRunLogs(workspace, gatewayLogs, { runMarker: run.runMarker, lagMs: () => 0 });
-                return real.collect(run);
-              },
-            };
-          },
+          logSourceFor: workspaceFedLogSource(workspace, gatewayLogs),
           utilisationFor: (file) => new AzureMonitorUtilisation({ resourceId: file.metrics!.resourceId, region: file.gateways[0]!.region, tier: file.metrics!.tier!, credential: new StaticCredential(), clientOptions: { httpClient: mswHttpClient(monitor.handlers()) } }),
         },
         checked,
       );
-    } finally {
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    }
+    });
     const transcript = lines.join('\n');
     expect(result.problem, transcript).toBeNull();
     expect(result.target).toMatchObject({ kind: 'apim', entryUrl: gateway.instances[0]!.url, apiBasePath: '/capacity/light', utilisation: expect.stringMatching(/^azure monitor: CpuPercent_Gateway, MemoryPercent_Gateway of API Management contoso-apim/) });
@@ -171,13 +151,10 @@ describe.skipIf(skip !== null)('spillway capacity over the run\'s targets: a rea
 
     const settings = checkCapacityFlags({ units: 1, startRps: 60, stepRps: 30, maxRps: 150, holdSeconds: 5, settleSeconds: 2, confirmSeconds: 10, sloP95Ms: 250 });
     const where = { gatewayUrl: gateway.instances[0]!.url, fleet: fleetFile };
-    const saved = process.env.SPILLWAY_KEY_CAPACITY_TEST;
-    process.env.SPILLWAY_KEY_CAPACITY_TEST = env.SPILLWAY_KEY_CAPACITY_TEST;
     const lines: string[] = [];
-    let result;
-    try {
+    const result = await withEnvironment({ SPILLWAY_KEY_CAPACITY_TEST: env.SPILLWAY_KEY_CAPACITY_TEST }, async () => {
       const checked = checkCapacityInvocation(settings, where, join(work, 'url-results'));
-      result = await runCapacity(
+      return runCapacity(
         {
           settings,
           where,
@@ -189,10 +166,7 @@ describe.skipIf(skip !== null)('spillway capacity over the run\'s targets: a rea
         },
         checked,
       );
-    } finally {
-      if (saved === undefined) delete process.env.SPILLWAY_KEY_CAPACITY_TEST;
-      else process.env.SPILLWAY_KEY_CAPACITY_TEST = saved;
-    }
+    });
     const transcript = lines.join('\n');
     process.stdout.write(`capacity --gateway-url:\n${transcript}\n`);
     expect(result.problem, transcript).toBeNull();

@@ -19,13 +19,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { defaultTopologyPath, loadTopologyFile } from '../../mocks/aoai/topology.ts';
 import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
 import { startGateway } from '../../mocks/apim/gateway/gateway.ts';
-import { ingestRunLogs } from '../../mocks/log-analytics/ingest-run-logs.ts';
 import { mockClientOptions, MockLogAnalyticsWorkspace, StaticCredential } from '../evidence/log-analytics/test-log-analytics.ts';
 import { WorkspaceReader } from '../evidence/log-analytics/workspace-reader.ts';
 import { defaultGatewayConfigDir, defaultK6ConfigFile } from '../run/run-scenario.ts';
 import { startControlledFleet } from '../targets/controlled-fleet.ts';
 import { scenarioTopology } from '../targets/embedded-topology.ts';
-import { logAnalyticsGatewayLogs } from '../targets/log-analytics-logs.ts';
+import { workspaceFedLogSource } from '../targets/test-workspace-log-source.ts';
+import { withEnvironment } from '../run/test-environment.ts';
 import { inspectTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
 import { loadDrill } from './drill-file.ts';
@@ -89,19 +89,6 @@ function drillFile(name: string, withQueries: boolean): string {
   return file;
 }
 
-async function withEnv<T>(body: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, env);
-  try {
-    return await body();
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
-
 function faultChanges(ledgerFile: string): string[] {
   return readFileSync(ledgerFile, 'utf8')
     .split('\n')
@@ -143,26 +130,14 @@ describe.skipIf(inspection.status === 'missing')('drills against a gateway at a 
     let workspaceQueries = 0;
 
     const lines: string[] = [];
-    const [atUrl, onTarget] = await withEnv(() =>
+    const [atUrl, onTarget] = await withEnvironment(env, () =>
       Promise.all([
         runDrill(loadDrill(drillFile('at-a-url', false), defaultK6ConfigFile), { resultsDir: join(work, 'url-results'), gatewayUrl: urlGateway.instances[0]!.url, fleetFile, progress: (l) => lines.push(`url: ${l}`) }),
         runDrill(loadDrill(drillFile('on-target', true), defaultK6ConfigFile), {
           resultsDir: join(work, 'target-results'),
           targetFile,
           progress: (l) => lines.push(`target: ${l}`),
-          logSourceFor: (file) => {
-            const real = logAnalyticsGatewayLogs({ workspaceId: file.workspaceId, credential: new StaticCredential(), clientOptions: mockClientOptions([workspace]), pollIntervalMs: 200, timeoutMs: 30_000 });
-            return {
-              describe: real.describe,
-              check: () => real.check(),
-              async collect(run) {
-                // The emulator's rows reach the workspace once it has written them.
-                await new Promise((resolve) => setTimeout(resolve, 500));
-                ingestRunLogs(workspace, apimLogs, { runMarker: run.runMarker, lagMs: () => 0 });
-                return real.collect(run);
-              },
-            };
-          },
+          logSourceFor: workspaceFedLogSource(workspace, apimLogs),
           workspaceFor: (file) => {
             workspaceQueries++;
             return new WorkspaceReader({ workspaceId: file.workspaceId, credential: new StaticCredential(), clientOptions: mockClientOptions([workspace]) });

@@ -15,6 +15,7 @@ import { defaultGatewayConfigDir, runScenario } from '../run/run-scenario.ts';
 import { refused } from '../cli/cli-test-support.ts';
 import { inspectTool } from '../tools/resolve-tool.ts';
 import { k6Spec } from '../tools/tool-specs.ts';
+import { withEnvironment } from '../run/test-environment.ts';
 
 /**
  * The gateway target end to end, with real k6 and real HTTP on loopback: a gateway at a URL with
@@ -51,19 +52,6 @@ function configWith(scenarios: Record<string, unknown>): string {
 /** True while something listens at the URL's port. */
 const listening = async (url: string): Promise<boolean> => !(await refused(url));
 
-async function withKeys<T>(body: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(keys).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, keys);
-  try {
-    return await body();
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
-
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -83,7 +71,7 @@ describe.skipIf(inspection.status === 'missing')('a gateway at a URL with Spillw
     const before = fleet.ledger.lastSeq;
 
     const lines: string[] = [];
-    const result = await withKeys(() =>
+    const result = await withEnvironment(keys, () =>
       runScenario({
         scenario: 'attached',
         units: 1,
@@ -146,7 +134,7 @@ describe.skipIf(inspection.status === 'missing')('a gateway at a URL with Spillw
     const address = stub.address();
     const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     const portBase = 19_400 + (process.pid % 200) * 8;
-    const result = await withKeys(() =>
+    const result = await withEnvironment(keys, () =>
       runScenario({
         scenario: 'calm',
         units: 1,
