@@ -32,10 +32,28 @@ function rate(plan: PlanShape, rules: Rules, predicate: (verdicts: ReturnType<ty
 const fails = (check: string, about: string) => (verdicts: ReturnType<typeof verifyCircuitBreaker>) => verdicts.some((v) => v.check.startsWith(check) && v.check.includes(about) && v.status === 'fail');
 const describeAll = (verdicts: ReturnType<typeof verifyCircuitBreaker>) => verdicts.filter((v) => v.status !== 'pass').map((v) => `${v.check}: ${v.status}: ${v.explanation}`).join('\n');
 
-describe('the circuit-breaker plan is sized for 19 of 20 (seeded stochastic runs of the gateway model)', () => {
+/** The breakages each plan is sized to catch: the rules, then the check (and its lane) that must fail. */
+type Breakage = readonly [name: string, rules: Rules, check: string, about: string];
+const breakages = (throttleStep: string, failStep: string): Breakage[] => [
+  ['a breaker count lowered to 1 fails opens-after-count (medium lane)', both(() => ({ count: 1 })), `circuit-breaker.opens-after-count (step ${failStep}`, 'via aoai-eastus-ptu1,'],
+  ['a breaker count lowered to 1 fails opens-after-count (high lane)', both(() => ({ count: 1 })), `circuit-breaker.opens-after-count (step ${failStep}`, 'via aoai-eastus-ptu1-high'],
+  ['a breaker count raised to 8 fails opens-after-count', both(() => ({ count: 8 })), `circuit-breaker.opens-after-count (step ${failStep}`, 'via aoai-eastus-ptu1,'],
+  ['trips a fifth as long fail stays-open', both((r) => ({ tripDurationMs: r.tripDurationMs / 5 })), `circuit-breaker.stays-open (step ${failStep}`, 'via aoai-eastus-ptu1,'],
+  ['5 minute trips fail resumes', both(() => ({ tripDurationMs: 300_000 })), `circuit-breaker.resumes (step ${failStep}`, 'via aoai-eastus-ptu1,'],
+  ['a high lane that ignores Retry-After fails resumes', { ...SAMPLE_RULES, high: { ...SAMPLE_RULES.high, acceptRetryAfter: false } }, `circuit-breaker.resumes (step ${throttleStep}`, '-high'],
+  ['a medium lane that takes the Retry-After fails stays-open', { ...SAMPLE_RULES, medium: { ...SAMPLE_RULES.medium, acceptRetryAfter: true } }, `circuit-breaker.stays-open (step ${throttleStep}`, 'via aoai-eastus-ptu'],
+];
+
+describe.each([
+  // The focused plan fails ptu1 with 500s (the 30 s high-lane trip) and throttles ptu2 with a 3 s Retry-After.
+  ['circuit-breaker', focused, breakages('ptu2-throttles', 'ptu1-fails')],
+  // The smoke gate has one fault, a throttling ptu1 (429, Retry-After 3 s), so each lane's
+  // breaker is judged on its own rule: medium's 5 s tripDuration, high's Retry-After.
+  ['smoke', smoke, breakages('ptu1-throttles', 'ptu1-throttles')],
+] as const)('the %s plan is sized for 19 of 20 (seeded stochastic runs of the gateway model)', (_plan, plan, cases) => {
   it('a correct gateway passes every check', () => {
     const failing: string[] = [];
-    const passed = rate(focused, SAMPLE_RULES, (verdicts) => {
+    const passed = rate(plan, SAMPLE_RULES, (verdicts) => {
       const ok = verdicts.every((v) => v.status === 'pass');
       if (!ok && failing.length < 2) failing.push(describeAll(verdicts));
       return ok;
@@ -43,22 +61,7 @@ describe('the circuit-breaker plan is sized for 19 of 20 (seeded stochastic runs
     expect(passed, failing.join('\n---\n')).toBeGreaterThanOrEqual(0.95);
   });
 
-  it.each([
-    ['a breaker count lowered to 1 fails opens-after-count (medium lane)', both(() => ({ count: 1 })), 'circuit-breaker.opens-after-count (step ptu1-fails', 'via aoai-eastus-ptu1,'],
-    ['a breaker count lowered to 1 fails opens-after-count (high lane)', both(() => ({ count: 1 })), 'circuit-breaker.opens-after-count (step ptu1-fails', 'via aoai-eastus-ptu1-high'],
-    ['a breaker count raised to 8 fails opens-after-count', both(() => ({ count: 8 })), 'circuit-breaker.opens-after-count (step ptu1-fails', 'via aoai-eastus-ptu1,'],
-    ['trips a fifth as long fail stays-open', both((r) => ({ tripDurationMs: r.tripDurationMs / 5 })), 'circuit-breaker.stays-open (step ptu1-fails', 'via aoai-eastus-ptu1,'],
-    ['5 minute trips fail resumes', both(() => ({ tripDurationMs: 300_000 })), 'circuit-breaker.resumes (step ptu1-fails', 'via aoai-eastus-ptu1,'],
-    ['a high lane that ignores Retry-After fails resumes', { ...SAMPLE_RULES, high: { ...SAMPLE_RULES.high, acceptRetryAfter: false } }, 'circuit-breaker.resumes (step ptu2-throttles', 'via aoai-eastus-ptu2-high'],
-    ['a medium lane that takes the Retry-After fails stays-open', { ...SAMPLE_RULES, medium: { ...SAMPLE_RULES.medium, acceptRetryAfter: true } }, 'circuit-breaker.stays-open (step ptu2-throttles', 'via aoai-eastus-ptu2,'],
-  ] as const)('%s', (_name, rules, check, about) => {
-    expect(rate(focused, rules, fails(check, about))).toBeGreaterThanOrEqual(0.95);
-  });
-
-  it('the smoke plan cannot see Retry-After handling: its fault carries none', () => {
-    // Why the focused plan exists: under the smoke's 500 fault both Retry-After breakages are
-    // invisible, so the smoke gate does not claim them.
-    expect(smoke.faults.every((f) => f.retryAfterSeconds === undefined && f.status !== 429)).toBe(true);
-    expect(rate(smoke, { ...SAMPLE_RULES, high: { ...SAMPLE_RULES.high, acceptRetryAfter: false } }, (v) => v.some((x) => x.status === 'fail'))).toBe(0);
+  it.each(cases)('%s', (_name, rules, check, about) => {
+    expect(rate(plan, rules, fails(check, about))).toBeGreaterThanOrEqual(0.95);
   });
 });

@@ -31,6 +31,9 @@ const cases: [string, Rules, string | null][] = [
   ['count 8 instead of 3', both(() => ({ count: 8 })), 'circuit-breaker.opens-after-count'],
   ['trips a fifth as long', both((r) => ({ tripDurationMs: r.tripDurationMs / 5 })), 'circuit-breaker.stays-open'],
   ['5 minute trips', both(() => ({ tripDurationMs: 300_000 })), 'circuit-breaker.resumes'],
+  // Visible only to a plan whose fault answers 429 with a Retry-After (the circuit-breaker scenario's ptu2-throttles, the smoke's ptu1-throttles).
+  ['high lane ignores Retry-After', { ...SAMPLE_RULES, high: { ...SAMPLE_RULES.high, acceptRetryAfter: false } }, 'circuit-breaker.resumes'],
+  ['medium lane takes the Retry-After', { ...SAMPLE_RULES, medium: { ...SAMPLE_RULES.medium, acceptRetryAfter: true } }, 'circuit-breaker.stays-open'],
 ];
 process.stdout.write(`plan ${values.scenario} of ${values['k6-config']} (rates ${JSON.stringify(plan.rates)}, ${plan.faults.length} PTU fault(s)), ${seeds} seeds\n`);
 for (const [name, rules, check] of cases) {
@@ -41,8 +44,9 @@ for (const [name, rules, check] of cases) {
     if (verdicts.every((v) => v.status === 'pass')) allPass++;
     if (check === null) continue;
     const failed = (about: string): boolean => verdicts.some((v) => v.check.startsWith(check) && v.check.includes(about) && v.status === 'fail');
-    if (failed('via aoai-eastus-ptu1,')) lanes.medium++;
-    if (failed('via aoai-eastus-ptu1-high')) lanes.high++;
+    // A lane is named in the check as "<resource> via <entity>": the high lane's entity ends in -high.
+    if (verdicts.some((v) => v.check.startsWith(check) && v.status === 'fail' && / via aoai-[a-z]+-ptu\d+,/.test(v.check))) lanes.medium++;
+    if (failed('-high,')) lanes.high++;
   }
   process.stdout.write(check === null ? `${name}: every check passes in ${allPass}/${seeds}\n` : `${name}: ${check} fails, medium lane ${lanes.medium}/${seeds}, high lane ${lanes.high}/${seeds}\n`);
 }

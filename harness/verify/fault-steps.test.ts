@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { faultTargets, fleetFaultSteps, isRegionDownStep, regionDownSteps } from './fault-steps.ts';
-import { EAST, EvidenceBuilder, T0 } from './test-evidence.ts';
+import { faultTargets, faultWindows, fleetFaultSteps, isRegionDownStep, regionDownSteps } from './fault-steps.ts';
+import { EAST, EvidenceBuilder, sampleExpectations, T0, WEST } from './test-evidence.ts';
+import type { Expectations } from './expectations.ts';
 
 describe('fleetFaultSteps', () => {
   it('joins a timeline step to the ledger fault record labelled with its id', () => {
@@ -55,5 +56,59 @@ describe('fleetFaultSteps', () => {
     const fault = { ...base, action: 'region-down', step: { id: 'x', at: 0, kind: 'fleet-fault' as const, fault: { kind: 'hang' as const, target: { region: EAST } } } };
     expect(isRegionDownStep(down)).toBe(true);
     expect(isRegionDownStep(fault)).toBe(false);
+  });
+});
+
+describe('faultWindows: a step, then the longest trip its own failures can cause', () => {
+  /** The sample's lanes on aoai-eastus-ptu1: medium (5 s, no Retry-After) and high (30 s, takes Retry-After); 60 s trips on West US's PTU. */
+  const lanes = (): Expectations => {
+    const expectations = sampleExpectations();
+    const medium = { count: 3, intervalMs: 10_000, tripDurationMs: 5_000, acceptRetryAfter: false };
+    const high = { count: 3, intervalMs: 10_000, tripDurationMs: 30_000, acceptRetryAfter: true };
+    expectations.breakers['aoai-eastus-ptu1'] = { ...high, entities: ['aoai-eastus-ptu1', 'aoai-eastus-ptu1-high'], entityRules: { 'aoai-eastus-ptu1': medium, 'aoai-eastus-ptu1-high': high } };
+    expectations.breakers['aoai-westus-ptu1'] = { ...high, tripDurationMs: 60_000 };
+    return expectations;
+  };
+
+  it('a 429 with a Retry-After: the accepting lane stays open for the Retry-After, the other for its tripDuration (the longer of the two)', () => {
+    const b = new EvidenceBuilder();
+    b.fleetFault({ id: 'throttle', at: 1_000, until: 9_000, status: 429, retryAfterSeconds: 3, target: { backend: 'aoai-eastus-ptu1' } });
+    expect(faultWindows(b.build(), lanes())).toEqual([{ from: T0 + 1_000, to: T0 + 9_000 + 5_000 }]);
+  });
+
+  it('a Retry-After longer than every tripDuration sets the window', () => {
+    const b = new EvidenceBuilder();
+    b.fleetFault({ id: 'throttle', at: 1_000, until: 9_000, status: 429, retryAfterSeconds: 45, target: { backend: 'aoai-eastus-ptu1' } });
+    expect(faultWindows(b.build(), lanes())).toEqual([{ from: T0 + 1_000, to: T0 + 9_000 + 45_000 }]);
+  });
+
+  it('a 500 carries no Retry-After: the longest tripDuration of the backend hit, not of another backend', () => {
+    const b = new EvidenceBuilder();
+    b.fleetFault({ id: 'fails', at: 1_000, until: 9_000, status: 500, target: { backend: 'aoai-eastus-ptu1' } });
+    expect(faultWindows(b.build(), lanes())).toEqual([{ from: T0 + 1_000, to: T0 + 9_000 + 30_000 }]);
+  });
+
+  it('a region-down step: the longest trip in that region', () => {
+    const b = new EvidenceBuilder();
+    b.regionDown({ id: 'west-down', region: WEST, at: 2_000, until: 10_000 });
+    b.regionDown({ id: 'east-down', region: EAST, at: 20_000, until: 28_000 });
+    expect(faultWindows(b.build(), lanes())).toEqual([
+      { from: T0 + 2_000, to: T0 + 10_000 + 60_000 },
+      { from: T0 + 20_000, to: T0 + 28_000 + 30_000 },
+    ]);
+  });
+
+  it('a backend the expectations do not know keeps the longest trip of any backend', () => {
+    const b = new EvidenceBuilder();
+    b.fleetFault({ id: 'elsewhere', at: 1_000, until: 2_000, status: 429, retryAfterSeconds: 3, target: { backend: 'someone-elses-backend' } });
+    expect(faultWindows(b.build(), lanes())).toEqual([{ from: T0 + 1_000, to: T0 + 2_000 + 60_000 }]);
+  });
+
+  it('a step the ledger has no record of is judged by its planned fault', () => {
+    const b = new EvidenceBuilder();
+    b.fleetFault({ id: 'throttle', at: 1_000, until: 9_000, status: 429, retryAfterSeconds: 3, target: { backend: 'aoai-eastus-ptu1' } });
+    const evidence = b.build();
+    evidence.faultChanges.length = 0;
+    expect(faultWindows(evidence, lanes())).toEqual([{ from: T0 + 1_000, to: T0 + 9_000 + 5_000 }]);
   });
 });

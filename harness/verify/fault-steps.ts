@@ -11,7 +11,7 @@
 import type { FaultRule } from '../contracts/fault-rule.ts';
 import type { FaultChangeRecord } from '../contracts/ledger-record.ts';
 import type { AppliedFault, RunEvidence } from '../evidence/evidence-types.ts';
-import type { Expectations } from './expectations.ts';
+import type { BreakerExpectation, BreakerRule, Expectations } from './expectations.ts';
 import type { Interval } from './intervals.ts';
 
 export interface FleetFaultStep {
@@ -138,17 +138,52 @@ export function faultTargets(rule: FaultRule, backends: readonly { name: string;
 
 /**
  * When the run was disturbed on purpose: every applied fleet fault, regional outage and network
- * fault, from
- * its application to its clearing plus the longest breaker trip (the trips it caused outlast
- * it). Checks about steady behaviour (the PTU share, the priority order under saturation)
- * leave these windows out: an injected outage is not saturation.
+ * fault, from its application to its clearing plus the longest breaker trip it can have caused
+ * (the trips outlast it). Checks about steady behaviour (the PTU share, the priority order
+ * under saturation) leave these windows out: an injected outage is not saturation.
+ *
+ * The trip added is the longest that the step's own failures can cause on the breakers of the
+ * backends it hit (faultTrip), not the longest trip of any backend: a 429 with a 3 s
+ * Retry-After on one PTU resource leaves its Retry-After-accepting lane open for 3 s and its
+ * other lane for that lane's tripDuration, and nothing else open at all. A step whose targets
+ * the expectations do not know (and every network step, whose link may carry any backend's
+ * traffic) keeps the longest trip of any backend.
  */
 export function faultWindows(evidence: RunEvidence, expectations: Expectations): Interval[] {
-  const maxTrip = Math.max(0, ...Object.values(expectations.breakers).map((b) => b.tripDurationMs));
+  const anyTrip = Math.max(0, ...Object.values(expectations.breakers).flatMap(breakerRules).map((b) => b.tripDurationMs));
   const windows: Interval[] = [];
-  for (const step of [...fleetFaultSteps(evidence), ...regionDownSteps(evidence), ...networkSteps(evidence)]) {
-    if (step.appliedAt === null) continue;
-    windows.push({ from: step.appliedAt, to: (step.clearedAt ?? evidence.window.end) + maxTrip });
+  const add = (appliedAt: number | null, clearedAt: number | null, tripMs: number): void => {
+    if (appliedAt !== null) windows.push({ from: appliedAt, to: (clearedAt ?? evidence.window.end) + tripMs });
+  };
+  for (const step of fleetFaultSteps(evidence)) {
+    const fault = step.rule ?? (step.step?.step.kind === 'fleet-fault' ? step.step.step.fault : null);
+    add(step.appliedAt, step.clearedAt, fault ? faultTrip(expectations, fault.target, fault, anyTrip) : anyTrip);
   }
+  for (const step of regionDownSteps(evidence)) add(step.appliedAt, step.clearedAt, faultTrip(expectations, { region: step.region }, null, anyTrip));
+  for (const step of networkSteps(evidence)) add(step.appliedAt, step.clearedAt, anyTrip);
   return windows;
+}
+
+/** A breaker's rules: one per backend entity when the resource has lanes, else its own. */
+function breakerRules(breaker: BreakerExpectation): BreakerRule[] {
+  return breaker.entityRules ? Object.values(breaker.entityRules) : [breaker];
+}
+
+/**
+ * The longest trip a fault on `target` can cause: over the breakers of the backends it names,
+ * each lane's tripDuration, or, for a lane that accepts Retry-After, the Retry-After the fault
+ * answers with (a status fault's retryAfterSeconds; the fleet's default 1 s for a 429 without
+ * one). A Retry-After replaces the tripDuration, as in the circuit-breaker verifier's default
+ * (expectedTripMs, mode 'replace'). `fallback` when no known backend matches the target.
+ */
+export function faultTrip(expectations: Expectations, target: { backend?: string; region?: string }, fault: Pick<FaultRule, 'kind' | 'status' | 'retryAfterSeconds'> | null, fallback: number): number {
+  const backends = expectations.backends.filter((b) => (target.backend === undefined || target.backend === b.name) && (target.region === undefined || target.region === b.region));
+  if (backends.length === 0) return fallback;
+  const retryAfterSeconds = fault?.kind === 'status' ? (fault.retryAfterSeconds ?? (fault.status === 429 ? 1 : undefined)) : undefined;
+  const trips = backends.flatMap((b) => {
+    const breaker = expectations.breakers[b.name];
+    if (!breaker) return [];
+    return breakerRules(breaker).map((rule) => (rule.acceptRetryAfter && rule.counting !== 'nginx-passive' && retryAfterSeconds !== undefined && retryAfterSeconds > 0 ? retryAfterSeconds * 1000 : rule.tripDurationMs));
+  });
+  return Math.max(0, ...trips);
 }

@@ -136,7 +136,7 @@ function successOrder(evidence: RunEvidence, expectations: Expectations, index: 
   const minRequests = options.minRequests ?? 20;
   const minMargin = options.minMargin ?? 0.03;
   const expected = 'while PTU is saturated, client success rate (2xx) high ≥ medium ≥ low';
-  const tolerance = `a lower class may beat a higher one by at most max(${percent(minMargin, 0)}, one-sided 95% two-proportion margin); classes with fewer than ${minRequests} requests are not compared; token-limit refusals, front door/connection failures and requests during injected faults (plus the longest trip) are left out`;
+  const tolerance = `a lower class may beat a higher one by at most max(${percent(minMargin, 0)}, one-sided 95% two-proportion margin); classes with fewer than ${minRequests} requests are not compared; token-limit refusals, front door/connection failures and requests during injected faults (plus the longest trip each can cause) are left out`;
   const regions = knownRegions(index, expectations);
   const ptuWindows = new Map<string, ReturnType<typeof backendPressure>['windows'][]>();
   for (const region of regions) ptuWindows.set(region, backendsOf(index, expectations, region, 'ptu').map((ptu) => backendPressure(evidence, index, expectations, ptu, options).windows));
