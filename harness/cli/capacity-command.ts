@@ -1,20 +1,10 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { capacityProfiles } from '../capacity/capacity-gateway-config.ts';
-import { checkCapacityFlags, type CapacityFlags } from '../capacity/capacity-options.ts';
-import { concludeCapacity, stepTable } from '../capacity/capacity-report.ts';
-import { busiestMetric, checkCapacityInvocation, runCapacity, writeCapacityJournal, type CapacityTargetFlags } from '../capacity/capacity-run.ts';
-import { defaultDroppedTolerance } from '../capacity/judge-step.ts';
-import { compareWithReference, referenceLines } from '../capacity/reference-figures.ts';
-import { guardRunAgainstCrashes } from '../run/harness-crash.ts';
-import { defaultK6ConfigFile } from '../run/run-input.ts';
-import { loadK6Config } from '../run/scenario-plan.ts';
+import type { CapacityFlags } from '../capacity/capacity-options.ts';
+import type { CapacityTargetFlags } from '../capacity/capacity-run.ts';
 import { parseNumberOption } from './option-parsers.ts';
 import { onStopSignal } from './stop-signals.ts';
 import { parseRuntime } from '../containers/container-runtime.ts';
-import { requireContainerEngine } from '../containers/container-engine.ts';
-import { commandProgress } from '../progress/command-progress.ts';
-import { appendStepSummary, describeReportFailure, writeRunReports } from '../../reports/render-outputs.ts';
 
 /**
  * `spillway capacity`: the sustainable request rate of a gateway (the embedded emulator with its
@@ -58,6 +48,34 @@ export function registerCapacityCommand(program: Command): void {
     .option('--results <dir>', 'where the run folder goes (default results)')
     .option('--quiet', 'print only the result: no progress (the step table and the conclusion)')
     .action(async (flags: CapacityFlags & CapacityTargetFlags & { results?: string; quiet?: boolean }) => {
+      // Loaded when a capacity run starts, not when the command line is parsed (commands.ts says why).
+      const [
+        { capacityProfiles },
+        { checkCapacityFlags },
+        { concludeCapacity, stepTable },
+        { busiestMetric, checkCapacityInvocation, runCapacity, writeCapacityJournal },
+        { defaultDroppedTolerance },
+        { compareWithReference, referenceLines },
+        { guardRunAgainstCrashes },
+        { defaultK6ConfigFile },
+        { loadK6Config },
+        { requireContainerEngine },
+        { commandProgress },
+        { appendStepSummary, describeReportFailure, writeRunReports },
+      ] = await Promise.all([
+        import('../capacity/capacity-gateway-config.ts'),
+        import('../capacity/capacity-options.ts'),
+        import('../capacity/capacity-report.ts'),
+        import('../capacity/capacity-run.ts'),
+        import('../capacity/judge-step.ts'),
+        import('../capacity/reference-figures.ts'),
+        import('../run/harness-crash.ts'),
+        import('../run/run-input.ts'),
+        import('../run/scenario-plan.ts'),
+        import('../containers/container-engine.ts'),
+        import('../progress/command-progress.ts'),
+        import('../../reports/render-outputs.ts'),
+      ]);
       const settings = checkCapacityFlags(flags);
       const where: CapacityTargetFlags = {
         ...(flags.config !== undefined ? { config: flags.config } : {}),

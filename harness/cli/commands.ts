@@ -13,6 +13,12 @@ import { registerToolsCommand } from './tools-command.ts';
 /**
  * Each command lives in its own module and exports a register function; this list is the
  * only place that knows them all.
+ *
+ * Every command is registered on every start, so a command module imports at the top only what
+ * its options and help need; what its action does (the run, the fleet, the emulated gateway,
+ * the reports) is imported inside the action. Type stripping and loading some hundreds of
+ * modules cost every command, `--version` and the smoke gate's run included, a second or more
+ * when they were all imported up front (startup-imports.test.ts keeps the heaviest packages out).
  */
 export function registerCommands(program: Command): void {
   registerRunCommand(program);

@@ -1,21 +1,14 @@
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { defaultK6ConfigFile } from '../run/run-scenario.ts';
-import { guardRunAgainstCrashes } from '../run/harness-crash.ts';
-import { defaultDrillsDir, drillFileByName, drillFiles, loadDrills } from '../drill/drill-catalog.ts';
-import { DrillFileError, type Drill } from '../drill/drill-file.ts';
+import type { Drill } from '../drill/drill-file.ts';
 import type { DrillJournal } from '../drill/drill-journal.ts';
-import { runDrill } from '../drill/run-drill.ts';
+import type { runDrill } from '../drill/run-drill.ts';
 import { exitCodesHelp } from './exit-codes.ts';
-import { appendStepSummary } from '../../reports/render-outputs.ts';
 import { parseNumberOption } from './option-parsers.ts';
 import { onStopSignal } from './stop-signals.ts';
-import { checkOutputFolder } from '../run/output-paths.ts';
-import { checkDrillOnTarget, type DrillTargetOptions } from '../drill/drill-targets.ts';
+import type { DrillTargetOptions } from '../drill/drill-targets.ts';
 import { parseRuntime, type Runtime } from '../containers/container-runtime.ts';
-import { requireContainerEngine } from '../containers/container-engine.ts';
-import { commandProgress } from '../progress/command-progress.ts';
 import type { ProgressReporter } from '../progress/progress-reporter.ts';
 
 /**
@@ -50,6 +43,31 @@ export function registerDrillCommand(program: Command): void {
     .option('--quiet', 'print only the result: no progress (each drill\'s outcome and the summary)')
     .addHelpText('after', `\n${exitCodesHelp}\n  A drill's own status is in drill-journal.json: completed (0), deviated (1), aborted or interrupted (2), inconclusive (3).`)
     .action(async (name: string | undefined, options: DrillCommandOptions) => {
+      // Loaded when a drill (or the list) is asked for, not when the command line is parsed
+      // (commands.ts says why).
+      const [
+        { defaultK6ConfigFile },
+        { guardRunAgainstCrashes },
+        { defaultDrillsDir, drillFileByName, drillFiles, loadDrills },
+        { DrillFileError },
+        { runDrill },
+        { appendStepSummary },
+        { checkOutputFolder },
+        { checkDrillOnTarget },
+        { requireContainerEngine },
+        { commandProgress },
+      ] = await Promise.all([
+        import('../run/run-scenario.ts'),
+        import('../run/harness-crash.ts'),
+        import('../drill/drill-catalog.ts'),
+        import('../drill/drill-file.ts'),
+        import('../drill/run-drill.ts'),
+        import('../../reports/render-outputs.ts'),
+        import('../run/output-paths.ts'),
+        import('../drill/drill-targets.ts'),
+        import('../containers/container-engine.ts'),
+        import('../progress/command-progress.ts'),
+      ]);
       const chosen = [name !== undefined, options.all === true, options.list === true].filter(Boolean).length;
       if (chosen !== 1) throw new DrillFileError('give one of: a drill name, --all, --list');
       const drillsDir = options.drills ?? defaultDrillsDir;
@@ -85,7 +103,7 @@ export function registerDrillCommand(program: Command): void {
         // A display per drill, closed before its outcome is printed (harness/progress).
         const progress = commandProgress({ quiet: options.quiet === true, stream: process.stdout });
         progress.emit({ type: 'drill', at: Date.now(), name: drill.name, index: results.length + 1, of: drills.length });
-        const { journal, journalFile } = await runOne(drill, options, abort.signal, progress).finally(() => progress.close());
+        const { journal, journalFile } = await runOne(runDrill, drill, options, abort.signal, progress).finally(() => progress.close());
         results.push(journal);
         process.stdout.write(`${describe(journal)}\n  journal: ${journalFile}\n\n`);
         // Each drill's report.md to GitHub's step summary, when $GITHUB_STEP_SUMMARY is set (docs/report-command.md).
@@ -136,8 +154,8 @@ function commandTarget(options: DrillCommandOptions): DrillTargetOptions {
   };
 }
 
-function runOne(drill: Drill, options: DrillCommandOptions, signal: AbortSignal, progress: ProgressReporter) {
-  return runDrill(drill, {
+function runOne(run: typeof runDrill, drill: Drill, options: DrillCommandOptions, signal: AbortSignal, progress: ProgressReporter) {
+  return run(drill, {
     resultsDir: resolve(options.results),
     ...commandTarget(options),
     ...(options.config ? { gatewayConfigDir: options.config } : {}),

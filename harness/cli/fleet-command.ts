@@ -1,8 +1,5 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { defaultTopologyPath, loadTopologyFile } from '../../mocks/aoai/topology.ts';
-import { startControlledFleet } from '../targets/controlled-fleet.ts';
-import { checkOutputFile } from '../run/output-paths.ts';
 import { parseNumberOption } from './option-parsers.ts';
 import { onStopSignal } from './stop-signals.ts';
 import { UserFacingError } from '../contracts/user-facing-error.ts';
@@ -23,6 +20,12 @@ export function registerFleetCommand(program: Command): void {
     .option('--duration <seconds>', 'stop by itself after this many seconds', parseNumberOption('--duration', { min: 0.1 }))
     .addHelpText('after', '\nThe control API answers loopback callers only; set SPILLWAY_CONTROL_TOKEN to require a bearer token instead,\nwhich --control-host needs to listen beyond loopback.')
     .action(async (options: { topology?: string; json?: boolean; portBase?: number; controlPort?: number; controlHost?: string; ledger?: string; latencyScale?: number; seed?: number; duration?: number }) => {
+      // Loaded when the fleet starts, not when the command line is parsed (commands.ts says why).
+      const [{ defaultTopologyPath, loadTopologyFile }, { startControlledFleet }, { checkOutputFile }] = await Promise.all([
+        import('../../mocks/aoai/topology.ts'),
+        import('../targets/controlled-fleet.ts'),
+        import('../run/output-paths.ts'),
+      ]);
       const topologyPath = options.topology ? resolve(options.topology) : defaultTopologyPath;
       const topology = loadTopologyFile(topologyPath);
       if (options.latencyScale !== undefined) topology.latencyScale = options.latencyScale;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { exitOf, refused, spillway } from './cli-test-support.ts';
-import { checkGatewayConfig, sampleConfigDir } from './gateway-command.ts';
+import { checkGatewayConfig } from './gateway-check.ts';
+import { sampleConfigDir } from './gateway-command.ts';
 
 interface GatewayDescription {
   frontDoor: string;

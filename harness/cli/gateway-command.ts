@@ -3,16 +3,6 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { FleetDescription, RunningFleet } from '../../mocks/aoai/fleet.ts';
-import { defaultTopologyPath, loadTopologyFile } from '../../mocks/aoai/topology.ts';
-import { loadGatewayConfig } from '../../mocks/apim/config/index.ts';
-import type { GatewayConfig } from '../../mocks/apim/config/types.ts';
-import { compileGateway, GatewayCompileError } from '../../mocks/apim/gateway/compiled-gateway.ts';
-import { startGateway } from '../../mocks/apim/gateway/gateway.ts';
-import { startConfigSource, versionOfFolder } from '../../mocks/apim/gateway/config-source.ts';
-import { liveGateway } from '../../mocks/apim/gateway/live-gateway.ts';
-import { startControlledFleet } from '../targets/controlled-fleet.ts';
-import { loadFleetFile } from '../targets/fleet-file.ts';
-import { checkOutputFolder } from '../run/output-paths.ts';
 import { parseNumberOption } from './option-parsers.ts';
 import { onStopSignal } from './stop-signals.ts';
 import { UserFacingError } from '../contracts/user-facing-error.ts';
@@ -56,6 +46,28 @@ export function registerGatewayCommand(program: Command): void {
       if (options.configSource !== undefined && command.getOptionValueSource('config') === 'cli') throw new UserFacingError('--config-source and --config: give one; the gateway starts from its configuration source');
       if (options.pollSeconds !== undefined && options.configSource === undefined) throw new UserFacingError('--poll-seconds needs --config-source');
       if (options.configSource !== undefined && !isFolder(resolve(options.configSource))) throw new UserFacingError(`--config-source ${options.configSource}: not a folder; expected an APIOps artifact folder (apis/, products/, backends/, …) the gateway can start from`);
+      // Loaded when the gateway starts, not when the command line is parsed (commands.ts says why).
+      const [
+        { defaultTopologyPath, loadTopologyFile },
+        { loadGatewayConfig },
+        { compileGateway },
+        { startGateway },
+        { startConfigSource, versionOfFolder },
+        { liveGateway },
+        { startControlledFleet },
+        { loadFleetFile },
+        { checkOutputFolder },
+      ] = await Promise.all([
+        import('../../mocks/aoai/topology.ts'),
+        import('../../mocks/apim/config/index.ts'),
+        import('../../mocks/apim/gateway/compiled-gateway.ts'),
+        import('../../mocks/apim/gateway/gateway.ts'),
+        import('../../mocks/apim/gateway/config-source.ts'),
+        import('../../mocks/apim/gateway/live-gateway.ts'),
+        import('../targets/controlled-fleet.ts'),
+        import('../targets/fleet-file.ts'),
+        import('../run/output-paths.ts'),
+      ]);
       const configDir = resolve(options.configSource ?? options.config);
       const config = loadGatewayConfig(configDir);
       // Refuses a configuration with problems before starting anything.
@@ -136,79 +148,14 @@ export function registerGatewayCommand(program: Command): void {
     .description('validate a configuration and list exactly what the emulator does not support in it')
     .option('--config <dir>', 'APIOps artifact folder with emulator.json', sampleConfigDir)
     .option('--json', 'print the result as JSON')
-    .action((options: { config: string; json?: boolean }) => {
+    .action(async (options: { config: string; json?: boolean }) => {
       // A folder that is not there is a usage error (exit 2), not a configuration with problems (exit 1).
       if (!isFolder(resolve(options.config))) throw new UserFacingError(`--config ${options.config}: not a folder; expected an APIOps artifact folder (apis/, products/, backends/, …)`);
+      // The configuration reader and the policy compiler, loaded when a check runs (commands.ts says why).
+      const { checkGatewayConfig, formatCheck } = await import('./gateway-check.ts');
       const result = checkGatewayConfig(resolve(options.config));
       if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else process.stdout.write(formatCheck(result));
       process.exitCode = result.ok ? 0 : 1;
     });
 }
-
-export interface CheckResult {
-  ok: boolean;
-  config: string;
-  summary?: { apis: number; operations: number; products: number; backends: number; policies: number; fragments: number; subscriptions: number; regions: string[] };
-  /** Real APIM features the emulator does not run. */
-  unsupported: { file: string; line?: number; column?: number; element?: string; message: string }[];
-  /** Everything else that is wrong (typos, bad values, references to nothing). */
-  problems: { file: string; line?: number; column?: number; element?: string; field?: string; message: string }[];
-}
-
-export function checkGatewayConfig(dir: string): CheckResult {
-  let config: GatewayConfig;
-  try {
-    config = loadGatewayConfig(dir);
-  } catch (error) {
-    if (error instanceof Error && 'problems' in error) {
-      return { ok: false, config: dir, unsupported: [], problems: (error as Error & { problems: CheckResult['problems'] }).problems };
-    }
-    throw error;
-  }
-  const summary = {
-    apis: config.apis.length,
-    operations: config.apis.reduce((sum, api) => sum + api.operations.length, 0),
-    products: config.products.length,
-    backends: config.backends.size,
-    policies: config.policies.length,
-    fragments: config.fragments.size,
-    subscriptions: config.subscriptions.length,
-    regions: config.regions.map((r) => r.name),
-  };
-  try {
-    compileGateway(config);
-    return { ok: true, config: dir, summary, unsupported: [], problems: [] };
-  } catch (error) {
-    if (!(error instanceof GatewayCompileError)) throw error;
-    const shape = (p: (typeof error.problems)[number]) => ({ file: p.file, line: p.line, column: p.column, element: p.element, message: p.message });
-    return {
-      ok: false,
-      config: dir,
-      summary,
-      unsupported: error.problems.filter((p) => p.code === 'unsupported-element' || p.code === 'unsupported-attribute').map(shape),
-      problems: error.problems.filter((p) => !(p.code === 'unsupported-element' || p.code === 'unsupported-attribute')).map(shape),
-    };
-  }
-}
-
-function formatCheck(result: CheckResult): string {
-  const where = (p: { file: string; line?: number; column?: number; element?: string; field?: string }): string =>
-    `${p.file}${p.line ? `:${p.line}${p.column ? `:${p.column}` : ''}` : ''}${p.element ? `: ${p.element}` : ''}${p.field ? `: ${p.field}` : ''}`;
-  const lines: string[] = [];
-  if (result.summary) {
-    const s = result.summary;
-    lines.push(`${result.config}: ${s.apis} APIs (${s.operations} operations), ${s.products} products, ${s.backends} backends, ${s.policies} policy documents, ${s.fragments} fragments, ${s.subscriptions} subscriptions, regions ${s.regions.join(', ')}`);
-  }
-  if (result.ok) lines.push('ok: every policy compiles and every element is supported by the emulator');
-  if (result.unsupported.length > 0) {
-    lines.push(`not supported by the emulator (${result.unsupported.length}):`);
-    for (const p of result.unsupported) lines.push(`  ${where(p)}: ${p.message}`);
-  }
-  if (result.problems.length > 0) {
-    lines.push(`problems (${result.problems.length}):`);
-    for (const p of result.problems) lines.push(`  ${where(p)}: ${p.message}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-

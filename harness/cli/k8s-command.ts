@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { relative } from 'node:path';
 import { defaultDroppedTolerance } from '../capacity/judge-step.ts';
-import { collectK8sRun } from '../k8s/collect-k8s.ts';
-import { defaultK6Image, defaultKeySecret, defaultResultsClaim, K8sRenderError, maxParallelism, renderK8s, type CapacityRenderOptions } from '../k8s/render-k8s.ts';
+import { defaultK6Image, defaultKeySecret, defaultResultsClaim, maxParallelism } from '../k8s/k8s-defaults.ts';
+import type { CapacityRenderOptions, K8sRenderError } from '../k8s/render-k8s.ts';
 import { parseNumberOption } from './option-parsers.ts';
 
 /**
@@ -41,17 +41,20 @@ interface CollectFlags {
 
 const capacityFlags = ['--start-rps', '--step-rps', '--max-rps', '--hold-seconds'] as const;
 
-/** The staircase from the flags, for `render capacity`; a scenario given staircase flags is refused. */
-function capacityOptions(scenario: string, flags: RenderFlags): CapacityRenderOptions | undefined {
+/**
+ * The staircase from the flags, for `render capacity`; a scenario given staircase flags is
+ * refused (with render-k8s.ts's error, given by the action that loaded it).
+ */
+function capacityOptions(scenario: string, flags: RenderFlags, RenderError: typeof K8sRenderError): CapacityRenderOptions | undefined {
   const given = { '--start-rps': flags.startRps, '--step-rps': flags.stepRps, '--max-rps': flags.maxRps, '--hold-seconds': flags.holdSeconds };
   if (scenario !== 'capacity') {
     const stray = capacityFlags.filter((flag) => given[flag] !== undefined);
-    if (stray.length > 0) throw new K8sRenderError(`${stray.join(', ')}: only for \`spillway k8s render capacity\`; scenario "${scenario}" has its rates in k6.config.json`);
+    if (stray.length > 0) throw new RenderError(`${stray.join(', ')}: only for \`spillway k8s render capacity\`; scenario "${scenario}" has its rates in k6.config.json`);
     return undefined;
   }
   const missing = capacityFlags.filter((flag) => given[flag] === undefined);
-  if (missing.length > 0) throw new K8sRenderError(`capacity: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} required: the staircase is fixed when the TestRun is rendered`);
-  if (flags.profile !== 'light' && flags.profile !== 'heavy') throw new K8sRenderError(`--profile "${flags.profile}": must be light or heavy`);
+  if (missing.length > 0) throw new RenderError(`capacity: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} required: the staircase is fixed when the TestRun is rendered`);
+  if (flags.profile !== 'light' && flags.profile !== 'heavy') throw new RenderError(`--profile "${flags.profile}": must be light or heavy`);
   return { startRps: flags.startRps!, stepRps: flags.stepRps!, maxRps: flags.maxRps!, holdSeconds: flags.holdSeconds!, settleSeconds: flags.settleSeconds, profile: flags.profile, sloP95Ms: flags.sloP95Ms, errorBudget: flags.errorBudget, droppedTolerance: defaultDroppedTolerance };
 }
 
@@ -82,7 +85,10 @@ export function registerK8sCommand(program: Command, out: (text: string) => void
     .option('--slo-p95-ms <ms>', 'capacity: a step holds while its p95 latency is within this', parseNumberOption('--slo-p95-ms', { min: 1 }), 1000)
     .option('--error-budget <fraction>', 'capacity: a step holds while this share of requests or fewer fail (0-1)', parseNumberOption('--error-budget', { min: 0, max: 0.999 }), 0.01)
     .action(async (scenario: string, flags: RenderFlags) => {
-      const capacity = capacityOptions(scenario, flags);
+      // The renderer (the scenario plans, the bundler, and what they reach), loaded when a
+      // render is asked for (commands.ts says why).
+      const { K8sRenderError, renderK8s } = await import('../k8s/render-k8s.ts');
+      const capacity = capacityOptions(scenario, flags, K8sRenderError);
       const rendered = await renderK8s({
         scenario,
         parallelism: flags.parallelism,
@@ -112,6 +118,8 @@ export function registerK8sCommand(program: Command, out: (text: string) => void
     .option('--results <dir>', 'where the run folder is written', 'results')
     .option('--expectations <file>', "what the plan's verifiers hold the gateway to (docs/expectations.md)")
     .action(async (folder: string, flags: CollectFlags) => {
+      // The merging and judging, loaded when a run is collected (commands.ts says why).
+      const { collectK8sRun } = await import('../k8s/collect-k8s.ts');
       const collected = await collectK8sRun({ folder, planFile: flags.plan, resultsDir: flags.results, ...(flags.expectations !== undefined ? { expectationsFile: flags.expectations } : {}), say: (line) => out(`${line}\n`) });
       const shown = (file: string) => relative(process.cwd(), file) || file;
       if (collected.kind === 'capacity') {

@@ -1,14 +1,8 @@
 import type { Command } from 'commander';
-import { renderVerdictTable } from '../../reports/verdict-table.renderer.ts';
-import { appendStepSummary } from '../../reports/render-outputs.ts';
-import { checkInvocation, runScenario } from '../run/run-scenario.ts';
 import { exitCodesHelp } from './exit-codes.ts';
 import { parseNumberOption } from './option-parsers.ts';
 import { parseRuntime, type Runtime } from '../containers/container-runtime.ts';
 import { onStopSignal } from './stop-signals.ts';
-import { guardRunAgainstCrashes } from '../run/harness-crash.ts';
-import { commandProgress } from '../progress/command-progress.ts';
-import { colourEnabled } from '../progress/output-style.ts';
 
 export function registerRunCommand(program: Command): void {
   program
@@ -37,6 +31,16 @@ export function registerRunCommand(program: Command): void {
     .option('--quiet', 'print only the result: no progress (the verdicts, or with --json the JSON line)')
     .addHelpText('after', `\n${exitCodesHelp}`)
     .action(async (scenario: string, options: { units: number; k6Config?: string; config?: string; gatewayUrl?: string; target?: string; fleet?: string; portBase?: number; topology?: string; healthPath?: string; allowRemote?: string; maxRate?: number; expectations?: string; expectationsConfig?: string; results: string; seed?: number; loadGenerators?: number; oversubscribeGenerators?: boolean; runtime?: Runtime; json?: boolean; quiet?: boolean }) => {
+      // What a run needs is loaded when one starts, not when the command line is parsed
+      // (commands.ts says why).
+      const [{ checkInvocation, runScenario }, { guardRunAgainstCrashes }, { commandProgress }, { colourEnabled }, { renderVerdictTable }, { appendStepSummary }] = await Promise.all([
+        import('../run/run-scenario.ts'),
+        import('../run/harness-crash.ts'),
+        import('../progress/command-progress.ts'),
+        import('../progress/output-style.ts'),
+        import('../../reports/verdict-table.renderer.ts'),
+        import('../../reports/render-outputs.ts'),
+      ]);
       const runOptions = {
         scenario,
         units: options.units,

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { getContainerRuntimeClient } from 'testcontainers';
+import { containerRuntimeClient } from './testcontainers-module.ts';
 
 /**
  * Every container Spillway starts carries labels saying it is Spillway's and which process on
@@ -27,7 +27,7 @@ export function spillwayLabels(role: 'k6' | 'toxiproxy', instance: string, extra
 
 /** Removes (force) whatever container carries this instance label: the cleanup of a failed start. */
 export async function removeInstance(instance: string): Promise<void> {
-  const client = await getContainerRuntimeClient();
+  const client = await containerRuntimeClient();
   for (const container of await listSpillwayContainers({ name: instanceLabel, value: instance })) {
     await client.container.dockerode
       .getContainer(container.id)
@@ -57,7 +57,7 @@ export function ownerIsGone(owner: string, thisHost: string = hostname(), alive:
 
 /** Ids of Spillway's containers matching `label=value` (all of Spillway's when no label). */
 export async function listSpillwayContainers(label?: { name: string; value: string }): Promise<{ id: string; owner: string; state: string }[]> {
-  const client = await getContainerRuntimeClient();
+  const client = await containerRuntimeClient();
   const filters = { label: [ownerLabel, ...(label ? [`${label.name}=${label.value}`] : [])] };
   const found = await client.container.dockerode.listContainers({ all: true, filters });
   return found.map((info) => ({ id: info.Id, owner: info.Labels[ownerLabel] ?? '', state: info.State }));
@@ -65,7 +65,7 @@ export async function listSpillwayContainers(label?: { name: string; value: stri
 
 /** Removes (force) Spillway's containers left by processes of this host that are gone. */
 export async function removeOrphanedContainers(): Promise<string[]> {
-  const client = await getContainerRuntimeClient();
+  const client = await containerRuntimeClient();
   const removed: string[] = [];
   for (const container of await listSpillwayContainers()) {
     if (!ownerIsGone(container.owner)) continue;
@@ -81,7 +81,7 @@ export async function removeOrphanedContainers(): Promise<string[]> {
 
 /** Stops (SIGTERM, then SIGKILL after `timeoutSeconds`) and removes one container; tolerates it being gone. */
 export async function stopAndRemove(id: string, timeoutSeconds: number): Promise<void> {
-  const client = await getContainerRuntimeClient();
+  const client = await containerRuntimeClient();
   const container = client.container.dockerode.getContainer(id);
   await container.stop({ t: timeoutSeconds }).catch(() => {});
   await container.remove({ force: true }).catch((error: unknown) => {

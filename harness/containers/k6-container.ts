@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { GenericContainer, getContainerRuntimeClient, type WaitStrategy } from 'testcontainers';
+import type { WaitStrategy } from 'testcontainers';
 import type { K6Exit, K6Run } from '../run/k6-runner.ts';
 import { removeInstance, removeOrphanedContainers, spillwayLabels } from './container-cleanup.ts';
 import { containerUlimits } from './container-engine.ts';
+import { containerRuntimeClient, loadTestcontainers } from './testcontainers-module.ts';
 
 /**
  * k6 in its container (grafana/k6:<pinned>, built by local-images.ts), as a drop-in for the
@@ -56,7 +57,7 @@ export function startK6InContainer(args: StartK6ContainerArgs): K6Run & { readon
 
   const signal = async (name: 'SIGINT' | 'SIGKILL'): Promise<void> => {
     if (!id) return;
-    const client = await getContainerRuntimeClient();
+    const client = await containerRuntimeClient();
     // Already exited: nothing to signal.
     await client.container.dockerode
       .getContainer(id)
@@ -73,6 +74,7 @@ export function startK6InContainer(args: StartK6ContainerArgs): K6Run & { readon
       await removeOrphanedContainers();
       const uid = process.getuid?.();
       const gid = process.getgid?.();
+      const { GenericContainer } = await loadTestcontainers();
       let container = new GenericContainer(args.image)
         .withNetworkMode('host')
         .withCommand(args.argv)
@@ -92,7 +94,7 @@ export function startK6InContainer(args: StartK6ContainerArgs): K6Run & { readon
       resolveId(id);
       log.write(`spillway: k6 runs in container ${id.slice(0, 12)} (${args.image}, host network)\n`);
       if (stopRequested) await signal('SIGINT');
-      const client = await getContainerRuntimeClient();
+      const client = await containerRuntimeClient();
       const waited = (await client.container.dockerode.getContainer(id).wait()) as { StatusCode?: number };
       exitCode = waited.StatusCode ?? null;
       // 137 = 128 + SIGKILL: the engine's way of saying what the process runner reports as a signal.
@@ -110,7 +112,7 @@ export function startK6InContainer(args: StartK6ContainerArgs): K6Run & { readon
     } finally {
       if (killTimer) clearTimeout(killTimer);
       if (id) {
-        const client = await getContainerRuntimeClient();
+        const client = await containerRuntimeClient();
         await client.container.dockerode
           .getContainer(id)
           .remove({ force: true })

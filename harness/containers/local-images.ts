@@ -3,13 +3,13 @@ import { createReadStream, existsSync } from 'node:fs';
 import { copyFile, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GenericContainer, getContainerRuntimeClient } from 'testcontainers';
 import { UserFacingError } from '../contracts/user-facing-error.ts';
 import { readGoBuildInfo } from '../tools/go-build-info.ts';
 import { goBuilder, type ToolBuilder } from '../tools/go-builder.ts';
 import { cachedToolDir } from '../tools/resolve-tool.ts';
 import type { ToolSpec } from '../tools/tool-specs.ts';
 import { readToolVersion } from '../tools/tool-version.ts';
+import { containerRuntimeClient, loadTestcontainers } from './testcontainers-module.ts';
 
 /**
  * The k6 and Toxiproxy images, built locally from the pinned binaries (no image registry is
@@ -131,7 +131,7 @@ const hostCaBundle = '/etc/ssl/certs/ca-certificates.crt';
 export async function ensureToolImage(spec: ToolSpec, staticBinary: string, log: (line: string) => void = () => {}): Promise<string> {
   const name = imageNameFor(spec);
   const digest = await sha256(staticBinary);
-  const client = await getContainerRuntimeClient();
+  const client = await containerRuntimeClient();
   const existing = await client.container.dockerode
     .getImage(name)
     .inspect()
@@ -145,6 +145,7 @@ export async function ensureToolImage(spec: ToolSpec, staticBinary: string, log:
     if (withCaBundle) await copyFile(hostCaBundle, join(context, 'ca-certificates.crt'));
     await writeFile(join(context, 'Dockerfile'), dockerfileFor(spec, digest, withCaBundle));
     // deleteOnExit false: the image is a cache kept across runs, not a test's throwaway.
+    const { GenericContainer } = await loadTestcontainers();
     await GenericContainer.fromDockerfile(context, 'Dockerfile').build(name, { deleteOnExit: false });
   } catch (error) {
     throw new UserFacingError(`could not build the ${name} image from ${staticBinary}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ToxiProxyContainer } from '@testcontainers/toxiproxy';
-import { GenericContainer, getContainerRuntimeClient, Wait, type StartedTestContainer } from 'testcontainers';
+import type { StartedTestContainer } from 'testcontainers';
 import type { ToxiproxyServer } from '../network/toxiproxy-server.ts';
 import { toxiproxyAnswers } from '../network/toxiproxy-client.ts';
 import { onAFreePort, PortTakenError } from '../net/free-port.ts';
 import { removeInstance, removeOrphanedContainers, spillwayLabels, stopAndRemove } from './container-cleanup.ts';
 import { containerUlimits } from './container-engine.ts';
+import { containerRuntimeClient, loadTestcontainers } from './testcontainers-module.ts';
 
 /**
  * Toxiproxy (ghcr.io/shopify/toxiproxy:<pinned>, built by local-images.ts) in its container,
@@ -21,25 +21,30 @@ import { containerUlimits } from './container-engine.ts';
  * waits for the API's start line, then for the API itself.
  */
 
-class HostNetworkToxiproxyContainer extends ToxiProxyContainer {
-  constructor(image: string, apiPort: number) {
-    super(image);
-    this.exposedPorts = [];
-    this.createOpts.ExposedPorts = {};
-    this.hostConfig.PortBindings = {};
-    this.withNetworkMode('host')
-      .withCommand(['-host', '127.0.0.1', '-port', String(apiPort)])
-      .withWaitStrategy(Wait.forLogMessage('Starting Toxiproxy HTTP server'))
-      .withStartupTimeout(30_000);
-  }
+async function defineHostNetworkToxiproxyContainer() {
+  // Loaded here, not at the top: testcontainers costs every command half a second at start-up
+  // (testcontainers-module.ts), and the class needs its base class to be defined.
+  const [{ ToxiProxyContainer }, { GenericContainer, Wait }] = await Promise.all([import('@testcontainers/toxiproxy'), loadTestcontainers()]);
+  return class HostNetworkToxiproxyContainer extends ToxiProxyContainer {
+    constructor(image: string, apiPort: number) {
+      super(image);
+      this.exposedPorts = [];
+      this.createOpts.ExposedPorts = {};
+      this.hostConfig.PortBindings = {};
+      this.withNetworkMode('host')
+        .withCommand(['-host', '127.0.0.1', '-port', String(apiPort)])
+        .withWaitStrategy(Wait.forLogMessage('Starting Toxiproxy HTTP server'))
+        .withStartupTimeout(30_000);
+    }
 
-  /** GenericContainer's start: ToxiProxyContainer's would look up the mapped API port, and there is none. */
-  startOnHostNetwork(): Promise<StartedTestContainer> {
-    return GenericContainer.prototype.start.call(this);
-  }
+    /** GenericContainer's start: ToxiProxyContainer's would look up the mapped API port, and there is none. */
+    startOnHostNetwork(): Promise<StartedTestContainer> {
+      return GenericContainer.prototype.start.call(this);
+    }
+  };
 }
 
-
+let hostNetworkToxiproxyContainer: ReturnType<typeof defineHostNetworkToxiproxyContainer> | undefined;
 
 export interface StartToxiproxyContainerOptions {
   /** The image (local-images.ts imageNameFor(toxiproxySpec)). */
@@ -61,6 +66,7 @@ export async function startToxiproxyContainer(options: StartToxiproxyContainerOp
 async function startOnce(options: StartToxiproxyContainerOptions, port: number): Promise<ToxiproxyContainerServer> {
   const apiUrl = `http://127.0.0.1:${port}`;
   const instance = randomUUID();
+  const HostNetworkToxiproxyContainer = await (hostNetworkToxiproxyContainer ??= defineHostNetworkToxiproxyContainer());
   const container = new HostNetworkToxiproxyContainer(options.image, port)
     .withEnvironment({ LOG_LEVEL: 'info' })
     .withLabels(spillwayLabels('toxiproxy', instance, options.labels))
@@ -77,7 +83,7 @@ async function startOnce(options: StartToxiproxyContainerOptions, port: number):
     const deadline = Date.now() + (options.readyTimeoutMs ?? 10_000);
     for (;;) {
       if (await toxiproxyAnswers(apiUrl)) break;
-      const client = await getContainerRuntimeClient();
+      const client = await containerRuntimeClient();
       const running = await client.container.dockerode
         .getContainer(id)
         .inspect()

@@ -8,6 +8,7 @@ import { bundleScenarios } from '../k6/bundle-scenarios.ts';
 import { defaultK6ConfigFile } from '../run/run-input.ts';
 import { loadK6Config, scenarioPlan, type K6Config, type ScenarioPlan } from '../run/scenario-plan.ts';
 import { capacityConsumer, capacityStaircase, peakRate, type StaircaseOptions } from './capacity-staircase.ts';
+import { maxParallelism } from './k8s-defaults.ts';
 import { k8sPlanFileVersion, type CapacityPlan, type K8sPlanFile } from './k8s-plan-file.ts';
 import { configMapDataBytes, scriptConfigMap } from './script-configmap.ts';
 import { testRunManifest } from './testrun-manifest.ts';
@@ -61,15 +62,8 @@ export interface RenderedManifests {
 
 export class K8sRenderError extends UserFacingError {}
 
-/**
- * Runner pods beyond this are more likely a typo than a plan: ten Premium v2 units at their
- * light-policy estimate (25,000 requests/s) need far fewer k6 runners than this.
- */
-export const maxParallelism = 100;
-/** k6's own image; the bundle targets the k6 version Spillway pins (harness/tools/tool-specs.ts). */
-export const defaultK6Image = 'grafana/k6:2.2.0';
-export const defaultKeySecret = 'spillway-subscription-keys';
-export const defaultResultsClaim = 'spillway-results';
+// The options' defaults and limits live in a module of their own, for the command line (k8s-defaults.ts says why).
+export { defaultK6Image, defaultKeySecret, defaultResultsClaim, maxParallelism } from './k8s-defaults.ts';
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 

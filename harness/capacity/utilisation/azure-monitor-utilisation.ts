@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
-import { MetricsClient, type Metric, type MetricsClientOptions } from '@azure/monitor-query-metrics';
+import type { Metric, MetricsClient, MetricsClientOptions } from '@azure/monitor-query-metrics';
 import { UserFacingError } from '../../contracts/user-facing-error.ts';
 import { classifyQueryFailure, type QueryFailure } from '../../evidence/log-analytics/query-failure.ts';
 import { apimResourceIdHint, parseApimResourceId } from './apim-resource-id.ts';
@@ -88,6 +88,9 @@ export class AzureMonitorUtilisation implements UtilisationSource {
     if (!this.#client) {
       // Loaded only when no credential is given: @azure/identity brings MSAL with it.
       const credential = this.#options.credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
+      // The SDK too, on first read: with Azure's core pipeline beneath it, a fifth of a second
+      // that every `spillway` command paid at start-up (harness/cli/startup-imports.test.ts).
+      const { MetricsClient } = await import('@azure/monitor-query-metrics');
       this.#client = new MetricsClient(this.#endpoint, credential, this.#options.clientOptions);
     }
     return this.#client;

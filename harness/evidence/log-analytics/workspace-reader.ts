@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TokenCredential } from '@azure/identity';
-import { LogsQueryClient, LogsQueryResultStatus, type LogsQueryClientOptions, type LogsTable } from '@azure/monitor-query-logs';
+import type { LogsQueryClient, LogsQueryClientOptions, LogsTable } from '@azure/monitor-query-logs';
 import { classifyQueryFailure, describeErrorInfo, failureMessage, LogAnalyticsError, QueryGaveUpError, QueryRefusedError } from './query-failure.ts';
 
 /**
@@ -72,6 +72,7 @@ export class WorkspaceReader {
     if (!this.#client) {
       // Loaded only when no credential is given: @azure/identity brings MSAL with it.
       const credential = this.#options.credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
+      const { LogsQueryClient } = await loadLogsQuery();
       this.#client = new LogsQueryClient(credential, { ...this.#options.clientOptions, retryOptions: { maxRetries: 0 } });
     }
     return this.#client;
@@ -84,6 +85,7 @@ export class WorkspaceReader {
    */
   async query(kql: string, timespan: { start: number; end: number }, what: string, deadline: number): Promise<QueryRows> {
     const client = await this.#clientFor();
+    const { LogsQueryResultStatus } = await loadLogsQuery();
     const say = this.#options.say ?? (() => {});
     for (let attempt = 0; ; attempt++) {
       this.counts.queries++;
@@ -110,6 +112,15 @@ export class WorkspaceReader {
       }
     }
   }
+}
+
+/**
+ * The SDK, loaded on first query: with Azure's core pipeline beneath it, it takes a fifth of a
+ * second to import, which every `spillway` command paid at start-up while only runs and drills
+ * against a real workspace query one (harness/cli/startup-imports.test.ts).
+ */
+function loadLogsQuery(): Promise<typeof import('@azure/monitor-query-logs')> {
+  return import('@azure/monitor-query-logs');
 }
 
 /** The first table of a result as objects by column name. */
