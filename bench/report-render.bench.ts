@@ -10,7 +10,15 @@
  * taken in the same process, on the same machine, at the same moment, reported as a ratio:
  * - rendering from the folder (loading it, reading its evidence, computing the charts, writing
  *   the page: `spillway report` later) against reading the same evidence files and
- *   JSON.parse-ing every line, the floor any renderer of the folder pays;
+ *   JSON.parse-ing every line in one thread, the floor any one-thread renderer of the folder
+ *   pays (the render reads the ledger in a worker thread while it reads k6's samples,
+ *   reports/html/evidence-tallies.ts: with a second core free, it goes below that floor), and
+ *   against the same reading and parsing split the same way over two threads (the floor of
+ *   that split, whether the second core is free or busy with other work);
+ * - the whole of `spillway report <folder> --format html` (the function the command runs,
+ *   harness/cli/report-command-run.ts: the render, the summary it prints, the file written)
+ *   against the same two references: the summary is counted in the render's own read of k6's
+ *   samples, so the command should cost little beyond the render;
  * - rendering at the end of the run, with the evidence its analysis read still in memory
  *   (withLoadedEvidence), against JSON.stringify of the same client records;
  * - the file's size against the chart data alone as JSON (what the page carries beyond it is
@@ -24,13 +32,17 @@ import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { chromium } from 'playwright-core';
 import { evidenceFileNames } from '../harness/contracts/evidence.ts';
 import { fixtureJournal, fixtureVerdict } from '../reports/fixture-run-folder.ts';
 import { reportClientAssets } from '../reports/html/build-client.ts';
+import { clockAt } from '../reports/html/chart-tallies.ts';
+import { tallyRunEvidence } from '../reports/html/evidence-tallies.ts';
 import { renderHtmlReport } from '../reports/html/html.renderer.ts';
 import { runCharts } from '../reports/html/run-charts.ts';
 import { loadRunFolder, withLoadedEvidence, type RunRunFolder } from '../reports/run-folder.ts';
+import { reportCommand } from '../harness/cli/report-command-run.ts';
 import { writeSyntheticRun } from './synthetic-evidence.ts';
 
 const { values } = parseArgs({
@@ -79,42 +91,73 @@ try {
   // The page code is built (or found built) before anything is timed: a build is not a render.
   reportClientAssets();
 
-  /** The reference: every line of the evidence the charts read, read and JSON.parse-d. */
-  const readAndParse = (): number => {
+  /** Every line of one evidence file, read and JSON.parse-d. */
+  const readAndParseFile = (file: string): number => {
     let rows = 0;
-    for (const file of ['k6-samples.json', 'fleet-ledger.jsonl']) {
-      const fd = openSync(join(dir, file), 'r');
-      const buffer = Buffer.alloc(4 * 1024 * 1024);
-      let carry = Buffer.alloc(0);
-      for (;;) {
-        const read = readSync(fd, buffer, 0, buffer.length, null);
-        if (read === 0) break;
-        const last = buffer.lastIndexOf(10, read - 1);
-        const text = Buffer.concat([carry, buffer.subarray(0, last + 1)]).toString('utf8');
-        carry = Buffer.from(buffer.subarray(last + 1, read));
-        for (const line of text.split('\n')) if (line !== '') rows += JSON.parse(line) ? 1 : 0;
-      }
-      closeSync(fd);
+    const fd = openSync(file, 'r');
+    const buffer = Buffer.alloc(4 * 1024 * 1024);
+    let carry = Buffer.alloc(0);
+    for (;;) {
+      const read = readSync(fd, buffer, 0, buffer.length, null);
+      if (read === 0) break;
+      const last = buffer.lastIndexOf(10, read - 1);
+      const text = Buffer.concat([carry, buffer.subarray(0, last + 1)]).toString('utf8');
+      carry = Buffer.from(buffer.subarray(last + 1, read));
+      for (const line of text.split('\n')) if (line !== '') rows += JSON.parse(line) ? 1 : 0;
     }
+    closeSync(fd);
     return rows;
+  };
+  /** The reference: every line of the evidence the charts read, read and JSON.parse-d in one thread. */
+  const readAndParse = (): number => readAndParseFile(join(dir, 'k6-samples.json')) + readAndParseFile(join(dir, 'fleet-ledger.jsonl'));
+  /**
+   * The second reference: the same, the ledger in a worker thread while this thread does k6's
+   * samples, as the render splits them (so its ratio holds whether the second core is free or not).
+   */
+  const parseWorkerCode = `const { workerData, parentPort } = require('node:worker_threads');
+const { openSync, readSync, closeSync } = require('node:fs');
+const readAndParseFile = ${readAndParseFile.toString()};
+parentPort.postMessage(readAndParseFile(workerData));`;
+  const readAndParseTwoThreads = async (): Promise<number> => {
+    const worker = new Worker(parseWorkerCode, { eval: true, workerData: join(dir, 'fleet-ledger.jsonl') });
+    const ledgerRows = new Promise<number>((resolveRows, reject) => {
+      worker.once('message', resolveRows);
+      worker.once('error', reject);
+    });
+    const clientRows = readAndParseFile(join(dir, 'k6-samples.json'));
+    return clientRows + (await ledgerRows);
   };
 
   const renders: number[] = [];
   const references: number[] = [];
+  const twoThreadReferences: number[] = [];
+  const commands: number[] = [];
+  const commandOut = join(dir, 'command-out');
   let html = '';
   let dataBytes = 0;
+  let ledgerReadIn = 'not known';
   for (let i = 0; i < repeats; i++) {
     // Alternated, so a machine getting busier or quieter weighs on both sides alike.
     const r0 = performance.now();
     readAndParse();
     references.push(performance.now() - r0);
+    const p0 = performance.now();
+    await readAndParseTwoThreads();
+    twoThreadReferences.push(performance.now() - p0);
     const t0 = performance.now();
     html = renderHtmlReport(loadRunFolder(dir));
     renders.push(performance.now() - t0);
+    const c0 = performance.now();
+    const said: string[] = [];
+    if (reportCommand({ runFolder: dir, formats: ['html'], out: commandOut, env: {}, say: (line) => said.push(line) }) !== 0) throw new Error(`spillway report failed: ${said.join('\n')}`);
+    commands.push(performance.now() - c0);
   }
   {
     const run = loadRunFolder(dir);
     if (run.kind === 'run') dataBytes = Buffer.byteLength(JSON.stringify({ charts: runCharts(run) }));
+    // Whether the render took the two-thread path (else the ratio says nothing of it).
+    const again = loadRunFolder(dir);
+    if (again.kind === 'run') ledgerReadIn = tallyRunEvidence(again, clockAt(start, seconds)).ledgerReadIn;
   }
   // At the end of `spillway run` the evidence is in memory already (its analysis read it): the
   // report rendered there need not read it again (withLoadedEvidence). Reference: JSON.stringify
@@ -178,19 +221,21 @@ try {
     rate,
     repeats,
     evidence: { clientRecords: synthetic.counts.clientRecords, ledgerRecords: synthetic.counts.ledgerRecords, bytes: evidenceBytes },
-    render: { ms: median(renders), runs: renders, referenceMs: median(references), referenceRuns: references, ratio: median(renders) / median(references), targetMs: targets.renderMs },
+    render: { ms: median(renders), runs: renders, referenceMs: median(references), referenceRuns: references, ratio: median(renders) / median(references), twoThreadReferenceMs: median(twoThreadReferences), twoThreadReferenceRuns: twoThreadReferences, twoThreadRatio: median(renders) / median(twoThreadReferences), targetMs: targets.renderMs, ledgerReadIn },
+    command: { ms: median(commands), runs: commands, ratio: median(commands) / median(references), twoThreadRatio: median(commands) / median(twoThreadReferences), overRenderRatio: median(commands) / median(renders), targetMs: targets.renderMs },
     renderAtRunEnd: { ms: median(atRunEnd), runs: atRunEnd, referenceMs: median(stringifies), referenceRuns: stringifies, ratio: median(atRunEnd) / median(stringifies), targetMs: targets.renderMs },
     size: { bytes, chartDataBytes: dataBytes, ratio: bytes / dataBytes, targetBytes: targets.bytes },
     browser: 'skipped' in browser ? browser : { ...browser, ratio: browser.firstChartMs / browser.blankMs, targetMs: targets.firstChartMs },
   };
-  console.log(`render: ${result.render.ms.toFixed(0)} ms (target < ${targets.renderMs} ms); reference (read + JSON.parse the evidence): ${result.render.referenceMs.toFixed(0)} ms; ratio ${result.render.ratio.toFixed(2)}`);
+  console.log(`render: ${result.render.ms.toFixed(0)} ms (target < ${targets.renderMs} ms; the ledger read in ${ledgerReadIn}); reference (read + JSON.parse the evidence, one thread): ${result.render.referenceMs.toFixed(0)} ms, ratio ${result.render.ratio.toFixed(2)}; in two threads as the render: ${result.render.twoThreadReferenceMs.toFixed(0)} ms, ratio ${result.render.twoThreadRatio.toFixed(2)}`);
+  console.log(`spillway report --format html (the whole command): ${result.command.ms.toFixed(0)} ms; ratio ${result.command.ratio.toFixed(2)} to the one-thread reference, ${result.command.twoThreadRatio.toFixed(2)} to the two-thread one, ${result.command.overRenderRatio.toFixed(2)} to the render alone`);
   console.log(`render at the run's end, evidence in memory: ${result.renderAtRunEnd.ms.toFixed(0)} ms; reference (JSON.stringify of the client records): ${result.renderAtRunEnd.referenceMs.toFixed(0)} ms; ratio ${result.renderAtRunEnd.ratio.toFixed(2)}`);
   console.log(`size: ${(bytes / 1024).toFixed(0)} KiB (target < ${targets.bytes / 1024 / 1024} MiB); chart data alone ${(dataBytes / 1024).toFixed(0)} KiB; ratio ${result.size.ratio.toFixed(2)}`);
   if ('skipped' in browser) console.log(`first chart: skipped (${browser.skipped})`);
   else console.log(`first chart: ${browser.firstChartMs.toFixed(0)} ms (target < ${targets.firstChartMs} ms); blank page's script: ${browser.blankMs.toFixed(0)} ms; ratio ${(browser.firstChartMs / browser.blankMs).toFixed(1)}`);
   const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   console.log(
-    `targets: render from the folder ${verdict(result.render.ms < targets.renderMs)}; render at the run's end ${verdict(result.renderAtRunEnd.ms < targets.renderMs)}; size ${verdict(bytes < targets.bytes)}; first chart ${'skipped' in browser ? 'not measured' : verdict(browser.firstChartMs < targets.firstChartMs)}`,
+    `targets: render from the folder ${verdict(result.render.ms < targets.renderMs)}; spillway report --format html ${verdict(result.command.ms < targets.renderMs)}; render at the run's end ${verdict(result.renderAtRunEnd.ms < targets.renderMs)}; size ${verdict(bytes < targets.bytes)}; first chart ${'skipped' in browser ? 'not measured' : verdict(browser.firstChartMs < targets.firstChartMs)}`,
   );
   writeFileSync(join(import.meta.dirname, 'out', 'report-render.json'), `${JSON.stringify(result, null, 2)}\n`);
 } finally {

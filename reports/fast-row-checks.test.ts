@@ -76,6 +76,35 @@ describe('isCertainlyK6RequestSample', () => {
   });
 });
 
+describe('isCertainlyK6RequestSample, its time and whole-number tags read without regular expressions', () => {
+  const base = JSON.parse(k6SampleLine(fixtureClientRecord(Date.UTC(2026, 0, 1)))) as { data: { time: string; tags: Json } };
+  const withTime = (time: string) => ({ ...base, data: { ...base.data, time } });
+  const withTag = (tag: string, value: string) => ({ ...base, data: { ...base.data, tags: { ...base.data.tags, [tag]: value } } });
+
+  it('never accepts a time the schema refuses, and accepts k6\'s times', () => {
+    const k6Times = ['2026-01-01T12:00:00.123456+01:00', '2026-01-01T12:00:00Z', '2024-02-29T23:59:59.999999999-23:59', '2026-06-30T00:00:00.5+05:30'];
+    for (const time of k6Times) expect(isCertainlyK6RequestSample(withTime(time)), time).toBe(true);
+    const odd = ['2026-02-31T00:00:00Z', '2026-02-29T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T12:60:00Z', '2026-01-01T12:00:00.Z', '2026-01-01T12:00:00.1234567890Z', '2026-01-01T12:00:00+0100', '2026-01-01T12:00:00+24:00', '2026-01-01t12:00:00z', '2026-01-01T12:00Z', '2026-13-01T12:00:00Z', '2026-00-10T12:00:00Z', '0099-01-01T00:00:00Z', '２026-01-01T12:00:00Z', '2026-01-01T12:00:00Z ', ''];
+    let refused = 0;
+    for (const time of [...odd, ...k6Times.flatMap((t) => [...t].map((_, i) => t.slice(0, i) + t.slice(i + 1)))]) {
+      if (k6RequestSampleSchema.safeParse(withTime(time)).success) continue;
+      refused++;
+      expect(isCertainlyK6RequestSample(withTime(time)), time).toBe(false);
+    }
+    expect(refused).toBeGreaterThan(40);
+  });
+
+  it('takes a whole-number tag as /^\\d+$/ does, and never one the schema refuses', () => {
+    for (const tag of ['status', 'prompt_tokens', 'completion_tokens']) {
+      for (const value of ['0', '200', '0012', '123456789012345678901234567890']) expect(isCertainlyK6RequestSample(withTag(tag, value)), `${tag} ${value}`).toBe(true);
+      for (const value of ['', ' 1', '1 ', '+1', '-1', '1.0', '1e3', '0x1', '１', '٣', '2OO']) {
+        expect(k6RequestSampleSchema.safeParse(withTag(tag, value)).success, `${tag} ${JSON.stringify(value)}`).toBe(false);
+        expect(isCertainlyK6RequestSample(withTag(tag, value)), `${tag} ${JSON.stringify(value)}`).toBe(false);
+      }
+    }
+  });
+});
+
 describe('isCertainlyLedgerRequest', () => {
   const valid = [fixtureLedgerRequest(1, 1000) as Json, { ...(fixtureLedgerRequest(2, 2000, 'aoai-eastus-payg', 500) as Json), firstByte: null, faults: ['rule-1'] }, { ...(fixtureLedgerRequest(3, 3000) as Json), reason: 'fault:latency', priority: null }];
 

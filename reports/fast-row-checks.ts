@@ -1,4 +1,4 @@
-import { errorOrigins, gatewayReasons } from '../harness/contracts/client-record.ts';
+import { errorOrigins, gatewayReasons, k6TimeEpochMs } from '../harness/contracts/client-record.ts';
 import { ledgerReasonSchema } from '../harness/contracts/ledger-record.ts';
 
 /**
@@ -15,33 +15,37 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
-const wholeNumberTag = /^\d+$/;
-// RFC 3339 with an offset or Z, as k6 writes sample times (zod's z.iso.datetime({ offset: true }) accepts these and more).
-const k6Time = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+/** /^\d+$/ (a k6 tag holding a whole number), without a regular expression. */
+function isWholeNumberTag(v: unknown): boolean {
+  if (typeof v !== 'string' || v.length === 0) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 const errorOriginSet = new Set<string>(errorOrigins);
 const gatewayReasonSet = new Set<string>(gatewayReasons);
 const operations = new Set(['chat', 'embeddings']);
 
-const stringTags = ['scenario', 'consumer', 'priority', 'served_by', 'served_region', 'fd_origin', 'retry_after', 'remaining_tokens'] as const;
-
-/** A k6 `spillway_request` sample that k6RequestSampleSchema certainly accepts. */
+/**
+ * A k6 `spillway_request` sample that k6RequestSampleSchema certainly accepts. Its time is in
+ * k6's layout, RFC 3339 with an offset or Z, of a day that exists (k6TimeEpochMs: zod's
+ * z.iso.datetime({ offset: true }) accepts these and more; a date that matches the layout but
+ * does not exist, 31 February, which Date.parse rolls over into March, is left to the schema).
+ * No regular expression and no date object per row: over 600,000 samples this check went from
+ * about 370 ms to about 100 ms (docs/reports.md, "How fast, how big").
+ */
 export function isCertainlyK6RequestSample(row: unknown): boolean {
   if (!isObject(row) || row.type !== 'Point' || row.metric !== 'spillway_request') return false;
   const data = row.data;
-  if (!isObject(data) || !isString(data.time) || !k6Time.test(data.time) || !isFiniteNumber(data.value) || data.value < 0) return false;
-  // A date that matches the pattern but does not exist (31 February, which Date.parse rolls
-  // over into March) is left to the schema.
-  const year = Number(data.time.slice(0, 4));
-  const month = Number(data.time.slice(5, 7));
-  const day = Number(data.time.slice(8, 10));
-  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return false;
+  if (!isObject(data) || !isString(data.time) || k6TimeEpochMs(data.time) === null || !isFiniteNumber(data.value) || data.value < 0) return false;
   const tags = data.tags;
   if (!isObject(tags)) return false;
-  for (const tag of stringTags) if (!isString(tags[tag])) return false;
   return (
-    isString(tags.status) && wholeNumberTag.test(tags.status) &&
-    isString(tags.prompt_tokens) && wholeNumberTag.test(tags.prompt_tokens) &&
-    isString(tags.completion_tokens) && wholeNumberTag.test(tags.completion_tokens) &&
+    isString(tags.scenario) && isString(tags.consumer) && isString(tags.priority) && isString(tags.served_by) &&
+    isString(tags.served_region) && isString(tags.fd_origin) && isString(tags.retry_after) && isString(tags.remaining_tokens) &&
+    isWholeNumberTag(tags.status) && isWholeNumberTag(tags.prompt_tokens) && isWholeNumberTag(tags.completion_tokens) &&
     isString(tags.operation) && operations.has(tags.operation) &&
     (tags.stream === 'true' || tags.stream === 'false') &&
     isString(tags.error_origin) && errorOriginSet.has(tags.error_origin) &&

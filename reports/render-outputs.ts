@@ -5,6 +5,7 @@ import { renderHtmlReport } from './html/html.renderer.ts';
 import { renderJsonReport } from './json.renderer.ts';
 import { renderMarkdownReport } from './markdown.renderer.ts';
 import { loadRunFolder, withLoadedEvidence, type LoadedEvidence, type RunFolder } from './run-folder.ts';
+import { reportFormats, type ReportFormat } from './report-formats.ts';
 import { renderJUnitReport } from './summary-junit.renderer.ts';
 
 /**
@@ -14,8 +15,7 @@ import { renderJUnitReport } from './summary-junit.renderer.ts';
  * writeRenderedReports), so a run folder can be re-rendered at any later time into the same
  * files.
  */
-export const reportFormats = ['html', 'md', 'junit', 'json'] as const;
-export type ReportFormat = (typeof reportFormats)[number];
+export { reportFormats, type ReportFormat } from './report-formats.ts';
 
 export interface RenderContext {
   /** The formats rendered together, so one report can link another (the Markdown links the HTML). */
@@ -46,9 +46,13 @@ export interface RenderedReport {
   text: string;
 }
 
-/** Every format asked for, rendered in memory; throws what a renderer throws (nothing is written). */
-export function renderReports(folder: RunFolder, formats: readonly ReportFormat[], comparison: BaselineComparison | null = null, runFolderHref = ''): RenderedReport[] {
-  const context: RenderContext = { formats, comparison, runFolderHref };
+/**
+ * Every format asked for, rendered in memory; throws what a renderer throws (nothing is
+ * written). `together`: the formats written with these, for the links between them (default
+ * `formats`), when a caller renders them in more than one call.
+ */
+export function renderReports(folder: RunFolder, formats: readonly ReportFormat[], comparison: BaselineComparison | null = null, runFolderHref = '', together: readonly ReportFormat[] = formats): RenderedReport[] {
+  const context: RenderContext = { formats: together, comparison, runFolderHref };
   return formats.map((format) => ({ format, file: reportOutputs[format].file, text: reportOutputs[format].render(folder, context) }));
 }
 

@@ -1,13 +1,14 @@
 import { basename } from 'node:path';
 import type { ClientRecord } from '../harness/contracts/client-record.ts';
 import type { Journal } from '../harness/contracts/journal.ts';
+import { clientTrafficOf, type ClientTraffic } from './client-traffic.ts';
 import type { CapacityJournal, DrillJournal, RunFolder } from './run-folder.ts';
 
 /**
  * The few numbers and verdicts that matter of a run, a capacity run or a drill, in one shape
  * for the Markdown and JSON reports and the baseline comparison. Pure: journals and the
- * client's records in, the summary out; nothing here reads a file but through the run folder's
- * own lazy accessors (reports/run-folder.ts).
+ * client's records (or their traffic, client-traffic.ts) in, the summary out; nothing here reads
+ * a file but through the run folder's own lazy accessors (reports/run-folder.ts).
  */
 export type ReportKind = 'run' | 'capacity' | 'drill';
 export type SummaryStatus = 'pass' | 'fail' | 'inconclusive';
@@ -89,41 +90,39 @@ export function verdictsFailedFirst(verdicts: readonly SummaryVerdict[]): Summar
 }
 
 /** Nearest-rank percentile of sorted values. */
-function nearestRank(sorted: readonly number[], q: number): number {
+function nearestRank(sorted: ArrayLike<number>, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
 /**
  * The client's numbers over a run: the rate achieved against the plan's, latency percentiles of
  * every request (errors included: a slow refusal is slow too), and the error share by origin.
+ * From the records, or from their traffic counted as they were read (client-traffic.ts).
  */
-export function trafficNumbers(journal: Journal, records: readonly ClientRecord[]): TrafficNumbers {
+export function trafficNumbers(journal: Journal, records: readonly ClientRecord[] | ClientTraffic): TrafficNumbers {
+  const traffic = isClientTraffic(records) ? records : clientTrafficOf(records);
   const plan = journal.plan;
   const duration = plan.durationSeconds;
   const planned = plan.traffic.reduce((sum, c) => sum + c.ratePerUnit * plan.units * Math.max(0, Math.min(c.endSeconds ?? duration, duration) - c.startSeconds), 0);
   const k6Seconds = journal.k6.startedAt && journal.k6.endedAt ? (Date.parse(journal.k6.endedAt) - Date.parse(journal.k6.startedAt)) / 1000 : null;
   const seconds = duration > 0 ? duration : k6Seconds;
-  const durations = records.map((r) => r.durationMs).sort((a, b) => a - b);
-  const errorsByOrigin: Record<string, number> = {};
-  let errors = 0;
-  for (const record of records) {
-    if (record.status !== 0 && record.status < 400) continue;
-    errors++;
-    const origin = record.status === 0 ? 'network' : record.errorOrigin === '' ? 'unattributed' : record.errorOrigin;
-    errorsByOrigin[origin] = (errorsByOrigin[origin] ?? 0) + 1;
-  }
+  const { requests, sortedDurationsMs: durations, errors, errorsByOrigin } = traffic;
   return {
-    requests: records.length,
+    requests,
     targetRps: duration > 0 ? planned / duration : null,
-    achievedRps: seconds && seconds > 0 && journal.k6.startedAt ? records.length / seconds : null,
+    achievedRps: seconds && seconds > 0 && journal.k6.startedAt ? requests / seconds : null,
     latencyMs: durations.length > 0 ? { p50: nearestRank(durations, 0.5), p95: nearestRank(durations, 0.95), p99: nearestRank(durations, 0.99) } : null,
-    errorShare: records.length > 0 ? errors / records.length : null,
-    errorsByOrigin,
+    errorShare: requests > 0 ? errors / requests : null,
+    errorsByOrigin: { ...errorsByOrigin },
   };
 }
 
-/** A run's summary; `records` null when the run has no client samples (refused before any load). */
-export function summarizeRun(journal: Journal, journalFile: string, records: readonly ClientRecord[] | null): ReportSummary {
+function isClientTraffic(records: readonly ClientRecord[] | ClientTraffic): records is ClientTraffic {
+  return !Array.isArray(records);
+}
+
+/** A run's summary; `records` (or their traffic) null when the run has no client samples (refused before any load). */
+export function summarizeRun(journal: Journal, journalFile: string, records: readonly ClientRecord[] | ClientTraffic | null): ReportSummary {
   return {
     kind: 'run',
     id: journal.runId,
@@ -241,13 +240,31 @@ export function summarizeDrill(journal: DrillJournal, journalFile: string, metho
   };
 }
 
+/**
+ * What the journal alone says of a run folder: its summary without the client's numbers (a run's,
+ * a drill's method run's), reading no evidence; enough to refuse a baseline that cannot be
+ * compared (compare-runs.ts, refuseMismatch) before any evidence is read.
+ */
+export function summarizeJournal(folder: RunFolder): ReportSummary {
+  switch (folder.kind) {
+    case 'run':
+      return summarizeRun(folder.journal, folder.journalFile, null);
+    case 'capacity':
+      return summarizeCapacity(folder.journal, basename(folder.dir), folder.journalFile);
+    case 'drill':
+      return summarizeDrill(folder.journal, folder.journalFile, null);
+  }
+}
+
 /** The summary of any run folder: a run, a capacity run, or a drill (with its method run's numbers). */
 export function summarize(folder: RunFolder): ReportSummary {
   switch (folder.kind) {
     case 'run': {
-      // A run refused before any load has no samples; its numbers are absent, not zero.
-      const records = folder.journal.k6.startedAt === null || folder.evidence.status('client').file === null ? null : folder.evidence.clientRecords();
-      return summarizeRun(folder.journal, folder.journalFile, records);
+      // A run refused before any load has no samples; its numbers are absent, not zero. The
+      // traffic is counted in the pass that read the records first (the HTML charts', when
+      // rendered before): k6's samples file is not read again for it.
+      const traffic = folder.journal.k6.startedAt === null || folder.evidence.status('client').file === null ? null : folder.evidence.clientTraffic();
+      return summarizeRun(folder.journal, folder.journalFile, traffic);
     }
     case 'capacity':
       return summarizeCapacity(folder.journal, basename(folder.dir), folder.journalFile);

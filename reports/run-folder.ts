@@ -8,6 +8,7 @@ import { gatewayLogEvidence, gatewayLogRowSchema, llmLogEvidence, llmLogRowSchem
 import { journalSchema, journalSchemaVersion, type Journal } from '../harness/contracts/journal.ts';
 import { ledgerRecordSchema, type FaultChangeRecord, type LedgerRecord, type RequestRecord } from '../harness/contracts/ledger-record.ts';
 import { UserFacingError } from '../harness/contracts/user-facing-error.ts';
+import { clientTrafficCounter, clientTrafficOf, type ClientTraffic } from './client-traffic.ts';
 import { isCertainlyK6RequestSample, isCertainlyLedgerRequest } from './fast-row-checks.ts';
 
 /**
@@ -20,7 +21,10 @@ import { isCertainlyK6RequestSample, isCertainlyLedgerRequest } from './fast-row
  * version this Spillway does not know, is refused with a ReportInputError naming the folder and
  * what is wrong). The evidence files are read only when a renderer asks for them, once, and
  * synchronously, so that rendering stays a plain function; each row is checked against its
- * contract as it is read, and a malformed one is refused naming the file, line and field.
+ * contract as it is read, and a malformed one is refused naming the file, line and field. The
+ * two large files (k6's samples, the fleet's ledger) can also be read by streamClientRecords and
+ * streamLedgerRequests from their row sources, in another thread, exactly as here
+ * (reports/html/evidence-tallies.ts reads the ledger in a worker while the client file is read).
  *
  * A run that did not complete is loaded all the same: `incomplete` carries its status and the
  * reason the journal gives, for a renderer to show first.
@@ -80,10 +84,24 @@ export interface RunFolderEvidence {
    * at once. Returns how many there were.
    */
   eachClientRecord(visit: (record: ClientRecord) => void): number;
+  /**
+   * The client records' traffic for a report's summary (client-traffic.ts): counted in the pass
+   * that first read them (eachClientRecord's, clientRecords'), else in a pass of its own that
+   * keeps no record; so a summary after the HTML charts reads nothing again.
+   */
+  clientTraffic(): ClientTraffic;
   /** What the backends saw (fleet-ledger.jsonl): the requests. */
   ledgerRequests(): readonly RequestRecord[];
   /** Each request of the ledger in turn, none kept (as eachClientRecord). */
   eachLedgerRequest(visit: (record: RequestRecord) => void): number;
+  /**
+   * Where eachClientRecord would read from: the file, for streamClientRecords to read in another
+   * thread exactly as eachClientRecord does; null when the records are in memory already, or
+   * there is no file (eachClientRecord then visits the list, or nothing).
+   */
+  clientRowSource(): ClientRowSource | null;
+  /** Where eachLedgerRequest would read from, as clientRowSource (for streamLedgerRequests). */
+  ledgerRowSource(): LedgerRowSource | null;
   /** The fault changes recorded in the ledger. */
   faultChanges(): readonly FaultChangeRecord[];
   /** The gateway's circuit breaker events. */
@@ -283,14 +301,23 @@ export function withLoadedEvidence(run: RunRunFolder, loaded: LoadedEvidence): R
       ...base,
       clientRecords: client ? () => client : base.clientRecords,
       eachClientRecord: client ? (visit) => each(client, visit) : base.eachClientRecord,
+      clientTraffic: client ? lazilyOnce(() => clientTrafficOf(client)) : base.clientTraffic,
       ledgerRequests: ledger ? () => ledger : base.ledgerRequests,
       eachLedgerRequest: ledger ? (visit) => each(ledger, visit) : base.eachLedgerRequest,
+      clientRowSource: client ? () => null : base.clientRowSource,
+      ledgerRowSource: ledger ? () => null : base.ledgerRowSource,
       faultChanges: faultChanges ? () => faultChanges : base.faultChanges,
       breakerEvents: breakerEvents ? () => breakerEvents : base.breakerEvents,
       gatewayLogs: gatewayLogs ? () => gatewayLogs : base.gatewayLogs,
       llmLogs: llmLogs ? () => llmLogs : base.llmLogs,
     },
   };
+}
+
+/** `read`'s value, computed on the first call and kept. */
+function lazilyOnce<T>(read: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: read() }).v;
 }
 
 function readJournalJson(file: string): unknown {
@@ -347,42 +374,41 @@ function runFolderEvidence(dir: string, journal: Journal): RunFolderEvidence {
     if (!present) return { status: said ? 'incomplete' : 'absent', note: said ? `${file ?? kind} was not written` : `this run brought no ${kind}`, file: null };
     return { status: said?.status ?? 'collected', ...(said?.note ? { note: said.note } : {}), file };
   };
-  const lazily = <T>(read: () => T): (() => T) => {
-    let value: { v: T } | undefined;
-    return () => (value ??= { v: read() }).v;
-  };
+  const lazily = lazilyOnce;
   const rowsOf = <T>(kind: EvidenceKind, read: (file: string) => T[]): (() => T[]) =>
     lazily(() => {
       const { file } = status(kind);
       return file === null ? [] : read(join(dir, file));
     });
-  const clientOptions = { prefilter: '"spillway_request"', select: isRequestPoint, certainly: isCertainlyK6RequestSample };
-  const ledgerOptions = { prefilter: null, certainly: isCertainlyLedgerRequest };
-  const clientRecords = rowsOf('client', (file) => readRows(file, k6RequestSampleSchema, clientOptions).map(toClientRecord));
-  const ledger = rowsOf('ledger', (file) => readRows(file, ledgerRecordSchema, ledgerOptions));
-  let clientRead = false;
-  let ledgerRead = false;
-  /** Streams a kind's rows unless its list is in memory already. */
-  const each = <T>(kind: EvidenceKind, loaded: boolean, list: () => readonly T[], stream: (file: string, visit: (row: T) => void) => void, visit: (row: T) => void): number => {
-    if (loaded) {
-      const rows = list();
-      for (const row of rows) visit(row);
-      return rows.length;
-    }
-    const { file } = status(kind);
-    if (file === null) return 0;
-    let count = 0;
-    stream(join(dir, file), (row) => {
-      count++;
-      visit(row);
-    });
-    return count;
-  };
   // The run's own requests, as its verifiers judged them (harness/run/run-scenario.ts,
   // runTraffic): those that started while k6 ran. The preflight's probes, sent before the load,
   // are in the same ledger file and are not the run's traffic.
   const k6Window = journal.k6.startedAt && journal.k6.endedAt ? { start: Date.parse(journal.k6.startedAt), end: Date.parse(journal.k6.endedAt) } : null;
-  const ofTheRun = (r: RequestRecord): boolean => k6Window === null || (r.start >= k6Window.start && r.start <= k6Window.end);
+  const clientRecords = rowsOf('client', (file) => readRows(file, k6RequestSampleSchema, clientRowOptions).map(toClientRecord));
+  const ledger = rowsOf('ledger', (file) => readRows(file, ledgerRecordSchema, ledgerRowOptions));
+  let clientRead = false;
+  let ledgerRead = false;
+  let traffic: ClientTraffic | undefined;
+  const fileOfKind = (kind: EvidenceKind): string | null => {
+    const { file } = status(kind);
+    return file === null ? null : join(dir, file);
+  };
+  const clientRowSource = (): ClientRowSource | null => {
+    const file = clientRead ? null : fileOfKind('client');
+    return file === null ? null : { kind: 'client', file };
+  };
+  const ledgerRowSource = (): LedgerRowSource | null => {
+    const file = ledgerRead ? null : fileOfKind('ledger');
+    return file === null ? null : { kind: 'ledger', file, window: k6Window };
+  };
+  const ledgerRequests = lazily(() => {
+    ledgerRead = true;
+    return ledger().filter((r): r is RequestRecord => r.type === 'request' && inWindow(k6Window, r));
+  });
+  const eachOf = <T>(rows: readonly T[], visit: (row: T) => void): number => {
+    for (const row of rows) visit(row);
+    return rows.length;
+  };
   return {
     status,
     file: (name) => {
@@ -393,20 +419,36 @@ function runFolderEvidence(dir: string, journal: Journal): RunFolderEvidence {
       clientRead = true;
       return clientRecords();
     },
-    eachClientRecord: (visit) => each('client', clientRead, clientRecords, (file, v) => scanRows(file, k6RequestSampleSchema, clientOptions, (row) => v(toClientRecord(row))), visit),
-    ledgerRequests: lazily(() => {
-      ledgerRead = true;
-      return ledger().filter((r): r is RequestRecord => r.type === 'request' && ofTheRun(r));
-    }),
-    eachLedgerRequest: (visit) => {
-      let requests = 0;
-      each<LedgerRecord>('ledger', ledgerRead, ledger, (file, v) => scanRows(file, ledgerRecordSchema, ledgerOptions, v), (row) => {
-        if (row.type !== 'request' || !ofTheRun(row)) return;
-        requests++;
-        visit(row);
+    // Streamed unless the list is in memory already; the summary's traffic counted on the way.
+    eachClientRecord: (visit) => {
+      if (clientRead) return eachOf(clientRecords(), visit);
+      const source = clientRowSource();
+      if (source === null) return 0;
+      if (traffic !== undefined) return streamClientRecords(source, visit);
+      const counter = clientTrafficCounter();
+      const count = streamClientRecords(source, (record) => {
+        counter.add(record);
+        visit(record);
       });
-      return requests;
+      traffic = counter.result();
+      return count;
     },
+    clientTraffic: () => {
+      if (traffic !== undefined) return traffic;
+      if (clientRead) return (traffic = clientTrafficOf(clientRecords()));
+      const counter = clientTrafficCounter();
+      const source = clientRowSource();
+      if (source !== null) streamClientRecords(source, counter.add);
+      return (traffic = counter.result());
+    },
+    ledgerRequests,
+    eachLedgerRequest: (visit) => {
+      if (ledgerRead) return eachOf(ledgerRequests(), visit);
+      const source = ledgerRowSource();
+      return source === null ? 0 : streamLedgerRequests(source, visit);
+    },
+    clientRowSource,
+    ledgerRowSource,
     faultChanges: lazily(() => ledger().filter((r): r is FaultChangeRecord => r.type === 'fault')),
     breakerEvents: rowsOf('breakerEvents', (file) => readRows(file, breakerEventSchema, { prefilter: null })),
     gatewayLogs: rowsOf('gatewayLogs', (file) => readRows(file, gatewayLogRowSchema, { prefilter: null }).map(gatewayLogEvidence)),
@@ -414,7 +456,52 @@ function runFolderEvidence(dir: string, journal: Journal): RunFolderEvidence {
   };
 }
 
+/**
+ * Where a run's client records or ledger requests are read from, as plain data (it crosses to a
+ * worker thread as it is): the file, absolute, and for the ledger the window of k6's run that
+ * selects the run's own requests (null: every request).
+ */
+export interface ClientRowSource {
+  kind: 'client';
+  file: string;
+}
+export interface LedgerRowSource {
+  kind: 'ledger';
+  file: string;
+  window: { start: number; end: number } | null;
+}
 
+/** Whether a request started while k6 ran (within `window`; any request when there is none). */
+function inWindow(window: LedgerRowSource['window'], r: RequestRecord): boolean {
+  return window === null || (r.start >= window.start && r.start <= window.end);
+}
+
+const clientRowOptions: RowOptions = { prefilter: '"spillway_request"', select: isRequestPoint, certainly: isCertainlyK6RequestSample };
+const ledgerRowOptions: RowOptions = { prefilter: null, certainly: isCertainlyLedgerRequest };
+
+/**
+ * Each client record of k6's samples file in turn, none kept, each row checked (a malformed one
+ * is refused with a ReportInputError naming the file, line and field). Returns how many there were.
+ */
+export function streamClientRecords(source: ClientRowSource, visit: (record: ClientRecord) => void): number {
+  let count = 0;
+  scanRows(source.file, k6RequestSampleSchema, clientRowOptions, (row) => {
+    count++;
+    visit(toClientRecord(row));
+  });
+  return count;
+}
+
+/** Each of the run's own requests in the fleet's ledger in turn, as streamClientRecords. */
+export function streamLedgerRequests(source: LedgerRowSource, visit: (record: RequestRecord) => void): number {
+  let count = 0;
+  scanRows(source.file, ledgerRecordSchema, ledgerRowOptions, (row: LedgerRecord) => {
+    if (row.type !== 'request' || !inWindow(source.window, row)) return;
+    count++;
+    visit(row);
+  });
+  return count;
+}
 
 /**
  * The rows of a JSON-lines file, each checked against `schema`, read in chunks so that a file

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixtureClientRecord, fixtureJournal, fixtureVerdict, writeFixtureRun } from '../../reports/fixture-run-folder.ts';
 import { runCliInProcess } from './cli-test-support.ts';
-import { reportCommand } from './report-command.ts';
+import { reportCommand } from './report-command-run.ts';
 
 /**
  * `spillway report` over run folders written as the run writes them (reports/fixture-run-folder.ts):

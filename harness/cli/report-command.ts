@@ -1,13 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { mkdirSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
-import { compareWithBaseline, type BaselineComparison } from '../../reports/baseline/compare-runs.ts';
-import { renderComparisonText } from '../../reports/baseline/comparison-text.ts';
-import { appendStepSummary, renderReports, reportFormats, reportOutputs, writeRenderedReports, type ReportFormat } from '../../reports/render-outputs.ts';
-import { summarize, verdictsFailedFirst } from '../../reports/report-summary.ts';
-import { loadRunFolder } from '../../reports/run-folder.ts';
-import { UserFacingError } from '../contracts/user-facing-error.ts';
-import { checkOutputFolder } from '../run/output-paths.ts';
+import { reportFormats, type ReportFormat } from '../../reports/report-formats.ts';
 import { parseNumberOption } from './option-parsers.ts';
 
 /**
@@ -25,21 +17,11 @@ import { parseNumberOption } from './option-parsers.ts';
  * unknown format, a baseline of another kind or scenario, or a run or baseline that did not
  * complete) or a renderer that failed. The run's own verdicts do not decide this exit code:
  * the run's command already did (its exitCode is in the JSON report).
+ *
+ * This module holds the command line only; the command's work is report-command-run.ts, loaded
+ * when the command runs (commands.ts says why: the renderers and the run folder's readers are
+ * not loaded by every other command's start).
  */
-export class ReportCommandError extends UserFacingError {}
-
-export interface ReportCommandOptions {
-  runFolder: string;
-  formats: readonly ReportFormat[];
-  /** Where the reports go; default the run folder. */
-  out?: string;
-  baseline?: string;
-  maxRegressionPercent?: number;
-  /** For tests: the environment $GITHUB_STEP_SUMMARY is read from. */
-  env?: NodeJS.ProcessEnv;
-  say: (line: string) => void;
-}
-
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
@@ -62,7 +44,9 @@ export function registerReportCommand(program: Command): void {
         '  The run\'s own verdicts do not set this code: its exitCode is in report.json.',
       ].join('\n'),
     )
-    .action((runFolder: string, options: { format?: ReportFormat[]; out?: string; baseline?: string; maxRegression?: number }) => {
+    .action(async (runFolder: string, options: { format?: ReportFormat[]; out?: string; baseline?: string; maxRegression?: number }) => {
+      // The renderers and the run folder's readers, loaded when a report is rendered (commands.ts says why).
+      const { reportCommand } = await import('./report-command-run.ts');
       process.exitCode = reportCommand({
         runFolder,
         formats: options.format ?? reportFormats,
@@ -84,36 +68,3 @@ export function parseFormats(value: string): ReportFormat[] {
   return [...new Set(names as ReportFormat[])];
 }
 
-/** The command's work, returning its exit code; throws a UserFacingError for bad input, having written nothing. */
-export function reportCommand(options: ReportCommandOptions): number {
-  const { say } = options;
-  if (options.maxRegressionPercent !== undefined && options.baseline === undefined) throw new ReportCommandError('--max-regression needs --baseline <run-folder>: a regression is measured against a baseline run');
-  if (options.out !== undefined) checkOutputFolder(options.out, '--out');
-  const folder = loadRunFolder(options.runFolder);
-  let comparison: BaselineComparison | null = null;
-  if (options.baseline !== undefined) {
-    const baseline = loadRunFolder(options.baseline);
-    if (resolve(baseline.dir) === resolve(folder.dir)) throw new ReportCommandError(`--baseline ${options.baseline}: the same folder as the run; give an earlier run to compare with`);
-    comparison = compareWithBaseline(summarize(folder), summarize(baseline), options.maxRegressionPercent ?? null);
-  }
-  // Rendered whole before anything is written: a renderer that fails leaves nothing behind.
-  const formats = reportFormats.filter((f) => options.formats.includes(f));
-  const outDir = resolve(options.out ?? folder.dir);
-  // The HTML links the evidence files: from --out, through the way back to the run folder.
-  const reports = renderReports(folder, formats, comparison, relative(outDir, folder.dir));
-  mkdirSync(outDir, { recursive: true });
-  const written = writeRenderedReports(outDir, reports);
-
-  const summary = summarize(folder);
-  if (folder.incomplete) say(`the ${folder.kind} did not complete (${folder.incomplete.status}): ${folder.incomplete.reason}`);
-  const counts = (['fail', 'inconclusive', 'pass'] as const).map((s) => `${summary.verdicts.filter((v) => v.status === s).length} ${s === 'fail' ? 'failed' : s === 'pass' ? 'passed' : s}`);
-  say(`${folder.kind} ${summary.name} (${summary.id}): ${summary.status}, exit code ${summary.exitCode}; verdicts: ${counts.join(', ')}`);
-  for (const v of verdictsFailedFirst(summary.verdicts).filter((v) => v.status !== 'pass')) say(`  ${v.status.toUpperCase()} ${v.check}: ${v.measured}`);
-  if (comparison) say(renderComparisonText(comparison).trimEnd());
-  say(`reports: ${written.map((file) => (relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file))).join(', ')}`);
-  if (formats.includes('md')) {
-    const appended = appendStepSummary(outDir, say, options.env ?? process.env);
-    if (appended) say(`step summary: ${reportOutputs.md.file} appended to $GITHUB_STEP_SUMMARY`);
-  }
-  return comparison !== null && comparison.maxRegressionPercent !== null && comparison.regressions.length > 0 ? 1 : 0;
-}

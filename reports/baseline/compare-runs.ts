@@ -127,8 +127,13 @@ export function compareWithBaseline(current: ReportSummary, baseline: ReportSumm
   };
 }
 
-/** Comparing different kinds, scenarios or profiles, or a run that did not complete, would say nothing: refused, saying which. */
-function refuseMismatch(current: ReportSummary, baseline: ReportSummary): void {
+/**
+ * Comparing different kinds, scenarios or profiles, or a run that did not complete, would say
+ * nothing: refused, saying which. It reads only what the journals say (kind, name, status,
+ * problem), so a command can refuse before reading any evidence (report-summary.ts,
+ * summarizeJournal).
+ */
+export function refuseMismatch(current: ReportSummary, baseline: ReportSummary): void {
   const what = (s: ReportSummary): string => `${s.kind === 'run' ? `a run of scenario ${s.name}` : s.kind === 'capacity' ? `a capacity run of profile ${s.name}` : `drill ${s.name}`} (${s.journalFile})`;
   if (current.kind !== baseline.kind) throw new BaselineMismatchError(`--baseline: cannot compare ${what(current)} with ${what(baseline)}: a baseline must be the same kind of run`);
   if (current.name !== baseline.name) {

@@ -1,7 +1,8 @@
 import type { BreakerEvent } from '../../harness/contracts/breaker-events.ts';
-import type { ClientRecord } from '../../harness/contracts/client-record.ts';
 import type { RunRunFolder } from '../run-folder.ts';
 import type { BandSpec, ChartSpec } from './chart-spec.ts';
+import { clockAt, statusClasses, type ClientTally, type Clock, type LedgerTally } from './chart-tallies.ts';
+import { tallyRunEvidence } from './evidence-tallies.ts';
 import { styledSeries } from './series-style.ts';
 
 /**
@@ -12,25 +13,11 @@ import { styledSeries } from './series-style.ts';
  */
 
 /** The run's time axis: whole seconds from k6's start (the journal's start when k6 never started). */
-interface Clock {
-  origin: number;
-  seconds: number;
-  x: number[];
-  /** The second a time falls in, clamped into the run. */
-  bucket(epochMs: number): number;
-}
-
 function clockOf(run: RunRunFolder): Clock {
   const { journal } = run;
   const origin = Date.parse(journal.k6.startedAt ?? journal.startedAt);
   const end = Math.max(Date.parse(journal.k6.endedAt ?? journal.endedAt), origin + journal.plan.durationSeconds * 1000);
-  const seconds = Math.max(1, Math.ceil((end - origin) / 1000));
-  return {
-    origin,
-    seconds,
-    x: Array.from({ length: seconds }, (_, i) => i),
-    bucket: (t) => Math.min(seconds - 1, Math.max(0, Math.floor((t - origin) / 1000))),
-  };
+  return clockAt(origin, Math.max(1, Math.ceil((end - origin) / 1000)));
 }
 
 /** The applied fault timeline as bands: from its application to its clearing (or the run's end). */
@@ -81,19 +68,8 @@ function requestRateChart(run: RunRunFolder, clock: Clock, seen: ClientTally, ba
   };
 }
 
-/** Nearest-rank percentile of an ascending array; null when empty. */
-function nearestRank(sorted: Float64Array, p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-}
-
 function latencyChart(run: RunRunFolder, clock: Clock, seen: ClientTally, bands: BandSpec[]): ChartSpec {
-  const ps = [0.5, 0.95, 0.99] as const;
-  const values = ps.map(() => new Array<number | null>(clock.seconds).fill(null));
-  seen.durations.forEach((durations, i) => {
-    const bucket = Float64Array.from(durations).sort();
-    ps.forEach((p, k) => (values[k]![i] = nearestRank(bucket, p)));
-  });
+  const values = seen.latency;
   return {
     name: 'latency',
     title: 'Latency percentiles over time',
@@ -108,18 +84,6 @@ function latencyChart(run: RunRunFolder, clock: Clock, seen: ClientTally, bands:
     points: seen.count,
     ...emptyUnless(seen.count, evidenceNote(run, 'client')),
   };
-}
-
-/** Who answered a request, in the words of the status chart. */
-const statusClasses = ['ok (2xx/3xx)', 'gateway limit (429/403: token, rate, quota)', 'gateway, other', 'backend', 'front door', 'network (no response)'] as const;
-
-function statusClassOf(r: ClientRecord): number {
-  if (r.status === 0) return 5;
-  if (r.status < 400) return 0;
-  if (r.errorOrigin === 'backend') return 3;
-  if (r.errorOrigin === 'frontdoor') return 4;
-  if (r.gatewayReason === 'token-limit' || r.gatewayReason === 'token-quota' || r.gatewayReason === 'rate-limit' || r.gatewayReason === 'quota') return 1;
-  return 2;
 }
 
 function statusChart(run: RunRunFolder, clock: Clock, seen: ClientTally, bands: BandSpec[]): ChartSpec {
@@ -236,76 +200,11 @@ function tokenChart(run: RunRunFolder, clock: Clock, seen: ClientTally, bands: B
   };
 }
 
-/**
- * What the client charts need of k6's records, gathered in one pass that keeps no record: a
- * long run's records are read, counted into per-second buckets and dropped.
- */
-interface ClientTally {
-  count: number;
-  /** Answered successfully (2xx/3xx): the requests whose tokens count. */
-  answered: number;
-  sent: number[];
-  succeeded: number[];
-  statusCounts: number[][];
-  /** Each second's durations, ms. */
-  durations: number[][];
-  /** Per consumer: tokens of successful answers per second, and the lowest remaining-tokens header per second. */
-  tokens: Map<string, { used: number[]; remaining: (number | null)[] }>;
-}
-
-function tallyClient(run: RunRunFolder, clock: Clock): ClientTally {
-  const tally: ClientTally = {
-    count: 0,
-    answered: 0,
-    sent: zeros(clock.seconds),
-    succeeded: zeros(clock.seconds),
-    statusCounts: statusClasses.map(() => zeros(clock.seconds)),
-    durations: Array.from({ length: clock.seconds }, () => []),
-    tokens: new Map(),
-  };
-  tally.count = run.evidence.eachClientRecord((r) => {
-    const b = clock.bucket(r.time);
-    tally.sent[clock.bucket(r.time - r.durationMs)]!++;
-    tally.statusCounts[statusClassOf(r)]![b]!++;
-    tally.durations[b]!.push(r.durationMs);
-    let tokens = tally.tokens.get(r.consumer);
-    if (!tokens) tally.tokens.set(r.consumer, (tokens = { used: zeros(clock.seconds), remaining: new Array<number | null>(clock.seconds).fill(null) }));
-    if (r.status >= 200 && r.status < 400) {
-      tally.succeeded[b]!++;
-      tally.answered++;
-      tokens.used[b]! += r.promptTokens + r.completionTokens;
-    }
-    const left = r.remainingTokens === '' ? Number.NaN : Number(r.remainingTokens);
-    if (Number.isFinite(left)) tokens.remaining[b] = Math.min(tokens.remaining[b] ?? left, left);
-  });
-  return tally;
-}
-
-/** The ledger's requests per backend and second, in one pass that keeps no record. */
-interface LedgerTally {
-  count: number;
-  perBackend: Map<string, number[]>;
-  totals: number[];
-}
-
-function tallyLedger(run: RunRunFolder, clock: Clock): LedgerTally {
-  const tally: LedgerTally = { count: 0, perBackend: new Map(), totals: zeros(clock.seconds) };
-  tally.count = run.evidence.eachLedgerRequest((r) => {
-    const b = clock.bucket(r.start);
-    let counts = tally.perBackend.get(r.backend);
-    if (!counts) tally.perBackend.set(r.backend, (counts = zeros(clock.seconds)));
-    counts[b]!++;
-    tally.totals[b]!++;
-  });
-  return tally;
-}
-
 /** Every chart of a run, in the report's order. */
 export function runCharts(run: RunRunFolder, prefix = ''): ChartSpec[] {
   const clock = clockOf(run);
   const bands = faultBands(run, clock);
-  const client = tallyClient(run, clock);
-  const ledger = tallyLedger(run, clock);
+  const { client, ledger } = tallyRunEvidence(run, clock);
   const charts = [
     requestRateChart(run, clock, client, bands),
     latencyChart(run, clock, client, bands),
