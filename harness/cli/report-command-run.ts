@@ -48,12 +48,12 @@ export function reportCommand(options: ReportCommandOptions): number {
   // (the comparison's, the other formats', the lines said below) is counted in that same read
   // (RunFolderEvidence.clientTraffic) instead of reading the file a second time.
   const html = renderReports(folder, formats.filter((f) => f === 'html'), null, folderHref, formats);
-  const comparison = baseline === null ? null : compareWithBaseline(summarize(folder), summarize(baseline), options.maxRegressionPercent ?? null);
+  const summary = summarize(folder);
+  const comparison = baseline === null ? null : compareWithBaseline(summary, summarize(baseline), options.maxRegressionPercent ?? null);
   const reports = [...html, ...renderReports(folder, formats.filter((f) => f !== 'html'), comparison, folderHref, formats)];
   mkdirSync(outDir, { recursive: true });
   const written = writeRenderedReports(outDir, reports);
 
-  const summary = summarize(folder);
   if (folder.incomplete) say(`the ${folder.kind} did not complete (${folder.incomplete.status}): ${folder.incomplete.reason}`);
   const counts = (['fail', 'inconclusive', 'pass'] as const).map((s) => `${summary.verdicts.filter((v) => v.status === s).length} ${s === 'fail' ? 'failed' : s === 'pass' ? 'passed' : s}`);
   say(`${folder.kind} ${summary.name} (${summary.id}): ${summary.status}, exit code ${summary.exitCode}; verdicts: ${counts.join(', ')}`);
