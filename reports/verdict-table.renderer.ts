@@ -15,7 +15,14 @@ export function renderVerdictTable(verdicts: readonly Verdict[], options: { colo
   const width = (i: number, cap: number): number => Math.min(cap, Math.max(headers[i]!.length, ...rows.map((r) => r[i]!.length)));
   const widths = [width(0, 12), width(1, 40), width(2, 48), width(3, 48)];
   const cut = (text: string, w: number): string => (text.length > w ? `${text.slice(0, w - 1)}…` : text.padEnd(w));
-  const line = (cells: string[]): string => cells.map((cell, i) => cut(cell, widths[i]!)).join('  ');
+  // A check's name tells rows apart at its end (`… (dev-test-ci)`, `…{…,priority:high}`), so a long
+  // one loses its middle rather than its end.
+  const cutMiddle = (text: string, w: number): string => {
+    if (text.length <= w) return text.padEnd(w);
+    const tail = Math.floor((w - 1) / 2);
+    return `${text.slice(0, w - 1 - tail)}…${text.slice(text.length - tail)}`;
+  };
+  const line = (cells: string[]): string => cells.map((cell, i) => (i === 1 ? cutMiddle : cut)(cell, widths[i]!)).join('  ');
   const out = [line(headers), widths.map((w) => '-'.repeat(w)).join('  ')];
   verdicts.forEach((v, i) => {
     const text = line(rows[i]!);
