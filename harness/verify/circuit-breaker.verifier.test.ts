@@ -395,6 +395,72 @@ describe('verifyCircuitBreaker', () => {
       expect(byCheck(high, 'circuit-breaker.opens-after-count').explanation).toMatch(/^Not judged as a failure because the lanes are incomplete: .*had no gateway log row naming the backend entity/);
     });
 
+    describe('a lane whose peer is open too: the pool refuses its requests', () => {
+      const HIGH_POOL = 'aoai-eastus-ptu-high-pool';
+      const poolExpectations = (): Expectations => {
+        const x = laneExpectations();
+        return { ...x, entityRoutes: { ...x.entityRoutes, [HIGH_POOL]: { 'aoai-eastus-ptu1': HIGH.ptu1, 'aoai-eastus-ptu2': HIGH.ptu2 } } };
+      };
+      /**
+       * The high lane trips on ptu1 at about 20 s for `tripMs`; from 36 s ptu2's high lane is open
+       * too (saturated), so the lane's requests get the pool's own 503 and reach no backend until
+       * ptu1's lane closes; then it serves on both again.
+       */
+      const peerOpen = (tripMs: number, refusalsAsPool = true, firstToPeer = 0) => {
+        const b = new EvidenceBuilder({ durationMs: 90_000 });
+        b.fleetFault({ id: 'ptu1-fails', at: 20_000, until: 35_000, status: 500, target: { backend: 'aoai-eastus-ptu1' } });
+        driveLane(b, { entities: MEDIUM, subscription: 'user-facing' });
+        driveLane(b, { entities: HIGH, subscription: 'critical-ops', every: 700, phase: 130, trafficUntil: 36_000 });
+        const tripEnd = 20_400 + tripMs;
+        let toggle = 0;
+        for (let t = 36_030; t < 90_000; t += 700) {
+          if (t < tripEnd) b.gatewayRequest({ at: t, attempts: [], subscription: 'critical-ops', status: 503, backendId: refusalsAsPool ? HIGH_POOL : null });
+          else {
+            const ptu1 = toggle++ >= firstToPeer && (toggle - firstToPeer) % 2 === 1;
+            b.gatewayRequest({ at: t, attempts: [{ backend: ptu1 ? 'aoai-eastus-ptu1' : 'aoai-eastus-ptu2' }], subscription: 'critical-ops', backendId: ptu1 ? HIGH.ptu1 : HIGH.ptu2 });
+          }
+        }
+        return b.build();
+      };
+      const highResume = (verdicts: Verdict[]): Verdict => byCheck(verdicts, 'circuit-breaker.resumes (step ptu1-fails, aoai-eastus-ptu1 via aoai-eastus-ptu1-high');
+
+      it('fails a lane that stays open 50 s instead of 30 s, on the pool\'s 503s after the trip\'s end', () => {
+        const evidence = peerOpen(50_000);
+        const resume = highResume(verifyCircuitBreaker(evidence, poolExpectations()));
+        expect(resume.status).toBe('fail');
+        expect(resume.measured).toMatch(/0 request\(s\) to its peers in between, \d+ of its pool's requests refused with no member available \(503\)/);
+        expect(resume.explanation).toMatch(/^aoai-eastus-ptu1 \(through aoai-eastus-ptu1-high\) was still unavailable to gateway East US .* routed through aoai-eastus-ptu-high-pool with a 503 before reaching any backend/);
+        expect(resume.evidence.map((e) => e.file)).toContain(evidence.files.gatewayLogs);
+      });
+
+      it('passes the lane that closes on time although the pool refused while both were open', () => {
+        const verdicts = verifyCircuitBreaker(peerOpen(30_000), poolExpectations());
+        expect(highResume(verdicts).status).toBe('pass');
+      });
+
+      it('passes a late-looking return (its first requests drawn to the peer) when the refusals all came while the trip lasted', () => {
+        const resume = highResume(verifyCircuitBreaker(peerOpen(30_000, true, 6), poolExpectations()));
+        expect(resume.status).toBe('pass');
+        expect(resume.explanation).toMatch(/went elsewhere first are a \d+% chance/);
+      });
+
+      it('does not count refusals it cannot place in the lane (a row naming no backend)', () => {
+        const resume = highResume(verifyCircuitBreaker(peerOpen(50_000, false), poolExpectations()));
+        expect(resume.status).not.toBe('fail');
+      });
+
+      it('does not count a 503 that a backend answered', () => {
+        const evidence = peerOpen(50_000);
+        // The same rows, each now with a ledger attempt: a backend's own 503 passed through.
+        const refusedIds = new Set(evidence.gatewayLogs.filter((r) => r.BackendId === HIGH_POOL).map((r) => r.CorrelationId));
+        const answered = evidence.ledger.concat(
+          [...refusedIds].map((id, k) => ({ ...evidence.ledger.find((r) => r.backend === 'aoai-eastus-ptu2')!, seq: 900_000 + k, correlationId: id!, status: 503 })),
+        );
+        const resume = highResume(verifyCircuitBreaker({ ...evidence, ledger: answered }, poolExpectations()));
+        expect(resume.measured).not.toMatch(/refused with no member available/);
+      });
+    });
+
     it('judges each entity by its own rule when the lanes\' rules differ', () => {
       // The high lane's breaker trips for 10 s, the medium lane's for 30 s.
       const evidence = twoLanes({ tripMs: 10_000 });

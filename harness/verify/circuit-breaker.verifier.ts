@@ -27,6 +27,7 @@ import { binomialCdf, binomialSf } from './binomial.ts';
 import { breakerLanes, type BreakerLane } from './breaker-lanes.ts';
 import { expectedTripMs, isBreakerFailure, modelTripMs, nextTrip, nginxCountAfter, type ModelTrip, type RetryAfterMode } from './breaker-model.ts';
 import { indexEvidence, instanceOf, type EvidenceIndex } from './evidence-index.ts';
+import { poolRefusals } from './pool-refusals.ts';
 import type { BreakerExpectation, Expectations } from './expectations.ts';
 import { faultTargets, fleetFaultSteps, type FleetFaultStep } from './fault-steps.ts';
 import { duration, moment } from './time-format.ts';
@@ -267,7 +268,7 @@ function judgeInstance(
   const events = evidence.breakerEvents.filter((e) => e.region === instance && (e.data.backendName === entity || e.subject.includes(`/backends/${entity}/`)));
   if (!earlyFails) {
     const count = judgeCount(ctx, trips, byStart, breaker, name, backend, instance, early, share, attributionNote);
-    return [count, judgeOpen(ctx, trips, breaker, byStart, name, backend, instance, events, share, attributionNote), judgeResume(ctx, trips, name, backend, instance, share)];
+    return [count, judgeOpen(ctx, trips, breaker, byStart, name, backend, instance, events, share, attributionNote), judgeResume(ctx, trips, name, backend, instance, share, lane)];
   }
   // It opened early: the trips modelled at the rule's count are not the gateway's, so the trip
   // length and the return are judged on trips modelled at the count it was seen to open at.
@@ -276,7 +277,7 @@ function judgeInstance(
   const verdicts = [earlyVerdict(ctx, early, breaker, name, backend, instance, share.p, attributionNote)];
   if (seen.length === 0) return verdicts;
   const note = ` (trips modelled at the ${seenCount} failure(s) it was seen to open at, not the rule's ${breaker.count}: opens-after-count judges that)`;
-  for (const v of [judgeOpen(ctx, seen, breaker, byStart, name, backend, instance, events, share, attributionNote), judgeResume(ctx, seen, name, backend, instance, share)]) {
+  for (const v of [judgeOpen(ctx, seen, breaker, byStart, name, backend, instance, events, share, attributionNote), judgeResume(ctx, seen, name, backend, instance, share, lane)]) {
     verdicts.push({ ...v, explanation: v.explanation.replace(/\.$/, `${note}.`) });
   }
   return verdicts;
@@ -697,7 +698,7 @@ function judgeOpen(
   };
 }
 
-function judgeResume(ctx: Context, trips: TripObservation[], name: string, backend: string, instance: string, share: Share): Verdict {
+function judgeResume(ctx: Context, trips: TripObservation[], name: string, backend: string, instance: string, share: Share, lane: BreakerLane): Verdict {
   const { evidence } = ctx;
   const t0 = evidence.window.start;
   const { p, region, fromInstance } = share;
@@ -706,6 +707,7 @@ function judgeResume(ctx: Context, trips: TripObservation[], name: string, backe
   const notes: string[] = [];
   let failingText = '';
   const examples: (number | string)[] = [];
+  const refused: string[] = [];
   for (const [i, obs] of trips.entries()) {
     const T = obs.trip.at;
     if (obs.tripMs === null) {
@@ -728,8 +730,24 @@ function judgeResume(ctx: Context, trips: TripObservation[], name: string, backe
     const until = resumed?.start ?? evidence.window.end;
     const peers = fromInstance.filter((r) => r.backend !== backend && r.start > deadline && r.start < until);
     const chance = Math.pow(1 - p, peers.length);
-    parts.push(`trip ${i + 1}: ${resumed ? `first request ${duration(resumed.start - (T + obs.tripMs))} after the trip's end (seq ${resumed.seq})` : 'no request after the trip'}, ${peers.length} request(s) to its peers in between`);
-    if (chance < ctx.resumeConfidence) {
+    // The pool's own refusals speak where the peers cannot (they may be open too): a request
+    // of this lane refused for want of any member, after the trip should have ended and before
+    // the backend got anything that could trip it again, found this breaker still open.
+    const refusals = poolRefusals(evidence, ctx.index, ctx.expectations, backend, lane, instance, deadline, until);
+    parts.push(
+      `trip ${i + 1}: ${resumed ? `first request ${duration(resumed.start - (T + obs.tripMs))} after the trip's end (seq ${resumed.seq})` : 'no request after the trip'}, ${peers.length} request(s) to its peers in between` +
+        (refusals.length > 0 ? `, ${refusals.length} of its pool's requests refused with no member available (503)` : ''),
+    );
+    if (refusals.length > 0) {
+      statuses.push('fail');
+      refused.push(...refusals.map((r) => r.correlationId));
+      if (!failingText) {
+        const first = refusals[0]!;
+        failingText =
+          `${backend}${lane.entity ? ` (through ${lane.entity})` : ''} was still unavailable to gateway ${instance} ${duration(first.at - (T + obs.tripMs))} after its ${duration(obs.tripMs)} trip should have ended (${moment(T + obs.tripMs, t0)}): the gateway answered ${refusals.length} request(s) routed through ${first.backendId} with a 503 before reaching any backend, which a pool does only when every member's breaker is open, while ${backend} had received nothing since the trip that could open it again; ` +
+          `the breaker may stay open longer than configured (or ignore a Retry-After it should take); see ${evidence.files.gatewayLogs} ${listExamples(refusals.map((r) => r.correlationId))}.`;
+      }
+    } else if (chance < ctx.resumeConfidence) {
       statuses.push('fail');
       examples.push(...peers.map((r) => r.seq));
       if (!failingText) {
@@ -760,7 +778,10 @@ function judgeResume(ctx: Context, trips: TripObservation[], name: string, backe
         : status === 'pass'
           ? `Traffic from gateway ${instance} came back to ${backend} after the trip${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.`
           : `Whether traffic resumed could not be judged: ${notes.join('; ')}.`,
-    evidence: [ref(evidence.files.ledger, `requests from gateway ${instance} after each trip`, examples.length > 0 ? examples : trips.flatMap((t) => (t.resumed ? [t.resumed.seq] : [])))],
+    evidence: [
+      ref(evidence.files.ledger, `requests from gateway ${instance} after each trip`, examples.length > 0 ? examples : trips.flatMap((t) => (t.resumed ? [t.resumed.seq] : []))),
+      ...(refused.length > 0 ? [ref(evidence.files.gatewayLogs, `503s from gateway ${instance} that reached no backend after the trip's end`, refused.slice(0, 5))] : []),
+    ],
   };
 }
 

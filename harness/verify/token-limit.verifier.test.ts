@@ -25,6 +25,13 @@ interface Traffic {
   llm?: boolean;
   /** Requests the gateway answers 503 (pool exhausted) before its token limit decides anything. */
   failing?: (i: number) => boolean;
+  /**
+   * Requests that fail otherwise: 'backend' passes the limit, which charges its 40-token prompt
+   * (and keeps it: no usage comes back), then the backend answers 429; 'pool-exhausted' passes
+   * the limit likewise, then finds no backend (503); 'front-door' never reaches the gateway (a
+   * front door 503); 'absent' is not sent at all.
+   */
+  fails?: (i: number) => 'backend' | 'pool-exhausted' | 'front-door' | 'absent' | undefined;
 }
 
 /** One consumer's traffic through a gateway that enforces `enforced` tokens per sliding 60 s. */
@@ -44,6 +51,12 @@ function traffic(b: EvidenceBuilder, options: Traffic = {}): void {
       b.clientRequest({ at: t, ...fd, status: 503, gatewayReason: 'pool-exhausted' });
       continue;
     }
+    const fails = options.fails?.(i);
+    if (fails === 'absent') continue;
+    if (fails === 'front-door') {
+      b.clientRequest({ at: t, consumer, priority: 'medium', frontDoorOrigin: '', status: 503, errorOrigin: 'frontdoor' });
+      continue;
+    }
     if (options.quota && quotaUsed + tokens > options.quota.tokens) {
       b.gatewayRequest({ at: t, region, subscription: consumer, status: options.quota.status });
       b.clientRequest({ at: t, ...fd, status: options.quota.status, gatewayReason: 'token-quota', retryAfter: '3000' });
@@ -52,6 +65,19 @@ function traffic(b: EvidenceBuilder, options: Traffic = {}): void {
     if (used + tokens > enforced) {
       b.gatewayRequest({ at: t, region, subscription: consumer, status: 429 });
       b.clientRequest({ at: t, ...fd, status: 429, gatewayReason: 'token-limit', retryAfter: options.retryAfter?.(i) ?? '12', remainingTokens: options.remaining === 'none' ? '' : '0' });
+      continue;
+    }
+    if (fails === 'backend' || fails === 'pool-exhausted') {
+      // Passed the limit, so its prompt was charged; the error brings no usage to settle it.
+      admitted.push({ at: t, tokens: 40 });
+      const remainingAfter = options.remaining === 'none' ? '' : String(enforced - used - 40);
+      if (fails === 'backend') {
+        b.gatewayRequest({ at: t, region, subscription: consumer, attempts: [{ backend: region === EAST ? 'aoai-eastus-ptu1' : 'aoai-westus-ptu1', status: 429 }] });
+        b.clientRequest({ at: t, ...fd, status: 429, errorOrigin: 'backend', retryAfter: '3', remainingTokens: remainingAfter, servedRegion: region });
+      } else {
+        b.gatewayRequest({ at: t, region, subscription: consumer, status: 503 });
+        b.clientRequest({ at: t, ...fd, status: 503, gatewayReason: 'pool-exhausted', remainingTokens: remainingAfter });
+      }
       continue;
     }
     admitted.push({ at: t, tokens });
@@ -81,17 +107,27 @@ function withPeer(): ReturnType<typeof sampleExpectations> {
  * tokens per sliding 60 s (a counter-key that is not the subscription). Each sends `tokens`
  * every `every` ms in [from, to); the remaining-tokens header is the shared counter's.
  */
-function sharedTraffic(b: EvidenceBuilder, senders: { consumer: string; from?: number; to?: number; every?: number; tokens?: number }[], enforced = 1000): void {
-  const arrivals: { at: number; consumer: string; tokens: number }[] = [];
-  for (const s of senders) for (let t = s.from ?? 0; t < (s.to ?? 130_000); t += s.every ?? 2000) arrivals.push({ at: t, consumer: s.consumer, tokens: s.tokens ?? 190 });
+function sharedTraffic(b: EvidenceBuilder, senders: { consumer: string; from?: number; to?: number; every?: number; tokens?: number; backendFails?: (i: number) => boolean }[], enforced = 1000): void {
+  const arrivals: { at: number; consumer: string; tokens: number; backendFails: boolean }[] = [];
+  for (const s of senders) {
+    let i = 0;
+    for (let t = s.from ?? 0; t < (s.to ?? 130_000); t += s.every ?? 2000, i++) arrivals.push({ at: t, consumer: s.consumer, tokens: s.tokens ?? 190, backendFails: s.backendFails?.(i) ?? false });
+  }
   arrivals.sort((a, c) => a.at - c.at);
   const admitted: { at: number; tokens: number }[] = [];
-  for (const { at, consumer, tokens } of arrivals) {
+  for (const { at, consumer, tokens, backendFails } of arrivals) {
     const used = admitted.filter((a) => a.at > at - 60_000).reduce((sum, a) => sum + a.tokens, 0);
     const fd = { frontDoorOrigin: EAST, consumer, priority: 'medium' };
     if (used + tokens > enforced) {
       b.gatewayRequest({ at, region: EAST, subscription: consumer, status: 429 });
       b.clientRequest({ at, ...fd, status: 429, gatewayReason: 'token-limit', retryAfter: '12', remainingTokens: '0' });
+      continue;
+    }
+    if (backendFails) {
+      // Passed the shared counter, which keeps its 40-token prompt; the backend answers 429.
+      admitted.push({ at, tokens: 40 });
+      b.gatewayRequest({ at, region: EAST, subscription: consumer, attempts: [{ backend: 'aoai-eastus-ptu1', status: 429 }] });
+      b.clientRequest({ at, ...fd, status: 429, errorOrigin: 'backend', retryAfter: '3', remainingTokens: String(enforced - used - 40), servedRegion: EAST });
       continue;
     }
     admitted.push({ at, tokens });
@@ -278,6 +314,91 @@ describe('token-limit.no-refusal-below-limit', () => {
 
   it('passes refusals near the budget', () => {
     expect(get(run(), 'token-limit.no-refusal-below-limit').status).toBe('pass');
+  });
+
+  // Three of every four requests pass the limit (charged their 40-token prompt) and then fail:
+  // a backend 429, a pool-exhausted 503, a backend 429. The counter fills with 3 admissions (570
+  // tokens) and 9 kept prompts (360), so the next request is refused at 930 of its 1,000.
+  const failingAfterAdmission = (i: number): 'backend' | 'pool-exhausted' | undefined => (i % 4 === 0 ? undefined : i % 4 === 2 ? 'pool-exhausted' : 'backend');
+
+  it('passes, with a note, refusals that the prompts kept for requests failed after admission bring up to the budget', () => {
+    // From the LLM log rows (PromptTokens) and, without them, from the ledger's 2xx records (promptTokens).
+    for (const llm of [true, false]) {
+      const verdicts = run({ fails: failingAfterAdmission, llm });
+      const v = get(verdicts, 'token-limit.no-refusal-below-limit (dev-test @ East US)');
+      expect(v.status).toBe('pass');
+      expect(v.measured).toMatch(/^40 token-limit 429\(s\); the fewest tokens admitted in the 60\.0 s before one was 570; with the prompt estimates the limit kept for its 18 request\(s\) through this gateway that passed it and then failed \(40 tokens each\), the fewest was 850 \(/);
+      expect(v.explanation).toMatch(
+        /^Every token-limit 429 for dev-test via East US came once its budget was \(nearly\) used, counting the prompt tokens the limit kept for its requests that failed after admission: 40 token-limit 429\(s\) came after fewer than 710 of dev-test's admitted tokens \(e\.g\. 570 at .* \(t\+20\.0 s\)\), yet not early: .*\(7 before that one; 12 × 429, 6 × 503 pool-exhausted through East US in the run\), .* Counted at dev-test's median admitted prompt of 40 tokens, 570 \+ 7 × 40 = 850 reaches the 710 floor\. APIM documents no refund of that charge when the answer is an error, and Spillway's emulator keeps it/,
+      );
+      expect(verdicts.filter((x) => x.status !== 'pass').map((x) => x.check)).toEqual([]);
+    }
+  });
+
+  it('fails the refusals the kept prompts do not explain, and says which ones they do', () => {
+    const b = new EvidenceBuilder({ durationMs: 130_000 });
+    const admit = (at: number): void => {
+      b.gatewayRequest({ at, region: EAST, subscription: 'dev-test', attempts: [{ backend: 'aoai-eastus-ptu1', promptTokens: 40, completionTokens: 150 }] });
+      b.clientRequest({ at, frontDoorOrigin: EAST, consumer: 'dev-test', promptTokens: 40, completionTokens: 150 });
+    };
+    const refuse = (at: number): void => void b.clientRequest({ at, frontDoorOrigin: EAST, consumer: 'dev-test', status: 429, gatewayReason: 'token-limit', retryAfter: '12' });
+    // 570 admitted and 9 requests failed at the backend, then a refusal at 930 of the counter...
+    for (const at of [0, 2_000, 4_000]) admit(at);
+    for (let i = 0; i < 9; i++) {
+      b.gatewayRequest({ at: 5_000 + i * 1_000, region: EAST, subscription: 'dev-test', attempts: [{ backend: 'aoai-eastus-ptu1', status: 500 }] });
+      b.clientRequest({ at: 5_000 + i * 1_000, frontDoorOrigin: EAST, consumer: 'dev-test', status: 500, errorOrigin: 'backend' });
+    }
+    refuse(14_000);
+    // ...and a minute later 570 admitted and nothing else, then a refusal all the same.
+    for (const at of [70_000, 72_000, 74_000]) admit(at);
+    refuse(76_000);
+    const v = get(verifyTokenLimit(b.build(), sampleExpectations()), 'token-limit.no-refusal-below-limit (dev-test @ East US)');
+    expect(v.status).toBe('fail');
+    expect(v.explanation).toMatch(/^dev-test was refused with a token-limit 429 at .* \(t\+76\.0 s\) after only 570 of its own tokens in the preceding minute \(1 such refusals, .*; the cause may be a tokens-per-minute set lower than the class's/);
+    expect(v.explanation).toMatch(/ Not counted as early: 1 token-limit 429\(s\) came after fewer than 710 of dev-test's admitted tokens \(e\.g\. 570 at .* \(t\+14\.0 s\)\), yet not early: .*\(9 before that one; 9 × 500 through East US in the run\), .* 570 \+ 9 × 40 = 930 reaches the 710 floor\./);
+  });
+
+  it('still fails the same refusal level without requests failed after admission (the excuse is not blanket)', () => {
+    // The same successful requests, the failed ones never sent, and a gateway whose limit of
+    // 600 refuses at the same 570 admitted tokens: nothing the counter kept explains it.
+    const v = get(run({ enforced: 600, fails: (i) => (i % 4 === 0 ? undefined : 'absent') }), 'token-limit.no-refusal-below-limit (dev-test @ East US)');
+    expect(v.status).toBe('fail');
+    expect(v.measured).toMatch(/^10 token-limit 429\(s\); the fewest tokens admitted in the 60\.0 s before one was 570 \(/);
+    expect(v.explanation).toMatch(/after only 570 of its own tokens in the preceding minute \(10 such refusals, at 570 of its own tokens; .*; the cause may be a tokens-per-minute set lower than the class's/);
+    expect(v.explanation).not.toMatch(/Not counted as early|kept/);
+  });
+
+  it('still names a shared counter when the prompts kept for failed requests do not reach the budget, counting them on both sides', () => {
+    const b = new EvidenceBuilder({ durationMs: 130_000 });
+    // One counter for both, sending alternately from t+0 and t+1 s; dev-test-ci's first two
+    // requests pass it (charged 40 each) and fail at the backend.
+    sharedTraffic(b, [
+      { consumer: 'dev-test' },
+      { consumer: 'dev-test-ci', from: 1_000, backendFails: (i) => i < 2 },
+    ]);
+    const verdicts = verifyTokenLimit(b.build(), withPeer());
+    const ci = get(verdicts, 'token-limit.no-refusal-below-limit (dev-test-ci @ East US)');
+    expect(ci.status).toBe('fail');
+    expect(ci.explanation).toMatch(
+      /^dev-test-ci was refused with a token-limit 429 at .* \(t\+7\.0 s\) after only 190 of its own tokens in the preceding minute and about 80 the limit kept for 2 of its requests that failed after admission \(58 such refusals, .*; at every one of them, dev-test \(a subscription of the same 1000 TPM budget\) had made up the rest of the budget through East US \(e\.g\. 190 \+ 80 \(kept for 2 of its requests that failed after admission\) \+ 570 \(dev-test\) = 840 at .*\): consistent with one counter shared between them/,
+    );
+    expect(ci.explanation).not.toMatch(/Not counted as early/);
+    // And on the other side of the sum, as a peer's.
+    const devTest = get(verdicts, 'token-limit.no-refusal-below-limit (dev-test @ East US)');
+    expect(devTest.status).toBe('fail');
+    expect(devTest.explanation).toMatch(/\(e\.g\. 570 \+ 190 \(dev-test-ci\) \+ 80 \(kept for 2 of dev-test-ci's requests that failed after admission\) = 840 at .*\): consistent with one counter shared between them/);
+  });
+
+  it('counts neither token-limit refusals nor front door errors as requests failed after admission', () => {
+    // A limit of 600; every other request is a front door 503 that never reached the gateway,
+    // and the limit refuses every 4 s. Counted at 40 tokens, either would bring later refusals
+    // over the 710 floor.
+    const verdicts = run({ enforced: 600, fails: (i) => (i % 2 === 1 ? 'front-door' : undefined) });
+    const v = get(verdicts, 'token-limit.no-refusal-below-limit (dev-test @ East US)');
+    expect(v.status).toBe('fail');
+    expect(v.measured).toMatch(/^24 token-limit 429\(s\); the fewest tokens admitted in the 60\.0 s before one was 570 \(/);
+    expect(v.explanation).toMatch(/after only 570 of its own tokens in the preceding minute \(24 such refusals, at 570 of its own tokens;/);
+    expect(v.explanation).not.toMatch(/Not counted as early|kept/);
   });
 });
 

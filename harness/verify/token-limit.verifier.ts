@@ -10,9 +10,12 @@
  *   inconclusive verdict says why (the load sent, or the gateway's own errors that kept it
  *   from the limit);
  * - no-refusal-below-limit (per judged consumer and gateway): a token-limit 429 only comes once
- *   the consumer's own admitted tokens in the preceding 60 s are near its limit; when other
- *   subscriptions of the same budget filled the counter instead, the counter is shared (the
- *   counter-key is not the subscription) and the explanation says so;
+ *   the consumer's own tokens in the preceding 60 s are near its limit: admitted, plus the prompt
+ *   estimates the limit kept for its requests that passed it and then failed (a backend error, a
+ *   pool-exhausted 503: token-limit.kept-charges.ts), each counted at its median admitted prompt;
+ *   a refusal those bring up to the limit passes, and the explanation says so with the numbers.
+ *   When other subscriptions of the same budget filled the counter instead, the counter is
+ *   shared (the counter-key is not the subscription) and the explanation says so;
  * - retry-after: every token-limit 429 (and token-quota 403) carries a Retry-After in seconds;
  * - remaining-tokens: the remaining-tokens header is an integer within [0, limit] and does not
  *   rise between two admissions unless tokens left the window in between (of the consumer, or
@@ -32,6 +35,7 @@ import { sourceOf } from './evidence-sources.ts';
 import type { Expectations, TokenQuotaPeriod } from './expectations.ts';
 import { duration, moment, percent } from './time-format.ts';
 import { maxOf, minOf } from './statistics.ts';
+import { failedAfterAdmission, keptCharges, type KeptCharge } from './token-limit.kept-charges.ts';
 import type { Verdict } from './verdict.ts';
 import { combine, joinParts, ref } from './verdict-helpers.ts';
 
@@ -54,6 +58,8 @@ export interface TokenLimitOptions {
 interface Admission {
   at: number;
   tokens: number;
+  /** Its prompt tokens, when the source gives them: what a failed request of the consumer is estimated at (kept charges). */
+  promptTokens: number | undefined;
   consumer: string;
   /** The APIM subscription id, when known: the sample's counter key. */
   subscription: string;
@@ -79,6 +85,12 @@ interface Pair {
   refusals: ClientRecord[];
   /** Its requests the gateway (or a backend behind it) answered with another error: neither admitted nor refused by the limit. */
   otherFailures: ClientRecord[];
+  /** Those of them that passed the token limit and then failed (token-limit.kept-charges.ts): the counter kept their prompt estimates. */
+  failedAfterAdmission: ClientRecord[];
+  /** The consumer's median admitted prompt tokens (its own subscription, every gateway): what each such request is counted at; undefined when none is known. */
+  promptEstimate: number | undefined;
+  /** The charges kept for failedAfterAdmission, at promptEstimate each, by time (none without an estimate). */
+  kept: KeptCharge[];
   /** The largest admitted request (tokens): the concurrency overshoot allowed on top of the limit. */
   oneRequest: number;
   /** limit × (1 + tolerance) + one request: the most a minute may admit. */
@@ -117,9 +129,25 @@ export function verifyTokenLimit(evidence: RunEvidence, expectations: Expectatio
   // pages never reached a gateway, so they are left out).
   const sentByKey = new Map<string, ClientRecord[]>();
   for (const c of evidence.client) if (expectations.consumers[c.consumer] && c.errorOrigin !== 'frontdoor') pushTo(sentByKey, clientKey(c), c);
+  // Its requests that passed the token limit of that gateway and then failed: the limit kept their prompts.
+  const failedByKey = new Map<string, ClientRecord[]>();
+  for (const c of evidence.client) if (expectations.consumers[c.consumer] && failedAfterAdmission(c)) pushTo(failedByKey, clientKey(c), c);
 
+  // What a request of a consumer that passed the limit and then failed is counted at: the
+  // median prompt of its own subscription's admissions at every gateway (its plan sends alike requests).
+  const promptsOf = new Map<string, number[]>();
+  for (const [key, list] of byKey) for (const a of list) if (a.promptTokens !== undefined) pushTo(promptsOf, key.slice(0, key.indexOf('|')), a.promptTokens);
   const keys = [...new Set([...byKey.keys(), ...sentByKey.keys(), ...refusals.map(clientKey)])].filter((k) => expectations.consumers[k.split('|')[0]!]).sort();
-  const pairs = keys.map((key) => assessPair(key, expectations, byKey.get(key) ?? [], sentByKey.get(key) ?? [], admissions, admitWindowMs));
+  const pairs = keys.map((key) => assessPair(key, expectations, byKey.get(key) ?? [], sentByKey.get(key) ?? [], failedByKey.get(key) ?? [], admissions, admitWindowMs, median(promptsOf.get(key.slice(0, key.indexOf('|'))) ?? [])));
+  // The charges kept for each consumer's requests that failed after admission, per gateway, by
+  // consumer (lower case): k6 sends each consumer class with one key, so a peer subscription's
+  // client records are those of the class named like it.
+  const keptAt = new Map<string, Map<string, readonly KeptCharge[]>>();
+  for (const p of pairs) {
+    let byConsumer = keptAt.get(p.region);
+    if (!byConsumer) keptAt.set(p.region, (byConsumer = new Map()));
+    byConsumer.set(p.consumer.toLowerCase(), p.kept);
+  }
   const judged = pairs.filter((p) => p.judged);
 
   const verdicts: Verdict[] = [];
@@ -133,7 +161,7 @@ export function verifyTokenLimit(evidence: RunEvidence, expectations: Expectatio
     // lower bound: enough to fail a limit exceeded, never to pass one kept or to call a refusal early.
     verdicts.push(onlyIfCounted(withinLimit(evidence, expectations, pair, source, windowMs, admitWindowMs), 'pass', uncounted));
     const atGateway = admissions.filter((a) => a.region === pair.region);
-    const { verdict, sharedWith } = noRefusalBelowLimit(evidence, expectations, pair, atGateway, source, windowMs);
+    const { verdict, sharedWith } = noRefusalBelowLimit(evidence, expectations, pair, atGateway, keptAt.get(pair.region) ?? new Map(), source, windowMs);
     verdicts.push(onlyIfCounted(verdict, 'fail', uncounted));
     if (sharedWith.length > 0) sharing.set(pair.key, sharedWith);
   }
@@ -164,7 +192,7 @@ function median(values: readonly number[]): number | undefined {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function assessPair(key: string, expectations: Expectations, admitted: Admission[], sent: ClientRecord[], all: readonly Admission[], admitWindowMs: number): Pair {
+function assessPair(key: string, expectations: Expectations, admitted: Admission[], sent: ClientRecord[], failed: ClientRecord[], all: readonly Admission[], admitWindowMs: number, promptEstimate: number | undefined): Pair {
   const [consumer, region] = key.split('|') as [string, string];
   const limit = expectations.consumers[consumer]!.tokensPerMinute;
   const isRefusal = (c: ClientRecord): boolean => c.status === 429 && c.gatewayReason === 'token-limit';
@@ -182,7 +210,8 @@ function assessPair(key: string, expectations: Expectations, admitted: Admission
     const best = maxSliding(events, admitWindowMs);
     sentLoad = { total: Math.round(best.total), from: best.from };
   }
-  return { key, consumer, region, limit, admitted, refusals, otherFailures, oneRequest, bound, fullest, sent: sentLoad, judged: refusals.length > 0 || fullest.total > bound };
+  const kept = keptCharges(failed, promptEstimate);
+  return { key, consumer, region, limit, admitted, refusals, otherFailures, failedAfterAdmission: failed, promptEstimate, kept, oneRequest, bound, fullest, sent: sentLoad, judged: refusals.length > 0 || fullest.total > bound };
 }
 
 /**
@@ -207,7 +236,7 @@ function collectAdmissions(evidence: RunEvidence, expectations: Expectations, in
       if (!gw?.ApimSubscriptionId) anonymous++;
       const consumer = consumerOfSubscription(gw?.ApimSubscriptionId, expectations.consumers);
       if (!consumer) continue;
-      admissions.push({ at: Date.parse(row.TimeGenerated), tokens: row.TotalTokens ?? (row.PromptTokens ?? 0) + (row.CompletionTokens ?? 0), consumer, subscription: gw?.ApimSubscriptionId ?? '', region: row.Region ?? gw?.Region ?? '', ref: row.CorrelationId ?? '' });
+      admissions.push({ at: Date.parse(row.TimeGenerated), tokens: row.TotalTokens ?? (row.PromptTokens ?? 0) + (row.CompletionTokens ?? 0), promptTokens: row.PromptTokens ?? undefined, consumer, subscription: gw?.ApimSubscriptionId ?? '', region: row.Region ?? gw?.Region ?? '', ref: row.CorrelationId ?? '' });
     }
     const source = `${evidence.files.llmLogs} joined to ${evidence.files.gatewayLogs}`;
     return { admissions, source, uncounted: anonymous > 0 ? `${anonymous} LLM log row(s) have no gateway log row naming their subscription` : null };
@@ -223,7 +252,7 @@ function collectAdmissions(evidence: RunEvidence, expectations: Expectations, in
     if (!(r.subscription ?? gw?.ApimSubscriptionId)) anonymous++;
     const consumer = consumerOfSubscription(r.subscription ?? gw?.ApimSubscriptionId, expectations.consumers);
     if (!consumer) continue;
-    admissions.push({ at: gw?.TimeGenerated ? Date.parse(gw.TimeGenerated) : r.start, tokens: r.promptTokens + r.completionTokens, consumer, subscription: r.subscription ?? gw?.ApimSubscriptionId ?? '', region: instanceOf(index, r).region, ref: r.seq });
+    admissions.push({ at: gw?.TimeGenerated ? Date.parse(gw.TimeGenerated) : r.start, tokens: r.promptTokens + r.completionTokens, promptTokens: r.promptTokens, consumer, subscription: r.subscription ?? gw?.ApimSubscriptionId ?? '', region: instanceOf(index, r).region, ref: r.seq });
   }
   const uncounted =
     anonymous > 0
@@ -257,6 +286,10 @@ class AdmissionSeries {
   /** Tokens admitted at times in [from, to). */
   tokens(from: number, to: number): number {
     return this.#prefix[this.#bound(to, false)]! - this.#prefix[this.#bound(from, false)]!;
+  }
+  /** Admissions at times in [from, to). */
+  countIn(from: number, to: number): number {
+    return this.#bound(to, false) - this.#bound(from, false);
   }
   /** Admissions at times in (from, to]. */
   count(fromExclusive: number, toInclusive: number): number {
@@ -367,20 +400,43 @@ interface EarlyRefusal {
   refusal: ClientRecord;
   /** The consumer's own admitted tokens in the window before the refusal. */
   own: number;
-  /** Tokens admitted in that window through the same gateway for other subscriptions of the same budget, by subscription. */
-  peers: Map<string, number>;
+  /**
+   * The prompt tokens the counter may still hold for the consumer's own requests that passed the
+   * limit in that window and then failed (their number × its prompt estimate, rounded), and their number.
+   */
+  kept: number;
+  keptCount: number;
+  /** Tokens of other subscriptions of the same budget through the same gateway in that window, by subscription: admitted, and kept for their requests that failed after admission. */
+  peers: Map<string, { admitted: number; kept: number; keptCount: number }>;
+}
+
+/** A peer subscription's tokens in a window: its admissions, and the charges kept for its failed requests. */
+interface PeerSeries {
+  admitted: AdmissionSeries;
+  kept: AdmissionSeries;
 }
 
 /**
  * Every token-limit 429 must come once the consumer's own tokens in the preceding window are
- * near its limit. A refusal far below it is a deviation whatever its cause. The explanation
- * gives the evidence for the two causes: other subscriptions of the same budget making up the
- * rest of it at those refusals (a counter shared between subscriptions), or refusals while they
- * were idle (a limit set lower, or overcharging). `sharedWith` lists the subscriptions whose
- * tokens made up the rest at some such refusal, for the remaining-tokens check.
+ * near its limit: its admitted tokens, plus the prompt estimates the limit kept for its requests
+ * that passed it and then failed (token-limit.kept-charges.ts). A refusal that reaches the
+ * floor only with those is not early, and the explanation says so with the numbers. A refusal
+ * far below it is a deviation whatever its cause. The explanation gives the evidence for the two
+ * causes: other subscriptions of the same budget making up the rest of it at those refusals (a
+ * counter shared between subscriptions), or refusals while they were idle (a limit set lower, or
+ * overcharging). `sharedWith` lists the subscriptions whose tokens made up the rest at some such
+ * refusal, for the remaining-tokens check.
  */
-function noRefusalBelowLimit(evidence: RunEvidence, expectations: Expectations, pair: Pair, atGateway: readonly Admission[], source: string, windowMs: number): { verdict: Verdict; sharedWith: string[] } {
-  const { consumer, region, limit, admitted: list, refusals: keyRefusals, oneRequest } = pair;
+function noRefusalBelowLimit(
+  evidence: RunEvidence,
+  expectations: Expectations,
+  pair: Pair,
+  atGateway: readonly Admission[],
+  keptAtGateway: ReadonlyMap<string, readonly KeptCharge[]>,
+  source: string,
+  windowMs: number,
+): { verdict: Verdict; sharedWith: string[] } {
+  const { consumer, region, limit, admitted: list, refusals: keyRefusals, oneRequest, kept: ownKept, promptEstimate } = pair;
   const tol = expectations.tolerances.tokenLimitRelative;
   const floor = limit * (1 - tol) - oneRequest;
   const t0 = evidence.window.start;
@@ -388,67 +444,108 @@ function noRefusalBelowLimit(evidence: RunEvidence, expectations: Expectations, 
   // Other subscriptions through this gateway whose class has the same budget: the ones a
   // counter-key that is not the subscription would put on the same counter.
   const own = new Set([consumer.toLowerCase(), ...list.map((a) => a.subscription.toLowerCase())]);
-  const peerSeries = new Map<string, AdmissionSeries>();
+  const samePeerBudget = (subscription: string): boolean => {
+    if (!subscription || own.has(subscription.toLowerCase())) return false;
+    const peerClass = consumerOfSubscription(subscription, expectations.consumers);
+    return peerClass !== undefined && expectations.consumers[peerClass]?.tokensPerMinute === limit;
+  };
   const peerAdmissions = new Map<string, Admission[]>();
-  for (const a of atGateway) {
-    if (own.has(a.subscription.toLowerCase()) || !a.subscription) continue;
-    const peerClass = consumerOfSubscription(a.subscription, expectations.consumers);
-    if (peerClass === undefined || expectations.consumers[peerClass]?.tokensPerMinute !== limit) continue;
-    pushTo(peerAdmissions, a.subscription, a);
-  }
-  for (const [subscription, admissions] of peerAdmissions) peerSeries.set(subscription, new AdmissionSeries(admissions));
+  for (const a of atGateway) if (samePeerBudget(a.subscription)) pushTo(peerAdmissions, a.subscription, a);
+  // A peer whose requests all failed after admission has no admission, but its charges count too.
+  for (const [name, kept] of keptAtGateway) if (kept.length > 0 && samePeerBudget(name) && ![...peerAdmissions.keys()].some((s) => s.toLowerCase() === name)) peerAdmissions.set(name, []);
+  const peerSeries = new Map<string, PeerSeries>();
+  for (const [subscription, admissions] of peerAdmissions) peerSeries.set(subscription, { admitted: new AdmissionSeries(admissions), kept: new AdmissionSeries(keptAtGateway.get(subscription.toLowerCase()) ?? []) });
+  const peerTokens = (peer: PeerSeries, from: number, to: number): number => peer.admitted.tokens(from, to) + peer.kept.tokens(from, to);
 
   const early: EarlyRefusal[] = [];
+  // Refusals below the floor by admitted tokens alone, that the charges kept for the consumer's failed requests bring up to it.
+  const excused: EarlyRefusal[] = [];
   let lowest = Number.POSITIVE_INFINITY;
+  let lowestWithKept = Number.POSITIVE_INFINITY;
   const series = new AdmissionSeries(list);
+  const keptSeries = new AdmissionSeries(ownKept);
+  const ownLevel = (from: number, to: number): number => series.tokens(from, to) + keptSeries.tokens(from, to);
   for (const refusal of keyRefusals) {
     const s = clientStart(refusal);
     const admitted = series.tokens(s - windowMs, s);
+    const kept = Math.round(keptSeries.tokens(s - windowMs, s));
     lowest = Math.min(lowest, admitted);
+    lowestWithKept = Math.min(lowestWithKept, admitted + kept);
     if (admitted >= floor) continue;
-    const peers = new Map<string, number>();
+    const peers: EarlyRefusal['peers'] = new Map();
     for (const [subscription, peer] of peerSeries) {
-      const tokens = peer.tokens(s - windowMs, s);
-      if (tokens > 0) peers.set(subscription, tokens);
+      const peerAdmitted = peer.admitted.tokens(s - windowMs, s);
+      const peerKept = Math.round(peer.kept.tokens(s - windowMs, s));
+      if (peerAdmitted + peerKept > 0) peers.set(subscription, { admitted: peerAdmitted, kept: peerKept, keptCount: peer.kept.countIn(s - windowMs, s) });
     }
-    early.push({ refusal, own: admitted, peers });
+    const entry: EarlyRefusal = { refusal, own: admitted, kept, keptCount: keptSeries.countIn(s - windowMs, s), peers };
+    if (admitted + kept >= floor) excused.push(entry);
+    else early.push(entry);
   }
-  const measured = `${keyRefusals.length} token-limit 429(s); the fewest tokens admitted in the ${duration(windowMs)} before one was ${Number.isFinite(lowest) ? lowest : 'n/a'} (${source})`;
-  const expected = `a token-limit 429 only once ${consumer}'s own admitted tokens in the preceding ${duration(windowMs)} reach its ${limit} TPM budget (each subscription has its own counter)`;
-  const tolerance = `${percent(tol, 0)} of the limit plus one request's worth (${oneRequest} tokens) below it: refusals above ${Math.round(floor)} admitted tokens are accepted`;
+  const keptMeasured =
+    ownKept.length > 0
+      ? `; with the prompt estimates the limit kept for its ${ownKept.length} request(s) through this gateway that passed it and then failed (${promptEstimate} tokens each), the fewest was ${Number.isFinite(lowestWithKept) ? lowestWithKept : 'n/a'}`
+      : pair.failedAfterAdmission.length > 0
+        ? `; ${pair.failedAfterAdmission.length} request(s) failed after passing the limit, not counted: no admitted prompt of ${consumer} to estimate them by`
+        : '';
+  const measured = `${keyRefusals.length} token-limit 429(s); the fewest tokens admitted in the ${duration(windowMs)} before one was ${Number.isFinite(lowest) ? lowest : 'n/a'}${keptMeasured} (${source})`;
+  const expected = `a token-limit 429 only once ${consumer}'s own tokens in the preceding ${duration(windowMs)} reach its ${limit} TPM budget (each subscription has its own counter): those admitted, plus the prompt estimates the limit charged for its requests that passed it and then failed`;
+  const tolerance = `${percent(tol, 0)} of the limit plus one request's worth (${oneRequest} tokens) below it: refusals above ${Math.round(floor)} of its own tokens are accepted`;
+  // Why the excused refusals are not early, with the numbers (their first as the example).
+  const excuse = (): string => {
+    const e = excused[0]!;
+    const estimate = Number(promptEstimate!.toFixed(1));
+    return `${excused.length} token-limit 429(s) came after fewer than ${Math.round(floor)} of ${consumer}'s admitted tokens (e.g. ${e.own} at ${moment(clientStart(e.refusal), t0)}), yet not early: in the minute before ${excused.length > 1 ? 'each' : 'it'}, requests of ${consumer} had passed the limit through ${region} and then failed (${e.keptCount} before that one; ${failureSummary(pair.failedAfterAdmission)} through ${region} in the run), and the limit charged each its prompt estimate when it admitted it. Counted at ${consumer}'s median admitted prompt of ${estimate} tokens, ${e.own} + ${e.keptCount} × ${estimate} = ${e.own + e.kept} reaches the ${Math.round(floor)} floor. APIM documents no refund of that charge when the answer is an error, and Spillway's emulator keeps it (only a response's usage settles a charge), so these refusals count the consumer's own requests`;
+  };
   if (early.length === 0) {
-    const explanation = keyRefusals.length === 0 ? `${consumer} was never refused by its token limit via ${region}, so never below its budget.` : `Every token-limit 429 for ${consumer} via ${region} came once its budget was (nearly) used.`;
+    const explanation =
+      keyRefusals.length === 0
+        ? `${consumer} was never refused by its token limit via ${region}, so never below its budget.`
+        : excused.length > 0
+          ? `Every token-limit 429 for ${consumer} via ${region} came once its budget was (nearly) used, counting the prompt tokens the limit kept for its requests that failed after admission: ${excuse()}.`
+          : `Every token-limit 429 for ${consumer} via ${region} came once its budget was (nearly) used.`;
     return { verdict: { check, status: 'pass', expected, measured, tolerance, explanation, evidence: [ref(evidence.files.client, `token-limit 429s of ${consumer}`)] }, sharedWith: [] };
   }
   const first = early[0]!;
-  const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+  const sum = (m: EarlyRefusal['peers']): number => [...m.values()].reduce((a, b) => a + b.admitted + b.kept, 0);
   const owns = early.map((e) => e.own);
   const ownRange = minOf(owns) === maxOf(owns) ? `${owns[0]}` : `${minOf(owns)} to ${maxOf(owns)}`;
-  const headline = `${consumer} was refused with a token-limit 429 at ${moment(clientStart(first.refusal), t0)} after only ${first.own} of its own tokens in the preceding minute (${early.length} such refusals, at ${ownRange} of its own tokens; the most it got in a minute was ${pair.fullest.total}), well below its ${limit} TPM budget`;
+  const firstKept = first.kept > 0 ? ` and about ${first.kept} the limit kept for ${first.keptCount} of its requests that failed after admission` : '';
+  const headline = `${consumer} was refused with a token-limit 429 at ${moment(clientStart(first.refusal), t0)} after only ${first.own} of its own tokens in the preceding minute${firstKept} (${early.length} such refusals, at ${ownRange} of its own tokens; the most it got in a minute was ${pair.fullest.total}), well below its ${limit} TPM budget`;
   const lowerLimit = `a tokens-per-minute set lower than the class's, or a gateway that charges more than the tokens used (max_tokens instead of the prompt estimate)`;
   // Refusals where other subscriptions of the same budget made up the rest of it, as they would
-  // on one shared counter. The sums cannot tell that from a limit set lower for each (two
-  // subscriptions held to half the budget add up to it too); refusals while the others are
-  // idle can, and the plans start a class's second subscription later for that reason.
-  const filledByPeers = early.filter((e) => e.own + sum(e.peers) >= floor);
+  // on one shared counter (the charges kept for failed requests count on both sides). The sums
+  // cannot tell that from a limit set lower for each (two subscriptions held to half the budget
+  // add up to it too); refusals while the others are idle can, and the plans start a class's
+  // second subscription later for that reason.
+  const filledByPeers = early.filter((e) => e.own + e.kept + sum(e.peers) >= floor);
   const contribution = new Map<string, number>();
-  for (const e of filledByPeers) for (const [subscription, tokens] of e.peers) contribution.set(subscription, (contribution.get(subscription) ?? 0) + tokens);
+  for (const e of filledByPeers) for (const [subscription, tokens] of e.peers) contribution.set(subscription, (contribution.get(subscription) ?? 0) + tokens.admitted + tokens.kept);
   const sharers = [...contribution].sort((a, b) => b[1] - a[1]).map(([subscription]) => subscription);
   const example = filledByPeers[0];
-  const sumText = example ? `${example.own} + ${[...example.peers].map(([s, t]) => `${t} (${s})`).join(' + ')} = ${example.own + sum(example.peers)} at ${moment(clientStart(example.refusal), t0)}` : '';
+  const keptPart = (tokens: number, count: number, whose: string): string => (tokens > 0 ? ` + ${tokens} (kept for ${count} of ${whose} requests that failed after admission)` : '');
+  const sumText = example
+    ? `${example.own}${keptPart(example.kept, example.keptCount, 'its')} + ${[...example.peers].map(([s, t]) => `${t.admitted} (${s})${keptPart(t.kept, t.keptCount, `${s}'s`)}`).join(' + ')} = ${example.own + example.kept + sum(example.peers)} at ${moment(clientStart(example.refusal), t0)}`
+    : '';
   const shared = `one counter shared between them (a counter-key that is not the subscription id, such as a constant or the product), so one subscription's traffic uses up another's budget`;
   let diagnosis: string;
   if (filledByPeers.length === early.length) {
     // A limit of the consumer's own, set lower, refuses it at those levels whether or not the
     // others are busy; a shared counter lets it have more while they are idle. So the lower limit
     // is ruled out only when, with those subscriptions idle, the consumer got more of its own
-    // tokens (more than one request more) than at any of the refusals.
-    const peersIdle = (t: number): boolean => sharers.every((sub) => (peerSeries.get(sub)?.tokens(t - windowMs, t) ?? 0) === 0);
+    // tokens (more than one request more) than at any of the refusals. Its own tokens are the
+    // counter's view: admitted, plus the charges kept for its failed requests.
+    const peersIdle = (t: number): boolean =>
+      sharers.every((sub) => {
+        const peer = peerSeries.get(sub);
+        return peer === undefined || peerTokens(peer, t - windowMs, t) === 0;
+      });
     const idleAdmissions = list.filter((a) => peersIdle(a.at));
-    const idleBest = maxOf(idleAdmissions.map((a) => series.tokens(a.at - windowMs, a.at + 1)), 0);
+    const idleBest = Math.round(maxOf(idleAdmissions.map((a) => ownLevel(a.at - windowMs, a.at + 1)), 0));
+    const levels = early.map((e) => e.own + e.kept);
     const whileIdle = `while ${sharers.length > 1 ? 'they were' : `${sharers[0]} was`} idle`;
     const telling =
-      idleBest > maxOf(owns) + oneRequest
+      idleBest > maxOf(levels) + oneRequest
         ? `would have refused it at those levels also ${whileIdle}, yet it was admitted up to ${idleBest} of its own tokens in a minute then`
         : idleAdmissions.length > 0
           ? `cannot be ruled out: ${whileIdle}, ${consumer} never got much more of its own tokens (${idleBest}) than at those refusals (a plan that starts the second subscription of a class later tells them apart)`
@@ -461,6 +558,7 @@ function noRefusalBelowLimit(evidence: RunEvidence, expectations: Expectations, 
   } else {
     diagnosis = `the cause may be ${lowerLimit}`;
   }
+  const excusedNote = excused.length > 0 ? ` Not counted as early: ${excuse()}.` : '';
   return {
     verdict: {
       check,
@@ -468,7 +566,7 @@ function noRefusalBelowLimit(evidence: RunEvidence, expectations: Expectations, 
       expected,
       measured,
       tolerance,
-      explanation: `${headline}; ${diagnosis}. See ${evidence.files.client} at ${early.slice(0, 3).map((e) => moment(e.refusal.time, t0)).join(', ')}.`,
+      explanation: `${headline}; ${diagnosis}.${excusedNote} See ${evidence.files.client} at ${early.slice(0, 3).map((e) => moment(e.refusal.time, t0)).join(', ')}.`,
       evidence: [ref(evidence.files.client, `token-limit 429s of ${consumer} far below its budget`, early.slice(0, 5).map((e) => moment(e.refusal.time, t0)))],
     },
     // The counter that refused may hold these subscriptions' tokens too: remaining-tokens then
