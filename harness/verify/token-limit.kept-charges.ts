@@ -7,8 +7,9 @@
  * pool-exhausted 503) brings no usage, so the estimate charged at admission stands: APIM
  * documents no refund (research: apim-semantics.md §3), and the
  * emulator keeps it (mocks/apim/limits/token-limit.ts). Such requests leave no LLM log row and
- * no 2xx ledger record, so a count of admitted tokens misses them, and a refusal that came once
- * they had filled the rest of the counter looks early. What is counted here is only what the
+ * no 2xx ledger record, so a count of admitted tokens misses them: a refusal that came once
+ * they had filled the rest of the counter looks early, and the remaining-tokens header rising
+ * when they leave the window looks like a fault. What is counted here is only what the
  * client records show happened after inbound; everything else (a token-budget or call-rate
  * refusal, the front door's own errors, no answer at all) may never have been charged.
  */

@@ -434,6 +434,98 @@ describe('token-limit.remaining-tokens', () => {
   it('is inconclusive without the header', () => {
     expect(get(run({ remaining: 'none' }), 'token-limit.remaining-tokens').status).toBe('inconclusive');
   });
+
+  /**
+   * dev-test through East US on a counter of 1,000 per sliding minute that keeps the 40-token
+   * prompt of each request that passed it and then failed: admissions of 190 tokens at t+0, 30,
+   * 63 and 80 s, and nine requests of `failedBy` failed at the backend every 2 s from
+   * `failedFrom` (another subscription's on a counter of its own). Every answer carries its
+   * counter's remaining tokens after its charge, unless `reported` (by start time) says otherwise.
+   */
+  function keptThenAdmitted(failedFrom: number, reported: Record<number, number> = {}, failedBy = 'dev-test'): Verdict {
+    const b = new EvidenceBuilder({ durationMs: 130_000 });
+    const charged: { at: number; tokens: number }[] = [];
+    const requests = [...[0, 30_000, 63_000, 80_000].map((at) => ({ at, failed: false })), ...Array.from({ length: 9 }, (_, i) => ({ at: failedFrom + i * 2_000, failed: true }))].sort((x, y) => x.at - y.at);
+    for (const { at, failed } of requests) {
+      if (!failed || failedBy === 'dev-test') charged.push({ at, tokens: failed ? 40 : 190 });
+      const remainingTokens = String(reported[at] ?? 1000 - charged.filter((c) => c.at > at - 60_000).reduce((sum, c) => sum + c.tokens, 0));
+      if (failed) {
+        b.gatewayRequest({ at, region: EAST, subscription: failedBy, attempts: [{ backend: 'aoai-eastus-ptu1', status: 500 }] });
+        b.clientRequest({ at, frontDoorOrigin: EAST, consumer: failedBy, status: 500, errorOrigin: 'backend', remainingTokens: failedBy === 'dev-test' ? remainingTokens : '' });
+      } else {
+        b.gatewayRequest({ at, region: EAST, subscription: 'dev-test', attempts: [{ backend: 'aoai-eastus-ptu1', promptTokens: 40, completionTokens: 150 }] });
+        b.clientRequest({ at, frontDoorOrigin: EAST, consumer: 'dev-test', remainingTokens, promptTokens: 40, completionTokens: 150 });
+      }
+    }
+    return get(verifyTokenLimit(b.build(), withPeer()), 'token-limit.remaining-tokens');
+  }
+
+  it('passes a header that rises when only prompts kept for requests failed after admission leave the window', () => {
+    // Failed at t+5 to 21 s: 360 kept tokens. The header reads 260 at t+63 s (the t+0 admission
+    // has left, the kept prompts have not) and 390 at t+80 s, once eight of them have left (at
+    // t+65 to 79 s, between the two readings); no admission left the window in between.
+    const v = keptThenAdmitted(5_000);
+    expect(v.status).toBe('pass');
+    expect(v.measured).toMatch(/, 1 consecutive pair\(s\) without a refill compared, 0 rose \(1 other pair\(s\) not compared: only prompts the limit kept for requests that failed after admission left the window between them\)$/);
+  });
+
+  it('passes the header of a run whose first requests failed at the backend once their kept prompts leave the window', () => {
+    // The first nine requests (t+0 to 16 s) pass the limit and fail at the backend, then every
+    // request succeeds: a minute on, their 360 kept tokens leave the window while the admissions
+    // that followed them stay, and the header rises with no admission leaving.
+    const verdicts = run({ fails: (i) => (i < 9 ? 'backend' : undefined) });
+    const v = get(verdicts, 'token-limit.remaining-tokens');
+    expect(v.status).toBe('pass');
+    expect(v.measured).toMatch(/ 0 rose \([1-9]\d* other pair\(s\) not compared: only prompts the limit kept for requests that failed after admission left the window between them\)$/);
+    expect(verdicts.filter((x) => x.status !== 'pass').map((x) => x.check)).toEqual([]);
+  });
+
+  it("counts the prompts kept for a subscription found to share the counter leaving the window as a refill", () => {
+    // One counter of 1,000 for both: dev-test-ci's requests at t+2 to 18 s pass it (40 kept each)
+    // and fail at the backend, then it is admitted 190 at t+19 s; dev-test is admitted at t+20
+    // and 22 s and refused at t+24 s with 380 of its own (the shared counter the refusal check
+    // reports). dev-test's header reads 70 at t+22 s and 160 at t+75 s: between them only
+    // dev-test-ci's kept prompts left the window.
+    const b = new EvidenceBuilder({ durationMs: 130_000 });
+    const charged: { at: number; tokens: number }[] = [];
+    const remainingAfter = (at: number, tokens: number): string => {
+      charged.push({ at, tokens });
+      return String(1000 - charged.filter((c) => c.at > at - 60_000).reduce((sum, c) => sum + c.tokens, 0));
+    };
+    const admit = (at: number, consumer: string): void => {
+      b.gatewayRequest({ at, region: EAST, subscription: consumer, attempts: [{ backend: 'aoai-eastus-ptu1', promptTokens: 40, completionTokens: 150 }] });
+      b.clientRequest({ at, frontDoorOrigin: EAST, consumer, remainingTokens: remainingAfter(at, 190), promptTokens: 40, completionTokens: 150 });
+    };
+    for (let at = 2_000; at <= 18_000; at += 2_000) {
+      b.gatewayRequest({ at, region: EAST, subscription: 'dev-test-ci', attempts: [{ backend: 'aoai-eastus-ptu1', status: 500 }] });
+      b.clientRequest({ at, frontDoorOrigin: EAST, consumer: 'dev-test-ci', status: 500, errorOrigin: 'backend', remainingTokens: remainingAfter(at, 40) });
+    }
+    admit(19_000, 'dev-test-ci');
+    admit(20_000, 'dev-test');
+    admit(22_000, 'dev-test');
+    b.gatewayRequest({ at: 24_000, region: EAST, subscription: 'dev-test', status: 429 });
+    b.clientRequest({ at: 24_000, frontDoorOrigin: EAST, consumer: 'dev-test', status: 429, gatewayReason: 'token-limit', retryAfter: '12', remainingTokens: '0' });
+    admit(75_000, 'dev-test');
+    const verdicts = verifyTokenLimit(b.build(), withPeer());
+    expect(get(verdicts, 'token-limit.no-refusal-below-limit (dev-test @ East US)').explanation).toMatch(/380 \+ 190 \(dev-test-ci\) \+ 360 \(kept for 9 of dev-test-ci's requests that failed after admission\) = 930 at .*: consistent with one counter shared between them/);
+    const v = get(verdicts, 'token-limit.remaining-tokens');
+    expect(v.status).toBe('pass');
+    expect(v.measured).toMatch(/, 1 consecutive pair\(s\) without a refill compared, 0 rose \(1 other pair\(s\) not compared: only prompts the limit kept for requests that failed after admission left the window between them\); compared with a counter shared as no-refusal-below-limit found possible: dev-test via East US with dev-test-ci$/);
+  });
+
+  it('still fails a header that rises while neither admissions nor kept prompts leave the window', () => {
+    // The same readings at t+63 and 80 s (260, then 390), but the requests failed at t+35 to
+    // 51 s: their prompts stay in the window until after t+95 s, so nothing left it in between.
+    const v = keptThenAdmitted(35_000, { 80_000: 390 });
+    expect(v.status).toBe('fail');
+    expect(v.measured).toMatch(/, 2 consecutive pair\(s\) without a refill compared, 1 rose$/);
+    expect(v.explanation).toMatch(/1 rise\(s\) with no tokens leaving the window, e\.g\. dev-test 260 at .* \(t\+63\.0 s\) then 390 at .* \(t\+80\.0 s\)/);
+    // Nor do the prompts kept for another subscription, not found to share dev-test's counter,
+    // excuse a rise of dev-test's header (620 at t+63 s, its own counter's, then 700).
+    const other = keptThenAdmitted(5_000, { 80_000: 700 }, 'dev-test-ci');
+    expect(other.status).toBe('fail');
+    expect(other.explanation).toMatch(/1 rise\(s\) with no tokens leaving the window, e\.g\. dev-test 620 at .* \(t\+63\.0 s\) then 700 at .* \(t\+80\.0 s\)/);
+  });
 });
 
 describe('token-limit.quota', () => {

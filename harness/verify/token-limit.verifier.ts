@@ -18,8 +18,9 @@
  *   shared (the counter-key is not the subscription) and the explanation says so;
  * - retry-after: every token-limit 429 (and token-quota 403) carries a Retry-After in seconds;
  * - remaining-tokens: the remaining-tokens header is an integer within [0, limit] and does not
- *   rise between two admissions unless tokens left the window in between (of the consumer, or
- *   of the subscriptions no-refusal-below-limit found may share its counter: the sharing is
+ *   rise between two admissions unless tokens left the window in between (admitted tokens, or
+ *   prompts the limit kept for requests that passed it and then failed; of the consumer, or of
+ *   the subscriptions no-refusal-below-limit found may share its counter: the sharing is
  *   reported there, once);
  * - quota (only for consumers whose expectations give one): admitted tokens per quota period
  *   stay within it and the refusal is a 403.
@@ -166,7 +167,7 @@ export function verifyTokenLimit(evidence: RunEvidence, expectations: Expectatio
     if (sharedWith.length > 0) sharing.set(pair.key, sharedWith);
   }
   verdicts.push(retryAfter(evidence, judged));
-  verdicts.push(remainingTokens(evidence, expectations, byKey, admissions, sharing, judged, clientKey, options, uncounted));
+  verdicts.push(remainingTokens(evidence, expectations, byKey, admissions, pairs, sharing, judged, clientKey, options, uncounted));
   for (const [consumer, settings] of Object.entries(expectations.consumers)) {
     if (settings.tokenQuota) verdicts.push(onlyIfCounted(quota(evidence, expectations, consumer, settings.tokenQuota, byKey, options), 'pass', uncounted));
   }
@@ -613,13 +614,16 @@ function retryAfter(evidence: RunEvidence, judged: readonly Pair[]): Verdict {
  * consumer refused below its budget while other subscriptions of the same budget made up the
  * rest (no-refusal-below-limit's `sharedWith`), a counter they may share (their tokens leaving
  * the window raise the header too). The deviation itself is reported once, by
- * no-refusal-below-limit.
+ * no-refusal-below-limit. Tokens leave the counter's window as admissions and as the prompts it
+ * kept for requests that passed it and then failed (token-limit.kept-charges.ts): either raises
+ * the header. Only 2xx readings are ordered; a failed request's reading is range-checked only.
  */
 function remainingTokens(
   evidence: RunEvidence,
   expectations: Expectations,
   byKey: Map<string, Admission[]>,
   admissions: readonly Admission[],
+  pairs: readonly Pair[],
   sharing: ReadonlyMap<string, string[]>,
   judged: readonly Pair[],
   clientKey: (c: ClientRecord) => string,
@@ -659,9 +663,15 @@ function remainingTokens(
     examples.push(...outOfRange.slice(0, 3).map((c) => moment(c.time, t0)));
   }
   let compared = 0;
+  // Pairs left out because only prompts kept for failed requests left the window between them.
+  let refilledByKept = 0;
   const sharedCompared: string[] = [];
   const rises: { a: ClientRecord; b: ClientRecord }[] = [];
   const groups = new Map<string, ClientRecord[]>();
+  // Only admissions' (2xx) readings are ordered. A request that passed the limit and then failed
+  // may carry the header too (the limit sets it when it admits): its value is range-checked
+  // above and never ordered (APIM documents nothing of the header on an error answer), so its
+  // own reading can neither fail nor excuse a rise; its kept charge counts below.
   for (const c of withHeader) {
     if (!(c.status >= 200 && c.status < 300) || !/^\d+$/.test(c.remainingTokens.trim())) continue;
     const key = clientKey(c);
@@ -678,6 +688,14 @@ function remainingTokens(
     const counted = [...(byKey.get(key) ?? []), ...(sharers.size > 0 ? admissions.filter((a) => a.region === region && sharers.has(a.subscription.toLowerCase())) : [])];
     if (sharers.size > 0) sharedCompared.push(`${key.slice(0, key.indexOf('|'))} via ${region} with ${[...(sharing.get(key) ?? [])].join(', ')}`);
     const admitted = new AdmissionSeries(counted);
+    // The prompts the counter kept for requests of the consumer (and of the subscriptions that may
+    // share its counter) that passed the limit and then failed leave the window a minute after
+    // those requests started, and raise the header as an admission's tokens do. Only the moment
+    // counts here, so a failed request counts even when no admitted prompt gives its size.
+    const keptMoments = pairs
+      .filter((p) => p.region === region && (p.key === key || sharers.has(p.consumer.toLowerCase())))
+      .flatMap((p) => p.failedAfterAdmission.map((c) => ({ at: clientStart(c), tokens: p.promptEstimate ?? 0 })));
+    const kept = new AdmissionSeries(keptMoments);
     for (let i = 0; i + 1 < list.length; i++) {
       const a = list[i]!;
       const b = list[i + 1]!;
@@ -686,6 +704,10 @@ function remainingTokens(
       if (sb - sa < concurrency) continue;
       const refill = admitted.count(sa - windowMs - margin, sb - windowMs + margin) > 0;
       if (refill) continue;
+      if (kept.count(sa - windowMs - margin, sb - windowMs + margin) > 0) {
+        refilledByKept++;
+        continue;
+      }
       compared++;
       if (Number(b.remainingTokens) > Number(a.remainingTokens)) rises.push({ a, b });
     }
@@ -695,7 +717,7 @@ function remainingTokens(
     problems.push(`${rises.length} rise(s) with no tokens leaving the window, e.g. ${a.consumer} ${a.remainingTokens} at ${moment(clientStart(a), t0)} then ${b.remainingTokens} at ${moment(clientStart(b), t0)}`);
     examples.push(...rises.slice(0, 3).map((r) => moment(r.b.time, t0)));
   }
-  const measured = `${withHeader.length} response(s) with the header, ${outOfRange.length} out of range, ${uncounted === null ? `${compared} consecutive pair(s) without a refill compared, ${rises.length} rose` : `rises not compared (${uncounted})`}${sharedCompared.length > 0 ? `; compared with a counter shared as no-refusal-below-limit found possible: ${joinParts(sharedCompared)}` : ''}`;
+  const measured = `${withHeader.length} response(s) with the header, ${outOfRange.length} out of range, ${uncounted === null ? `${compared} consecutive pair(s) without a refill compared, ${rises.length} rose${refilledByKept > 0 ? ` (${refilledByKept} other pair(s) not compared: only prompts the limit kept for requests that failed after admission left the window between them)` : ''}` : `rises not compared (${uncounted})`}${sharedCompared.length > 0 ? `; compared with a counter shared as no-refusal-below-limit found possible: ${joinParts(sharedCompared)}` : ''}`;
   if (problems.length === 0) {
     return {
       check,
