@@ -117,6 +117,12 @@ export const journalSchema = z.strictObject({
    * absent when there were none (a remote gateway without a file).
    */
   expectations: journalExpectationsSchema.optional(),
+  /**
+   * Each consumer class's per-minute token budget as the verifiers held the gateway to it
+   * (counted by each gateway instance on its own), so a report can draw it; absent when the run
+   * had no expectations, and in journals written before it was added.
+   */
+  tokenBudgets: z.record(z.string(), z.strictObject({ tokensPerMinute: z.number().positive() })).optional(),
   verdicts: z.array(verdictSchema),
   /** Phases' wall time in ms, for the benchmark and for people. */
   phases: z.record(z.string(), z.number().min(0)),

@@ -284,6 +284,9 @@ describe.skipIf(inspection.status === 'missing')('a real run', () => {
       expectationsFile,
     });
     expect(result.journal.expectations).toEqual({ mode: 'file', file: expectationsFile, description: `expectations: file (${expectationsFile}, given explicitly)` });
+    // The budgets the verdicts were held to, for the report's token chart: the file's, not the sample's.
+    expect(result.journal.tokenBudgets?.['user-facing']).toEqual({ tokensPerMinute: 100 });
+    expect(result.journal.tokenBudgets?.['dev-test']).toEqual({ tokensPerMinute: expectations.consumers['dev-test']!.tokensPerMinute });
     const remaining = result.journal.verdicts.find((v) => v.check === 'token-limit.remaining-tokens');
     expect(remaining?.status, JSON.stringify(result.journal.verdicts.map((v) => [v.check, v.status]))).toBe('fail');
     expect(remaining?.explanation).toMatch(/a value above the consumer's limit means the gateway enforces a larger tokens-per-minute/);

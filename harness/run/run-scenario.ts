@@ -182,6 +182,7 @@ export async function runScenario(options: RunOptions, hooks: RunHooks = {}): Pr
         : await thresholdVerdictsFromSamples(paths.client, relative(run.dir, paths.client), invocation.plan.thresholds, k6Run.count);
     const expectations = resolveExpectations(prepared.expectations, invocation, fleet);
     if (prepared.expectations) journal.expectations = { ...prepared.expectations.source, description: describeExpectations(prepared.expectations.source) } as Journal['expectations'];
+    if (expectations) journal.tokenBudgets = Object.fromEntries(Object.entries(expectations.consumers).map(([consumer, settings]) => [consumer, { tokensPerMinute: settings.tokensPerMinute }]));
     verdicts = [...thresholds, ...(expectations ? runVerifiers(invocation.plan.verifiers, evidence, expectations) : [])];
     loaded = evidence;
     stopIfAborted('during the analysis'); // not 'completed' over the stop

@@ -103,6 +103,21 @@ describe('renderHtmlReport: a run', () => {
     expect(html).toMatch(/<script>[\s\S]{10000,}<\/script>/);
   });
 
+  it('draws each consumer\'s token budget from the journal beside its use and the limit the gateway implied', () => {
+    const dir = join(root, 'budgets');
+    busyRun(dir, { tokenBudgets: { 'user-facing': { tokensPerMinute: 20_000 }, 'dev-test': { tokensPerMinute: 1_000 } } });
+    const tokens = dataOf(renderHtmlReport(loadRunFolder(dir))).charts.find((c) => c.name === 'tokens')!;
+    const budget = tokens.series.find((s) => s.label === 'user-facing: budget (tokens per minute, per gateway)');
+    expect(budget?.values.every((v) => v === 20_000)).toBe(true);
+    expect(budget?.values).toHaveLength(tokens.x.length);
+    // Each consumer its own budget, whatever it used (dev-test was only refused here).
+    expect(tokens.series.find((s) => s.label === 'dev-test: budget (tokens per minute, per gateway)')?.values.every((v) => v === 1_000)).toBe(true);
+    // Without budgets in the journal (an older one), no budget line.
+    const plain = join(root, 'no-budgets');
+    busyRun(plain);
+    expect(dataOf(renderHtmlReport(loadRunFolder(plain))).charts.find((c) => c.name === 'tokens')!.series.some((s) => s.label.includes('budget'))).toBe(false);
+  });
+
   it('shows why a run did not complete before anything else, and says which charts have no data and why', () => {
     const dir = join(root, 'run');
     writeFixtureRun(dir, { journal: fixtureJournal({ status: 'incomplete', exitCode: 2, problem: 'k6 exited with code 107: the script threw', verdicts: [] }) });

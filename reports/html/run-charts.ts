@@ -180,14 +180,17 @@ function tokenChart(run: RunRunFolder, clock: Clock, seen: ClientTally, bands: B
       used[s] = window;
     });
     const limit = remaining[i]!.map((left, s) => (left === null ? null : used[s]! + left));
-    const out = [styledSeries(2 * i, `${consumer}: tokens used, trailing minute`, used)];
-    if (limit.some((v) => v !== null)) out.push(styledSeries(2 * i + 1, `${consumer}: limit (used + remaining, as the gateway said)`, limit, { marker: 'cross' }));
+    // Three styles per consumer, none forced, so every series keeps its own dash and marker.
+    const out = [styledSeries(3 * i, `${consumer}: tokens used, trailing minute`, used)];
+    if (limit.some((v) => v !== null)) out.push(styledSeries(3 * i + 1, `${consumer}: limit (used + remaining, as the gateway said)`, limit));
+    const budget = run.journal.tokenBudgets?.[consumer]?.tokensPerMinute;
+    if (budget !== undefined) out.push(styledSeries(3 * i + 2, `${consumer}: budget (tokens per minute, per gateway)`, used.map(() => budget)));
     return out;
   });
   return {
     name: 'tokens',
     title: 'Token use against the limit, per subscription',
-    caption: "Tokens (prompt + completion) of the successful answers of each consumer (one subscription each), summed over the trailing minute, as a per-minute token limit counts them; and, where the gateway sent its remaining-tokens header, the limit it implies (used + remaining, the lowest remaining it reported in that second). Use that reaches the limit line should meet the gateway's token-limit 429s in the status chart.",
+    caption: "Tokens (prompt + completion) of the successful answers of each consumer (one subscription each), summed over the trailing minute, as a per-minute token limit counts them; and, where the gateway sent its remaining-tokens header, the limit it implies (used + remaining, the lowest remaining it reported in that second); and the budget the verifiers held each consumer to. The gateway counts a budget per gateway instance, so a consumer served by two regions may use more than one budget in all; and the implied limit dips below the budget for a minute when the gateway kept prompt charges for requests that failed after it admitted them (they are not in the use). Use that reaches the limit line should meet the gateway's token-limit 429s in the status chart.",
     xKind: 'seconds',
     xLabel: 'seconds from the start of the load',
     yLabel: 'tokens per minute',
