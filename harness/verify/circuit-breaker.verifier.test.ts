@@ -307,6 +307,20 @@ describe('verifyCircuitBreaker', () => {
     expect(byCheck(verdicts, 'circuit-breaker.opens-after-count').status).toBe('pass');
   });
 
+  it('fails resumption, for a backend with one breaker, when the gateway refused requests naming it after the trip while sending it nothing', () => {
+    // The gateway went quiet for its backends at 40 s, but kept answering requests with its own
+    // 503 for ptu1 (set directly, its breaker open) long after the 30 s trip should have ended.
+    const refusals = (backendId: string) => (b: EvidenceBuilder) => {
+      for (let t = 40_100; t < 85_000; t += 1_000) b.gatewayRequest({ at: t, attempts: [], status: 503, backendId });
+    };
+    const stuck = byCheck(verifyCircuitBreaker(simulate({ trafficUntil: 40_000, extra: refusals('aoai-eastus-ptu1') }), sampleExpectations()), 'circuit-breaker.resumes');
+    expect(stuck.status).toBe('fail');
+    expect(stuck.explanation).toMatch(/^aoai-eastus-ptu1 was still unavailable to gateway East US .* routed through aoai-eastus-ptu1 with a 503 before reaching any backend/);
+    // Refusals naming another backend say nothing about ptu1's breaker.
+    const elsewhere = byCheck(verifyCircuitBreaker(simulate({ trafficUntil: 40_000, extra: refusals('aoai-eastus-ptu2') }), sampleExpectations()), 'circuit-breaker.resumes');
+    expect(elsewhere.status).toBe('inconclusive');
+  });
+
   it('is inconclusive when the run has no status fault on a backend with a breaker', () => {
     const b = new EvidenceBuilder();
     b.fleetFault({ id: 'slow', at: 1000, until: 5000, kind: 'latency', target: { backend: 'aoai-eastus-ptu1' } });
